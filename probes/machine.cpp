@@ -1,0 +1,93 @@
+#include "probes/machine.h"
+
+#include <asm/prctl.h>
+#include <fmt/format.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "probes/probe_parts.h"
+
+namespace sigctx {
+
+CpuFeatures decode_features(const CpuidSource& cpuid) {
+  CpuFeatures f;
+  const uint32_t max_leaf = cpuid.query(0, 0).eax;
+  const CpuidRegs l1 = cpuid.query(1, 0);
+  f.fxsr = (l1.edx >> 24) & 1;
+  f.sse2 = (l1.edx >> 26) & 1;
+  f.xsave = (l1.ecx >> 26) & 1;
+  f.osxsave = (l1.ecx >> 27) & 1;
+  f.avx = (l1.ecx >> 28) & 1;
+  f.hypervisor = (l1.ecx >> 31) & 1;
+  if (max_leaf >= 7) {
+    const CpuidRegs l7 = cpuid.query(7, 0);
+    f.fsgsbase = l7.ebx & 1;
+    f.avx2 = (l7.ebx >> 5) & 1;
+    f.avx512f = (l7.ebx >> 16) & 1;
+    f.avx512dq = (l7.ebx >> 17) & 1;
+    f.avx512bw = (l7.ebx >> 30) & 1;
+    f.avx512vl = (l7.ebx >> 31) & 1;
+    f.pku = (l7.ecx >> 3) & 1;
+    f.ospke = (l7.ecx >> 4) & 1;
+    f.rdpid = (l7.ecx >> 22) & 1;
+    f.amx_bf16 = (l7.edx >> 22) & 1;
+    f.amx_tile = (l7.edx >> 24) & 1;
+    f.amx_int8 = (l7.edx >> 25) & 1;
+    if (l7.eax >= 1) f.apx_f = (cpuid.query(7, 1).edx >> 21) & 1;
+  }
+  return f;
+}
+
+namespace {
+
+uint32_t probe_mxcsr_mask() {
+  alignas(64) uint8_t area[512] = {};
+  __asm__ volatile("fxsave64 %0" : "=m"(area));
+  uint32_t mask;
+  __builtin_memcpy(&mask, area + 28, 4);
+  // A zero MXCSR_MASK means the CPU predates DAZ: the architectural default applies.
+  return mask ? mask : 0xffbf;
+}
+
+uint64_t arch_prctl_get(int code) {
+  uint64_t value = 0;
+  if (syscall(SYS_arch_prctl, code, &value) != 0) return 0;
+  return value;
+}
+
+}  // namespace
+
+Machine probe_machine() {
+  Machine m;
+  LiveCpuid cpuid;
+  m.features = decode_features(cpuid);
+  m.identity = identify_cpu(cpuid);
+  m.cpuid_leaves = collect_fingerprint_leaves(cpuid);
+  m.xsave = XsaveLayout::from_cpuid(cpuid);
+  if (m.features.osxsave) {
+    m.xcr0 = read_xgetbv(0);
+    if (m.xsave.xgetbv1) m.xinuse = read_xgetbv(1);
+  }
+  m.mxcsr_mask = probe_mxcsr_mask();
+  m.xcomp_supp = arch_prctl_get(ARCH_GET_XCOMP_SUPP);
+  m.xcomp_perm = arch_prctl_get(ARCH_GET_XCOMP_PERM);
+  m.auxv = probe_auxv();
+  m.os = probe_os();
+  m.env = probe_environment(cpuid);
+  return m;
+}
+
+std::string Machine::summary_line() const {
+  std::string extra;
+  if (env.hypervisor)
+    extra = ", " + (env.hypervisor_vendor.empty() ? std::string("hypervisor") : env.hypervisor_vendor);
+  if (env.qemu_user) extra += ", qemu-user";
+  if (env.valgrind) extra += ", valgrind";
+  if (env.ptraced) extra += fmt::format(", traced by pid {}", env.tracer_pid);
+  return fmt::format("{} family {:#x} model {:#x} stepping {} ({}), {} {}, {} {}, XCR0 {:#x}{}",
+                     identity.vendor, identity.family, identity.model, identity.stepping,
+                     identity.codename, os.sysname, os.release, os.libc_name, os.libc_version,
+                     xcr0, extra);
+}
+
+}  // namespace sigctx

@@ -1,0 +1,21 @@
+/* Helpers for the hand-written .S files. Every routine is position-independent and follows
+ * the component ABI documented in xstate/component.h. */
+#ifndef SIGCTX_XSTATE_ASM_H
+#define SIGCTX_XSTATE_ASM_H
+
+#include "xstate/image_layout.h"
+
+#define SIGCTX_FUNC(name) \
+  .text;                  \
+  .p2align 4;             \
+  .globl name;            \
+  .hidden name;           \
+  .type name, @function;  \
+  name:
+
+#define SIGCTX_END(name) .size name, .- name
+
+/* Marks the object as not needing an executable stack. */
+#define SIGCTX_NOEXECSTACK .section .note.GNU-stack, "", @progbits
+
+#endif

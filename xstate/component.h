@@ -1,0 +1,78 @@
+// The component model: one piece of architectural state, with an availability predicate, a
+// hand-written load/store pair in assembly, a pattern generator and a list of fields (registers)
+// that the diff, the classifier and the signal-frame mapping walk generically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "probes/machine.h"
+#include "xstate/image.h"
+#include "xstate/pattern.h"
+
+namespace sigctx {
+
+// The assembly ABI of every component routine: rdi = image. A routine may clobber rax, rcx,
+// rdx, rsi, r8-r11 and the arithmetic flags; it preserves every other GPR and all state that
+// belongs to other components. A store routine reads its own state before changing anything.
+extern "C" {
+using AsmRoutine = void (*)(CpuImage*);
+}
+
+struct Availability {
+  bool ok = false;
+  std::string reason;  // why not, naming the missing CPU or OS feature
+  static Availability yes() { return {true, {}}; }
+  static Availability no(std::string why) { return {false, std::move(why)}; }
+};
+
+// How the values of a field are built and decoded.
+enum class Codec : uint8_t {
+  kLane64,     // 8-byte lanes, each the full structured pattern value
+  kX87Reg,     // 10-byte x87 register; the significand carries the pattern
+  kCanonical,  // an 8-byte canonical user address (FS/GS base)
+  kNarrow,     // a small register with constrained values (MXCSR, PKRU, RFLAGS, FCW, ...)
+  kDerived,    // follows from other fields (FSW, FTW); only equality is meaningful
+};
+
+struct Field {
+  std::string name;      // architectural register name: "ymm3", "k1", "st0", "mxcsr"
+  std::string bits;      // the part of the register this field covers: "[255:128]"; "" = all
+  uint16_t offset = 0;   // byte offset in CpuImage
+  uint8_t size = 0;      // bytes
+  uint8_t lane_bytes = 8;
+  uint8_t first_lane = 0;  // architectural 64-bit lane number of the first lane (ymm hi: 2)
+  uint8_t reg = 0;         // register number used in the pattern encoding
+  uint64_t mask = ~0ull;   // compared bits, for fields of at most 8 bytes
+  Codec codec = Codec::kLane64;
+  int32_t xsave_offset = -1;  // offset inside the component's XSAVE region, -1 = not in XSAVE
+  uint8_t xsave_size = 0;     // bytes of that XSAVE slot (may exceed size: opmask, FTW)
+  unsigned lanes() const { return (size + lane_bytes - 1) / lane_bytes; }
+};
+
+struct ComponentDescriptor {
+  ComponentId id;
+  std::string_view name;         // as in case ids: "avx"
+  std::string_view description;  // "upper 128 bits of YMM0-15"
+  int xsave_index = -1;          // XSAVE state component, -1 when XSAVE does not hold it
+  // Loaders run in registration order: a later loader may depend on an earlier one having
+  // run (the VEX-encoded AVX loader zeroes bits 511:256, so zmm_hi256 loads after avx).
+  Availability (*availability)(const Machine&) = nullptr;
+  std::vector<Field> (*fields)(const Machine&) = nullptr;
+  AsmRoutine (*loader)(const Machine&) = nullptr;  // nullptr: loaded by the hold driver itself
+  AsmRoutine (*storer)(const Machine&) = nullptr;  // nullptr: stored by the hold driver itself
+  // Writes the component's part of a pattern into the image.
+  void (*fill)(CpuImage&, const Machine&, const PatternSource&, Shape) = nullptr;
+  // Writes the component's architectural init state (what XRSTOR with XSTATE_BV clear loads).
+  void (*init)(CpuImage&) = nullptr;
+  // Whether a field is meaningful for the given expected image (x87 registers above the stack
+  // depth are empty and hold nothing to compare).
+  bool (*field_applies)(const CpuImage& expected, const Field&) = nullptr;
+  // Does the Linux signal frame carry this component? (FS/GS base are not in the frame.)
+  bool in_signal_frame = true;
+  std::string_view not_in_frame_reason;
+};
+
+}  // namespace sigctx

@@ -1,0 +1,27 @@
+// The ordered table of components. Adding a component means one folder entry (its .cpp and
+// .S) plus one line in component_registry.cpp.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "xstate/component.h"
+
+namespace sigctx {
+
+// Every component, in load order (see ComponentDescriptor).
+std::span<const ComponentDescriptor* const> all_components();
+const ComponentDescriptor* find_component(ComponentId id);
+const ComponentDescriptor* find_component(std::string_view name);
+const ComponentDescriptor& component(ComponentId id);
+
+// Components whose availability predicate holds on this machine.
+ComponentMask available_components(const Machine& m);
+// "avx" names for a mask, in registration order, comma separated.
+std::string component_names(ComponentMask mask);
+
+// The register named by a pattern register number ("ymm7", "k1").
+std::string register_name(const ComponentDescriptor& c, unsigned reg);
+
+}  // namespace sigctx

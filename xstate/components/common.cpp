@@ -1,0 +1,101 @@
+#include "xstate/components/common.h"
+
+#include <fmt/format.h>
+
+namespace sigctx {
+
+std::vector<Field> vector_fields(const char* prefix, unsigned first, unsigned count,
+                                 unsigned byte_lo, unsigned byte_hi, int xsave_base,
+                                 unsigned xsave_stride) {
+  std::vector<Field> out;
+  const bool whole = byte_lo == 0 && byte_hi == 64 && std::string(prefix) == "zmm";
+  for (unsigned n = first; n < first + count; ++n) {
+    Field f;
+    f.name = fmt::format("{}{}", prefix, n);
+    if (!whole && !(byte_lo == 0 && byte_hi == 16))
+      f.bits = fmt::format("[{}:{}]", byte_hi * 8 - 1, byte_lo * 8);
+    f.offset = static_cast<uint16_t>(IMG_ZMM_REG(n) + byte_lo);
+    f.size = static_cast<uint8_t>(byte_hi - byte_lo);
+    f.lane_bytes = 8;
+    f.first_lane = static_cast<uint8_t>(byte_lo / 8);
+    f.reg = static_cast<uint8_t>(n);
+    f.codec = Codec::kLane64;
+    f.xsave_offset = xsave_base + static_cast<int>(xsave_stride * (n - first));
+    f.xsave_size = f.size;
+    out.push_back(f);
+  }
+  return out;
+}
+
+void fill_structured_fields(CpuImage& img, const std::vector<Field>& fields, ComponentId id,
+                            const PatternSource& src, Shape shape) {
+  for (const auto& f : fields) {
+    uint8_t* p = img.bytes() + f.offset;
+    switch (f.codec) {
+      case Codec::kLane64:
+        for (unsigned l = 0; l < f.lanes(); ++l) {
+          uint64_t v = shape == Shape::kZero ? 0 : encode_lane(src, id, f.reg, f.first_lane + l);
+          std::memcpy(p + 8 * l, &v, 8);
+        }
+        break;
+      case Codec::kCanonical: {
+        uint64_t v = shape == Shape::kZero ? 0 : encode_canonical(src, id, f.reg);
+        std::memcpy(p, &v, 8);
+        break;
+      }
+      default:
+        break;  // narrow and derived fields belong to the component's own fill
+    }
+  }
+}
+
+namespace {
+
+// Distinct small numbers for the roles that meet in one case.
+uint64_t role_index(uint8_t role) {
+  if (role < kRoleEdit) return role;                              // main 0, handler n -> n
+  if (role == kRoleEdit) return 8;
+  if (role >= kRoleThread0 && role < kRoleProcess0) return 16 + (role - kRoleThread0);
+  return 48 + (role & 0x3f);
+}
+
+// Software PDEP: scatter the low bits of value into the set bits of mask.
+uint64_t deposit(uint64_t value, uint64_t mask) {
+  uint64_t out = 0;
+  for (uint64_t bit = 1; mask; bit <<= 1) {
+    uint64_t lowest = mask & -mask;
+    if (value & bit) out |= lowest;
+    mask &= mask - 1;
+  }
+  return out;
+}
+
+uint64_t extract(uint64_t value, uint64_t mask) {
+  uint64_t out = 0;
+  for (uint64_t bit = 1; mask; bit <<= 1) {
+    uint64_t lowest = mask & -mask;
+    if (value & lowest) out |= bit;
+    mask &= mask - 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bits,
+                      uint64_t fixed_bits, uint64_t init_value) {
+  const unsigned k = static_cast<unsigned>(__builtin_popcountll(free_bits));
+  const uint64_t combos = k >= 63 ? ~0ull : (1ull << k);
+  const bool init_reachable = (init_value & ~free_bits) == fixed_bits;
+  const uint64_t init_combo = extract(init_value, free_bits);
+  const uint64_t count = combos - (init_reachable ? 1 : 0);
+  const uint64_t h = mix64((uint64_t{src.seed_tag} << 24) ^ (uint64_t{src.generation} << 8) ^
+                           (salt << 32));
+  uint64_t combo = (h + role_index(src.role)) % count;
+  if (init_reachable && combo >= init_combo) ++combo;
+  return deposit(combo, free_bits) | fixed_bits;
+}
+
+bool always_applies(const CpuImage&, const Field&) { return true; }
+
+}  // namespace sigctx

@@ -1,0 +1,36 @@
+// Shared pieces for component definitions: vector register fields and pattern filling.
+#pragma once
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "xstate/component.h"
+
+namespace sigctx {
+
+// Fields for a run of vector registers: registers [first, first+count) named prefix+n, each
+// covering bytes [byte_lo, byte_hi) of the 512-bit image slot, at XSAVE offset
+// xsave_base + xsave_stride * (n - first).
+std::vector<Field> vector_fields(const char* prefix, unsigned first, unsigned count,
+                                 unsigned byte_lo, unsigned byte_hi, int xsave_base,
+                                 unsigned xsave_stride);
+
+// Fills every kLane64 / kCanonical / kX87Reg field with the pattern (shape kLanes) or zero.
+void fill_structured_fields(CpuImage& img, const std::vector<Field>& fields, ComponentId id,
+                            const PatternSource& src, Shape shape);
+
+// A value for a narrow register (MXCSR, FCW, RFLAGS, PKRU, 16-bit opmask): fixed_bits plus a
+// combination of free_bits. The combination is a hash of (seed tag, generation, salt) plus a
+// small index per role, taken modulo the number of combinations, so the interrupted code, each
+// handler level and the frame edit always get distinct values, and none equals init_value.
+uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bits,
+                      uint64_t fixed_bits, uint64_t init_value);
+
+inline void put64(CpuImage& img, unsigned offset, uint64_t v) {
+  std::memcpy(img.bytes() + offset, &v, 8);
+}
+
+bool always_applies(const CpuImage&, const Field&);
+
+}  // namespace sigctx

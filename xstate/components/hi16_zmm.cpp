@@ -1,0 +1,52 @@
+// hi16_zmm: ZMM16-31
+#include "xstate/components/common.h"
+#include "xstate/components/components.h"
+
+extern "C" void sigctx_hi16_zmm_load(sigctx::CpuImage*);
+extern "C" void sigctx_hi16_zmm_store(sigctx::CpuImage*);
+
+namespace sigctx {
+namespace {
+
+// An OS enables the three AVX-512 components together (XCR0 bits 5-7).
+Availability available(const Machine& m) {
+  if (!m.features.avx512f) return Availability::no("CPU lacks AVX512F");
+  if (!m.features.osxsave) return Availability::no("OS did not enable XSAVE (CPUID OSXSAVE clear)");
+  if ((m.xcr0 & 0xe6) != 0xe6)
+    return Availability::no("XCR0 lacks bits 5-7 (OS did not enable AVX-512 state)");
+  return Availability::yes();
+}
+
+std::vector<Field> fields(const Machine&) {
+  return vector_fields("zmm", 16, 16, 0, 64, 0, 64);
+}
+
+void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape) {
+  fill_structured_fields(img, fields(m), ComponentId::kHi16Zmm, src,
+                         shape == Shape::kZero ? Shape::kZero : Shape::kLanes);
+}
+
+void init(CpuImage& img) {
+  for (unsigned n = 16; n < 16 + 16; ++n) std::memset(img.zmm[n] + 0, 0, 64 - 0);
+}
+
+AsmRoutine loader(const Machine&) { return sigctx_hi16_zmm_load; }
+AsmRoutine storer(const Machine&) { return sigctx_hi16_zmm_store; }
+
+}  // namespace
+
+const ComponentDescriptor kHi16ZmmComponent = {
+    .id = ComponentId::kHi16Zmm,
+    .name = "hi16_zmm",
+    .description = "ZMM16-31",
+    .xsave_index = 7,
+    .availability = available,
+    .fields = fields,
+    .loader = loader,
+    .storer = storer,
+    .fill = fill,
+    .init = init,
+    .field_applies = always_applies,
+};
+
+}  // namespace sigctx

@@ -1,1 +1,76 @@
-int main() { return 0; }
+// sigctx: does this OS preserve every piece of x86-64 CPU state across signals, contexts and
+// switches, and does zeroed memory stay zero?
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "runners/commands.h"
+
+namespace {
+
+// Seeds are given in decimal or 0x-prefixed hex.
+std::string parse_seed(const std::string& text, uint64_t* out) {
+  if (text.empty()) return "the seed is empty";
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
+  if (errno != 0 || *end != '\0' || text[0] == '-')
+    return "'" + text + "' is not a decimal or 0x-prefixed hexadecimal number";
+  *out = v;
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace sigctx;
+  CLI::App app{"sigctx: x86-64 CPU state conformance across signals, contexts and switches"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", tool_version_line());
+
+  bool probe_json = false;
+  auto* probe = app.add_subcommand("probe", "machine fingerprint: CPU, XCR0, XSAVE layout, OS");
+  probe->add_flag("--json", probe_json, "print the fingerprint as JSON");
+
+  std::vector<std::string> list_cases;
+  auto* list = app.add_subcommand("list", "cases, and whether each can run here");
+  list->add_option("--cases", list_cases, "glob of case ids (repeatable)");
+
+  RunOptions run_opts;
+  std::string seed_text;
+  auto* run = app.add_subcommand("run", "run cases and report");
+  run->add_option("--cases", run_opts.cases, "glob of case ids (repeatable); default: every case");
+  run->add_option("--seed", seed_text, "pattern seed, decimal or 0x hex (default 0x6a09e667)");
+  run->add_option("--repeat", run_opts.repeat, "run the selection N times with derived seeds")
+      ->check(CLI::Range(1u, 1000000u));
+  run->add_option("--jobs", run_opts.jobs, "cases run in parallel")->check(CLI::Range(1u, 256u));
+  run->add_option("--timeout", run_opts.timeout_s, "seconds before a case is killed (default 30)")
+      ->check(CLI::Range(0.1, 86400.0));
+  run->add_option("--json", run_opts.json_path, "write the sigctx-result/1 JSON here (atomically)");
+  run->add_option("--inject-fault", run_opts.inject_fault,
+                  "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
+                  "the suite's own mutation test");
+  run->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "sigctx: error: {}\n", e.what());
+    fmt::print(stderr, "Run 'sigctx --help' or 'sigctx <command> --help' for usage.\n");
+    return kExitUsage;
+  }
+
+  if (*probe) return probe_command(probe_json);
+  if (*list) return list_command(list_cases);
+  if (!seed_text.empty()) {
+    const std::string err = parse_seed(seed_text, &run_opts.seed);
+    if (!err.empty()) {
+      fmt::print(stderr, "sigctx: error: --seed: {}\n", err);
+      return kExitUsage;
+    }
+  }
+  return run_command(run_opts);
+}

@@ -46,6 +46,8 @@ struct Field {
   uint8_t first_lane = 0;  // architectural 64-bit lane number of the first lane (ymm hi: 2)
   uint8_t reg = 0;         // register number used in the pattern encoding
   uint64_t mask = ~0ull;   // compared bits, for fields of at most 8 bytes
+  // Bits a narrow pattern may vary; any combination of them is a valid register value.
+  uint64_t pattern_bits = ~0ull;
   Codec codec = Codec::kLane64;
   int32_t xsave_offset = -1;  // offset inside the component's XSAVE region, -1 = not in XSAVE
   uint8_t xsave_size = 0;     // bytes of that XSAVE slot (may exceed size: opmask, FTW)
@@ -70,6 +72,9 @@ struct ComponentDescriptor {
   // Whether a field is meaningful for the given expected image (x87 registers above the stack
   // depth are empty and hold nothing to compare).
   bool (*field_applies)(const CpuImage& expected, const Field&) = nullptr;
+  // Whether the component's XSTATE_BV bit decides if its XSAVE slots are meaningful. MXCSR is
+  // saved whenever SSE or AVX is requested, whatever XSTATE_BV says.
+  bool xstate_bv_governs = true;
   // Does the Linux signal frame carry this component? (FS/GS base are not in the frame.)
   bool in_signal_frame = true;
   std::string_view not_in_frame_reason;

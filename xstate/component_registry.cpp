@@ -49,11 +49,25 @@ std::string component_names(ComponentMask mask) {
   return out;
 }
 
+const std::vector<Field>& fields_of(const ComponentDescriptor& c, const Machine& m) {
+  using Table = std::array<std::array<std::vector<Field>, 2>, kComponentCount>;
+  static const Table table = [] {
+    Table t;
+    for (int bw = 0; bw < 2; ++bw) {
+      Machine variant;
+      variant.features.avx512bw = bw;
+      for (const auto* comp : kComponents)
+        t[static_cast<unsigned>(comp->id)][bw] = comp->fields(variant);
+    }
+    return t;
+  }();
+  return table[static_cast<unsigned>(c.id)][m.features.avx512bw ? 1 : 0];
+}
+
 std::string register_name(const ComponentDescriptor& c, unsigned reg) {
-  // Field lists depend on the machine only in sizes, never in names, so a default machine is
-  // enough to find a name.
+  // Names never depend on the machine.
   static const Machine kAnyMachine{};
-  for (const auto& f : c.fields(kAnyMachine))
+  for (const auto& f : fields_of(c, kAnyMachine))
     if (f.reg == reg && f.codec != Codec::kDerived) return f.name;
   return fmt::format("{}[{}]", c.name, reg);
 }

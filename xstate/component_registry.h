@@ -21,6 +21,10 @@ ComponentMask available_components(const Machine& m);
 // "avx" names for a mask, in registration order, comma separated.
 std::string component_names(ComponentMask mask);
 
+// The fields of a component on a machine, computed once: signal handlers walk them and must not
+// allocate. Field lists depend on the machine only through the opmask width (AVX512BW).
+const std::vector<Field>& fields_of(const ComponentDescriptor& c, const Machine& m);
+
 // The register named by a pattern register number ("ymm7", "k1").
 std::string register_name(const ComponentDescriptor& c, unsigned reg);
 

@@ -13,7 +13,7 @@ std::vector<RegisterDiff> diff_images(const CpuImage& expected, const CpuImage& 
   std::vector<RegisterDiff> out;
   for (const ComponentDescriptor* comp : all_components()) {
     if (!(opts.checked & component_bit(comp->id))) continue;
-    for (const Field& f : comp->fields(m)) {
+    for (const Field& f : fields_of(*comp, m)) {
       if (comp->id == ComponentId::kGpr && (opts.gpr_skip >> f.reg) & 1) continue;
       if (!comp->field_applies(expected, f)) continue;
       const uint8_t* e = expected.bytes() + f.offset;
@@ -176,14 +176,27 @@ std::string describe_group(const std::vector<RegisterDiff>& diffs, const DiffGro
 }
 
 std::string describe_diff(const RegisterDiff& d, size_t max_hex_digits) {
-  auto shorten = [&](std::string h) {
-    if (h.size() > max_hex_digits + 2) h = h.substr(0, max_hex_digits + 2) + "...";
-    return h;
-  };
-  std::string s = fmt::format("{}{} expected {} got {}  class: {}", d.reg, d.bits,
-                              shorten(hex_bytes(d.expected)), shorten(hex_bytes(d.actual)),
-                              diff_class_name(d.cls));
-  if (!d.source.empty()) s += " (" + d.source + ")";
+  // A register wider than the hex budget shows its first differing 64-bit lane, so the digits
+  // that differ are always on screen.
+  std::vector<uint8_t> e = d.expected, a = d.actual;
+  std::string bits = d.bits;
+  std::string note = d.source;
+  if (e.size() * 2 > max_hex_digits && !d.lanes.empty() && e.size() % 8 == 0) {
+    unsigned lo_bit = 0;  // the field's lowest architectural bit, from "[hi:lo]"
+    if (!d.bits.empty()) std::sscanf(d.bits.c_str(), "[%*u:%u]", &lo_bit);
+    const unsigned lane = d.lanes.front();
+    const size_t idx = lane - lo_bit / 64;
+    if ((idx + 1) * 8 <= e.size()) {
+      e.assign(d.expected.begin() + 8 * idx, d.expected.begin() + 8 * idx + 8);
+      a.assign(d.actual.begin() + 8 * idx, d.actual.begin() + 8 * idx + 8);
+      bits = fmt::format("[{}:{}]", 64 * lane + 63, 64 * lane);
+      if (d.lanes.size() > 1)
+        note += fmt::format("{}{} lanes differ", note.empty() ? "" : "; ", d.lanes.size());
+    }
+  }
+  std::string s = fmt::format("{}{} expected {} got {}  class: {}", d.reg, bits, hex_bytes(e),
+                              hex_bytes(a), diff_class_name(d.cls));
+  if (!note.empty()) s += " (" + note + ")";
   return s;
 }
 

@@ -51,12 +51,16 @@ void fill_structured_fields(CpuImage& img, const std::vector<Field>& fields, Com
 
 namespace {
 
-// Distinct small numbers for the roles that meet in one case.
+// Distinct small numbers for the roles that meet in one case, most important first, so that even
+// a register with few values keeps the interrupted code, the level-1 handler, the frame edit
+// and the level-2 handler apart.
 uint64_t role_index(uint8_t role) {
-  if (role < kRoleEdit) return role;                              // main 0, handler n -> n
-  if (role == kRoleEdit) return 8;
-  if (role >= kRoleThread0 && role < kRoleProcess0) return 16 + (role - kRoleThread0);
-  return 48 + (role & 0x3f);
+  if (role == kRoleMain) return 0;
+  if (role == kRoleHandler1) return 1;
+  if (role == kRoleEdit) return 2;
+  if (role > kRoleHandler1 && role < kRoleEdit) return 2 + (role - kRoleHandler1);  // level n
+  if (role >= kRoleThread0 && role < kRoleProcess0) return 24 + (role - kRoleThread0);
+  return 56 + (role & 0x3f);
 }
 
 // Software PDEP: scatter the low bits of value into the set bits of mask.
@@ -84,16 +88,25 @@ uint64_t extract(uint64_t value, uint64_t mask) {
 
 uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bits,
                       uint64_t fixed_bits, uint64_t init_value) {
+  // Only combinations of even parity: a single flipped bit never turns one pattern value into
+  // another, so it always classifies as a bitflip. The highest free bit carries the parity.
   const unsigned k = static_cast<unsigned>(__builtin_popcountll(free_bits));
-  const uint64_t combos = k >= 63 ? ~0ull : (1ull << k);
-  const bool init_reachable = (init_value & ~free_bits) == fixed_bits;
+  const uint64_t parity_bit = uint64_t{1} << (k - 1);
+  const uint64_t index_bits = k - 1;
+  const uint64_t combos = index_bits >= 63 ? ~0ull : (1ull << index_bits);
+  auto even = [&](uint64_t index) {
+    return index | (__builtin_popcountll(index) & 1 ? parity_bit : 0);
+  };
   const uint64_t init_combo = extract(init_value, free_bits);
+  const bool init_reachable = (init_value & ~free_bits) == fixed_bits &&
+                              !(__builtin_popcountll(init_combo) & 1);
+  const uint64_t init_index = init_combo & (parity_bit - 1);
   const uint64_t count = combos - (init_reachable ? 1 : 0);
   const uint64_t h = mix64((uint64_t{src.seed_tag} << 24) ^ (uint64_t{src.generation} << 8) ^
                            (salt << 32));
-  uint64_t combo = (h + role_index(src.role)) % count;
-  if (init_reachable && combo >= init_combo) ++combo;
-  return deposit(combo, free_bits) | fixed_bits;
+  uint64_t index = (h + role_index(src.role)) % count;
+  if (init_reachable && index >= init_index) ++index;
+  return deposit(even(index), free_bits) | fixed_bits;
 }
 
 bool always_applies(const CpuImage&, const Field&) { return true; }

@@ -29,6 +29,7 @@ std::vector<Field> fields(const Machine&) {
   f.size = 4;
   f.lane_bytes = 4;
   f.codec = Codec::kNarrow;
+  f.pattern_bits = 0x3f | 0x6000 | 0x8000;  // DAZ left out: not every CPU has it
   f.xsave_offset = 24;
   f.xsave_size = 4;
   return {f};
@@ -67,6 +68,7 @@ const ComponentDescriptor kMxcsrComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .xstate_bv_governs = false,
 };
 
 }  // namespace sigctx

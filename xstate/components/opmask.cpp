@@ -33,6 +33,7 @@ std::vector<Field> fields(const Machine& m) {
     f.lane_bytes = f.size;
     f.reg = static_cast<uint8_t>(k);
     f.codec = wide(m) ? Codec::kLane64 : Codec::kNarrow;
+    if (!wide(m)) f.pattern_bits = 0xffff;
     f.xsave_offset = static_cast<int>(8 * k);
     f.xsave_size = 8;
     out.push_back(f);

@@ -24,6 +24,7 @@ std::vector<Field> fields(const Machine&) {
   f.size = 4;
   f.lane_bytes = 4;
   f.codec = Codec::kNarrow;
+  f.pattern_bits = 0xfffffffc;
   f.xsave_offset = 0;
   f.xsave_size = 4;
   return {f};

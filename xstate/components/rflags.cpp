@@ -21,6 +21,7 @@ std::vector<Field> fields(const Machine&) {
   f.offset = IMG_RFLAGS;
   f.size = 8;
   f.mask = kPatterned;
+  f.pattern_bits = kPatterned;
   f.codec = Codec::kNarrow;
   return {f};
 }

@@ -34,6 +34,7 @@ std::vector<Field> fields(const Machine&) {
     out.push_back(f);
   };
   add("fcw", IMG_X87_FCW, 2, Codec::kNarrow, 0);
+  out.back().pattern_bits = kFcwFree;
   add("fsw", IMG_X87_FSW, 2, Codec::kDerived, 2);
   add("ftw", IMG_X87_FTW, 1, Codec::kDerived, 4);
   for (unsigned i = 0; i < 8; ++i) {
@@ -108,11 +109,12 @@ void init(CpuImage& img) {
   for (unsigned i = 0; i < 8; ++i) set_st(img, i, 0, 0);
 }
 
-// ST(i) holds a value only below the stack depth; empty registers carry nothing the OS must
-// keep (XRSTOR of an init x87 component may zero them).
+// ST(i) holds a value only when its physical register ((TOP + i) mod 8) is tagged valid; empty
+// registers carry nothing the OS must keep (XRSTOR of an init x87 component may zero them).
 bool applies(const CpuImage& expected, const Field& f) {
   if (f.codec != Codec::kX87Reg) return true;
-  return f.reg < expected.x87_depth;
+  const unsigned top = (expected.x87_fsw >> 11) & 7;
+  return (expected.x87_ftw >> ((top + f.reg) & 7)) & 1;
 }
 
 AsmRoutine loader(const Machine&) { return sigctx_x87_load; }

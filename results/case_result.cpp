@@ -1,0 +1,84 @@
+#include "results/case_result.h"
+
+#include <fmt/format.h>
+
+namespace sigctx {
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::kPass: return "pass";
+    case Status::kFail: return "fail";
+    case Status::kSkip: return "skip";
+    case Status::kXfail: return "xfail";
+    case Status::kError: return "error";
+  }
+  return "error";
+}
+
+bool parse_status(std::string_view name, Status* out) {
+  for (Status s : {Status::kPass, Status::kFail, Status::kSkip, Status::kXfail, Status::kError})
+    if (name == status_name(s)) {
+      *out = s;
+      return true;
+    }
+  return false;
+}
+
+nlohmann::json case_result_to_json(const CaseResult& r) {
+  nlohmann::json diffs = nlohmann::json::array();
+  for (const auto& d : r.diffs) diffs.push_back(diff_to_json(d));
+  nlohmann::json findings = nlohmann::json::array();
+  for (const auto& f : r.findings)
+    findings.push_back({{"check", f.check},
+                        {"message", f.message},
+                        {"expected", f.expected},
+                        {"actual", f.actual}});
+  return {
+      {"id", r.id},
+      {"status", status_name(r.status)},
+      {"reason", r.reason},
+      {"duration_ms", r.duration_ms},
+      {"injections", r.injections},
+      {"seed", fmt::format("{:#x}", r.seed)},
+      {"iteration", r.iteration},
+      {"diffs", diffs},
+      {"findings", findings},
+      {"reproduce", r.reproduce},
+      {"output", r.output},
+      {"facts", r.facts},
+  };
+}
+
+bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* error) {
+  try {
+    r->id = j.at("id").get<std::string>();
+    if (!parse_status(j.at("status").get<std::string>(), &r->status)) {
+      *error = "unknown status " + j.at("status").dump();
+      return false;
+    }
+    r->reason = j.value("reason", "");
+    r->duration_ms = j.value("duration_ms", 0.0);
+    r->injections = j.value("injections", uint64_t{0});
+    r->seed = std::stoull(j.value("seed", std::string("0")), nullptr, 0);
+    r->iteration = j.value("iteration", 0u);
+    r->diffs.clear();
+    for (const auto& d : j.value("diffs", nlohmann::json::array())) {
+      RegisterDiff rd;
+      if (!diff_from_json(d, &rd, error)) return false;
+      r->diffs.push_back(std::move(rd));
+    }
+    r->findings.clear();
+    for (const auto& f : j.value("findings", nlohmann::json::array()))
+      r->findings.push_back({f.value("check", ""), f.value("message", ""),
+                             f.value("expected", ""), f.value("actual", "")});
+    r->reproduce = j.value("reproduce", "");
+    r->output = j.value("output", "");
+    r->facts = j.value("facts", nlohmann::json::object());
+    return true;
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return false;
+  }
+}
+
+}  // namespace sigctx

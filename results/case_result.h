@@ -1,0 +1,48 @@
+// The outcome of one case: status, the precise register diffs and other findings, and the
+// command that reproduces it. Cases never print; they return this.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "xstate/diff.h"
+
+namespace sigctx {
+
+enum class Status : uint8_t { kPass, kFail, kSkip, kXfail, kError };
+const char* status_name(Status s);
+bool parse_status(std::string_view name, Status* out);
+
+// A failed check that is not a register value: a frame ABI field, guard bytes, a count of
+// delivered signals.
+struct Finding {
+  std::string check;    // "frame.magic2", "altstack.guard_below", "signals.delivered"
+  std::string message;  // one sentence a kernel engineer can act on
+  std::string expected;
+  std::string actual;
+};
+
+struct CaseResult {
+  std::string id;
+  Status status = Status::kPass;
+  std::string reason;        // why skip / error / xfail, or a one-line failure summary
+  double duration_ms = 0;
+  uint64_t injections = 0;   // transitions actually delivered (signals, ...)
+  uint64_t seed = 0;
+  unsigned iteration = 0;    // --repeat index
+  std::vector<RegisterDiff> diffs;
+  std::vector<Finding> findings;
+  std::string reproduce;
+  std::string output;        // the child's captured stdout/stderr, kept on error
+  nlohmann::json facts = nlohmann::json::object();  // case-specific measurements
+
+  bool failed() const { return !diffs.empty() || !findings.empty(); }
+};
+
+nlohmann::json case_result_to_json(const CaseResult& r);
+bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* error);
+
+}  // namespace sigctx

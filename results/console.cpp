@@ -1,0 +1,119 @@
+#include "results/console.h"
+
+#include <fmt/format.h>
+
+namespace sigctx {
+
+namespace {
+
+const char* status_label(Status s) {
+  switch (s) {
+    case Status::kPass: return "PASS ";
+    case Status::kFail: return "FAIL ";
+    case Status::kSkip: return "SKIP ";
+    case Status::kXfail: return "XFAIL";
+    case Status::kError: return "ERROR";
+  }
+  return "?";
+}
+
+const char* status_color(Status s) {
+  switch (s) {
+    case Status::kPass: return "32";
+    case Status::kFail: return "31;1";
+    case Status::kSkip: return "33";
+    case Status::kXfail: return "36";
+    case Status::kError: return "35;1";
+  }
+  return "0";
+}
+
+}  // namespace
+
+std::string ConsoleReporter::paint(const char* code, const std::string& text) const {
+  return color_ ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
+}
+
+void ConsoleReporter::header(const std::string& tool, const Machine& m, uint64_t seed,
+                             size_t cases) {
+  fmt::print(out_, "{}  seed {:#x}  {} cases\n", tool, seed, cases);
+  fmt::print(out_, "machine: {}\n", m.summary_line());
+  if (m.frame.measured)
+    fmt::print(out_, "signal frame: {} bytes, xstate_size {}, xfeatures {:#x}, AT_MINSIGSTKSZ {}\n",
+               m.frame.frame_size, m.frame.xstate_size, m.frame.xfeatures, m.auxv.minsigstksz);
+  std::fflush(out_);
+}
+
+std::string describe_failure(const CaseResult& r, size_t max_groups) {
+  std::string s;
+  const auto groups = group_diffs(r.diffs);
+  for (size_t i = 0; i < groups.size() && i < max_groups; ++i) {
+    s += "  " + describe_group(r.diffs, groups[i]) + "\n";
+    s += "    " + describe_diff(r.diffs[groups[i].first]) + "\n";
+  }
+  if (groups.size() > max_groups)
+    s += fmt::format("  ... {} more groups of differences (see --json)\n", groups.size() - max_groups);
+  for (size_t i = 0; i < r.findings.size() && i < max_groups; ++i) {
+    const auto& f = r.findings[i];
+    s += fmt::format("  {}: {}", f.check, f.message);
+    if (!f.expected.empty() || !f.actual.empty())
+      s += fmt::format(" (expected {}, got {})", f.expected, f.actual);
+    s += "\n";
+  }
+  if (r.findings.size() > max_groups)
+    s += fmt::format("  ... {} more findings (see --json)\n", r.findings.size() - max_groups);
+  return s;
+}
+
+void ConsoleReporter::case_done(const CaseResult& r) {
+  const std::string label = paint(status_color(r.status), status_label(r.status));
+  switch (r.status) {
+    case Status::kPass:
+    case Status::kXfail:
+      fmt::print(out_, "{} {:<34} {:>6} injections {:>9.1f} ms{}\n", label, r.id, r.injections,
+                 r.duration_ms, r.status == Status::kXfail ? "  (" + r.reason + ")" : "");
+      break;
+    case Status::kSkip:
+      fmt::print(out_, "{} {:<34} {}\n", label, r.id, r.reason);
+      break;
+    case Status::kFail: {
+      std::string at;
+      if (!r.diffs.empty() && !r.diffs.front().injection.kernel.empty()) {
+        const auto& inj = r.diffs.front().injection;
+        at = fmt::format("  at {}+{:#x} ({})", inj.kernel, inj.offset, inj.instruction);
+      }
+      fmt::print(out_, "{} {}{}\n", label, r.id, at);
+      fmt::print(out_, "{}", describe_failure(r));
+      fmt::print(out_, "  reproduce: {}\n", r.reproduce);
+      break;
+    }
+    case Status::kError:
+      fmt::print(out_, "{} {:<34} {}\n", label, r.id, r.reason);
+      if (!r.output.empty()) {
+        std::string tail = r.output.size() > 2000 ? r.output.substr(r.output.size() - 2000) : r.output;
+        fmt::print(out_, "  output:\n");
+        size_t start = 0;
+        while (start < tail.size()) {
+          size_t nl = tail.find('\n', start);
+          if (nl == std::string::npos) nl = tail.size();
+          fmt::print(out_, "    {}\n", tail.substr(start, nl - start));
+          start = nl + 1;
+        }
+      }
+      fmt::print(out_, "  reproduce: {}\n", r.reproduce);
+      break;
+  }
+  if (verbose_ && !r.facts.empty()) fmt::print(out_, "  facts: {}\n", r.facts.dump());
+  std::fflush(out_);
+}
+
+void ConsoleReporter::summary(const Summary& s) {
+  // The first line is the plain "N passed, N failed" form CI systems read; errors count as
+  // failures there.
+  fmt::print(out_, "summary: {} passed, {} failed, {} skipped\n", s.pass, s.fail + s.error, s.skip);
+  fmt::print(out_, "({} cases: {} failed, {} errors, {} xfail; {} injections in {:.2f} s)\n",
+             s.total, s.fail, s.error, s.xfail, s.injections, s.duration_s);
+  std::fflush(out_);
+}
+
+}  // namespace sigctx

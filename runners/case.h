@@ -1,0 +1,38 @@
+// The case model. A case is data: an id, what it checks and why, the catalog bugs it guards
+// against, what it needs, and the function that runs it in a forked child and fills a result.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "probes/machine.h"
+#include "results/case_result.h"
+#include "signal/fault.h"
+#include "xstate/component.h"
+
+namespace sigctx {
+
+struct CaseContext {
+  const Machine& machine;
+  uint64_t seed = 0;
+  FaultSpec fault;  // inactive unless --inject-fault
+};
+
+struct CaseDescriptor {
+  std::string id;           // "signal/sync/avx"
+  std::string description;  // one sentence: what is checked
+  std::vector<std::string> guards;  // catalog bug ids (see runners/bug_catalog.h)
+  std::string transition;   // "signal/sync"
+  std::string handler;      // what the handler does: "clobber", "frame-inspect", ...
+  std::string injector;     // how the transition is fired: "raw tgkill syscall", ...
+  std::string kernel;       // the asm routine holding the state: "sigctx_hold"
+  std::string expectation_key;      // key the platform expectations judge it by
+  ComponentMask components = 0;     // loaded and checked; 0 when not component-specific
+  // Whether the case can run here; the reason names what is missing.
+  std::function<Availability(const Machine&)> applicable;
+  std::function<void(const CaseContext&, CaseResult&)> run;
+};
+
+}  // namespace sigctx

@@ -1,0 +1,46 @@
+#include "runners/case_registry.h"
+
+#include <fnmatch.h>
+
+#include "signal/signal_cases.h"
+
+namespace sigctx {
+
+const std::vector<CaseDescriptor>& all_cases() {
+  static const std::vector<CaseDescriptor> cases = [] {
+    std::vector<CaseDescriptor> all;
+    auto add = [&](std::vector<CaseDescriptor> more) {
+      for (auto& c : more) all.push_back(std::move(c));
+    };
+    // One line per family of cases.
+    add(signal_cases());
+    return all;
+  }();
+  return cases;
+}
+
+const CaseDescriptor* find_case(const std::string& id) {
+  for (const auto& c : all_cases())
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+bool select_cases(const std::vector<std::string>& globs, std::vector<const CaseDescriptor*>* out,
+                  std::string* error) {
+  out->clear();
+  std::vector<bool> used(globs.size(), false);
+  for (const auto& c : all_cases()) {
+    bool take = globs.empty();
+    for (size_t i = 0; i < globs.size(); ++i)
+      if (fnmatch(globs[i].c_str(), c.id.c_str(), 0) == 0) take = used[i] = true;
+    if (take) out->push_back(&c);
+  }
+  for (size_t i = 0; i < globs.size(); ++i)
+    if (!used[i]) {
+      *error = "--cases '" + globs[i] + "' matches no case (see `sigctx list`)";
+      return false;
+    }
+  return true;
+}
+
+}  // namespace sigctx

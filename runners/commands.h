@@ -1,0 +1,32 @@
+// The sigctx subcommands. Each returns the process exit status: 0 success, 1 a case failed,
+// 2 a usage or input error (DESIGN.md section 3).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sigctx {
+
+constexpr uint64_t kDefaultSeed = 0x6a09e667;
+constexpr int kExitOk = 0, kExitFail = 1, kExitUsage = 2;
+
+struct RunOptions {
+  std::vector<std::string> cases;
+  uint64_t seed = kDefaultSeed;
+  unsigned repeat = 1;
+  unsigned jobs = 1;
+  double timeout_s = 30;
+  std::string json_path;
+  std::string inject_fault;
+  bool verbose = false;
+};
+
+int probe_command(bool json);
+int list_command(const std::vector<std::string>& cases);
+int run_command(const RunOptions& o);
+
+// "sigctx 0.1.0 (git 0123abcd)"
+std::string tool_version_line();
+
+}  // namespace sigctx

@@ -1,0 +1,185 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fmt/format.h>
+
+#include "results/atomic_file.h"
+#include "results/console.h"
+#include "results/run_result.h"
+#include "runners/case_registry.h"
+#include "runners/commands.h"
+#include "runners/executor.h"
+#include "runners/fingerprint.h"
+#include "sigctx_version.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+std::string tool_version_line() {
+  return fmt::format("sigctx {} (git {})", SIGCTX_VERSION, SIGCTX_GIT_REVISION);
+}
+
+namespace {
+
+std::string iso8601_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Iteration 0 runs the seed given; later repetitions derive their own, and a failure's
+// reproduce line names the derived one directly.
+uint64_t iteration_seed(uint64_t seed, unsigned iteration) {
+  return iteration == 0 ? seed : mix64(seed + iteration) & 0xffffffffull;
+}
+
+std::string reproduce_line(const std::string& id, uint64_t seed, const RunOptions& o) {
+  std::string s = fmt::format("sigctx run --cases {} --seed {:#x}", id, seed);
+  if (!o.inject_fault.empty()) s += " --inject-fault " + o.inject_fault;
+  return s;
+}
+
+std::string failure_reason(const CaseResult& r) {
+  if (!r.diffs.empty()) return describe_group(r.diffs, group_diffs(r.diffs).front());
+  if (!r.findings.empty()) return r.findings.front().check + ": " + r.findings.front().message;
+  return "";
+}
+
+bool use_color() {
+  return isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR") && std::getenv("TERM") &&
+         std::string(std::getenv("TERM")) != "dumb";
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  std::vector<const CaseDescriptor*> selected;
+  std::string error;
+  if (!select_cases(o.cases, &selected, &error)) {
+    fmt::print(stderr, "sigctx: error: {}\n", error);
+    return kExitUsage;
+  }
+  FaultSpec fault;
+  if (!o.inject_fault.empty()) {
+    auto parsed = parse_fault_spec(o.inject_fault, &error);
+    if (!parsed) {
+      fmt::print(stderr, "sigctx: error: --inject-fault: {}\n", error);
+      return kExitUsage;
+    }
+    fault = *parsed;
+  }
+  if (!o.json_path.empty() && !check_writable(o.json_path, &error)) {
+    fmt::print(stderr, "sigctx: error: --json {}\n", error);
+    return kExitUsage;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  const Machine machine = fingerprint_machine();
+  ConsoleReporter console(stdout, use_color(), o.verbose);
+  console.header(tool_version_line(), machine, o.seed, selected.size() * o.repeat);
+
+  RunResult run;
+  run.version = SIGCTX_VERSION;
+  run.git_revision = SIGCTX_GIT_REVISION;
+  run.machine = machine_to_json(machine);
+  run.started_at = iso8601_now();
+  run.options = {{"cases", o.cases},        {"seed", fmt::format("{:#x}", o.seed)},
+                 {"repeat", o.repeat},      {"jobs", o.jobs},
+                 {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault}};
+
+  // Slots in report order: a skip is known at once, a job reports through the executor.
+  struct Slot {
+    CaseResult result;
+    bool ready = false;
+  };
+  std::vector<Slot> slots;
+  std::vector<Job> jobs;
+  std::vector<size_t> job_slot;
+  for (unsigned rep = 0; rep < o.repeat; ++rep) {
+    for (const CaseDescriptor* c : selected) {
+      Slot s;
+      const uint64_t seed = iteration_seed(o.seed, rep);
+      Availability a = c->applicable(machine);
+      if (!a.ok) {
+        s.result.id = c->id;
+        s.result.status = Status::kSkip;
+        s.result.reason = a.reason;
+        s.result.seed = seed;
+        s.result.iteration = rep;
+        s.ready = true;
+      } else {
+        job_slot.push_back(slots.size());
+        jobs.push_back({c, seed, rep});
+      }
+      slots.push_back(std::move(s));
+    }
+  }
+
+  size_t next_report = 0;
+  auto flush = [&] {
+    while (next_report < slots.size() && slots[next_report].ready) {
+      CaseResult& r = slots[next_report].result;
+      r.reproduce = reproduce_line(r.id, r.seed, o);
+      if (r.status == Status::kFail && r.reason.empty()) r.reason = failure_reason(r);
+      console.case_done(r);
+      run.summary.add(r);
+      run.cases.push_back(r);
+      ++next_report;
+    }
+  };
+  flush();
+  ExecutorOptions eo;
+  eo.jobs = o.jobs;
+  eo.timeout_s = o.timeout_s;
+  execute(jobs, machine, fault, eo, [&](size_t k, CaseResult&& r) {
+    Slot& s = slots[job_slot[k]];
+    s.result = std::move(r);
+    s.ready = true;
+    flush();
+  });
+  flush();
+
+  run.summary.duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  console.summary(run.summary);
+  if (!o.json_path.empty() &&
+      !write_file_atomically(o.json_path, run_result_to_json(run).dump(2) + "\n", &error)) {
+    fmt::print(stderr, "sigctx: error: --json {}\n", error);
+    return kExitUsage;
+  }
+  return run.summary.ok() ? kExitOk : kExitFail;
+}
+
+int probe_command(bool json) {
+  const Machine m = fingerprint_machine();
+  if (json)
+    fmt::print("{}\n", machine_to_json(m).dump(2));
+  else
+    fmt::print("{}", machine_to_text(m));
+  return kExitOk;
+}
+
+int list_command(const std::vector<std::string>& globs) {
+  std::vector<const CaseDescriptor*> selected;
+  std::string error;
+  if (!select_cases(globs, &selected, &error)) {
+    fmt::print(stderr, "sigctx: error: {}\n", error);
+    return kExitUsage;
+  }
+  const Machine m = probe_machine();
+  unsigned runnable = 0;
+  for (const CaseDescriptor* c : selected) {
+    const Availability a = c->applicable(m);
+    runnable += a.ok;
+    fmt::print("{:<34} {}\n", c->id, a.ok ? "runs here" : "skips here: " + a.reason);
+  }
+  fmt::print("{} cases, {} run here\n", selected.size(), runnable);
+  return kExitOk;
+}
+
+}  // namespace sigctx

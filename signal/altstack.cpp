@@ -1,0 +1,74 @@
+#include "signal/altstack.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fmt/format.h>
+
+namespace sigctx {
+
+namespace {
+size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
+size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+}  // namespace
+
+GuardedAltstack::GuardedAltstack(size_t size, bool shared) : size_(size) {
+  const size_t page = page_size();
+  // [lower guard][stack, top page aligned][upper guard]
+  mapped_ = kGuardBytes + round_up(size, page) + kGuardBytes + page;
+  void* p = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE,
+                 (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return;
+  base_ = static_cast<uint8_t*>(p);
+  uint8_t* top = base_ + kGuardBytes + round_up(size, page);
+  sp_ = top - size;
+  std::memset(sp_ - kGuardBytes, kGuardByte, kGuardBytes);
+  std::memset(top, kGuardByte, kGuardBytes);
+}
+
+GuardedAltstack::~GuardedAltstack() {
+  if (base_) munmap(base_, mapped_);
+}
+
+bool GuardedAltstack::install() const {
+  stack_t ss;
+  ss.ss_sp = sp_;
+  ss.ss_size = size_;
+  ss.ss_flags = 0;
+  return sigaltstack(&ss, nullptr) == 0;
+}
+
+void GuardedAltstack::disable() {
+  stack_t ss;
+  std::memset(&ss, 0, sizeof(ss));
+  ss.ss_flags = SS_DISABLE;
+  sigaltstack(&ss, nullptr);
+}
+
+std::vector<Finding> GuardedAltstack::check_guards() const {
+  std::vector<Finding> out;
+  auto scan = [&](const uint8_t* from, const char* check, const char* side, bool below) {
+    size_t changed = 0, first = 0, last = 0;
+    for (size_t i = 0; i < kGuardBytes; ++i) {
+      if (from[i] == kGuardByte) continue;
+      if (!changed++) first = i;
+      last = i;
+    }
+    if (!changed) return;
+    // Report offsets relative to the stack: negative below it, past its top above it.
+    const long lo = below ? -static_cast<long>(kGuardBytes - first) : static_cast<long>(first);
+    const long hi = below ? -static_cast<long>(kGuardBytes - last) : static_cast<long>(last);
+    out.push_back({check,
+                   fmt::format("{} bytes {} the signal stack were written (offsets {}..{} from "
+                               "its {}): the frame did not fit and the kernel wrote outside it",
+                               changed, side, lo, hi, below ? "bottom" : "top"),
+                   "untouched", fmt::format("{} bytes changed", changed)});
+  };
+  scan(sp_ - kGuardBytes, "altstack.guard_below", "below", true);
+  scan(sp_ + size_, "altstack.guard_above", "above", false);
+  return out;
+}
+
+}  // namespace sigctx

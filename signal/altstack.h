@@ -1,0 +1,54 @@
+// A sigaltstack of an exact size with guard bytes on both sides, in fresh anonymous memory.
+// The stack's own pages stay untouched until the kernel writes the frame (the Linux 5.2 trigger
+// was a signal stack page not yet faulted in); its top is page aligned so the frame sits at the
+// same offset from the top on every delivery.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "results/case_result.h"
+
+namespace sigctx {
+
+// The smallest size sigaltstack(2) accepts: the kernel's UAPI MINSIGSTKSZ. (glibc's
+// MINSIGSTKSZ macro is sysconf(_SC_SIGSTKSZ) under _GNU_SOURCE, four times AT_MINSIGSTKSZ.)
+constexpr size_t kKernelMinSigStkSz = 2048;
+// The classic SIGSTKSZ, for kernels that give no AT_MINSIGSTKSZ.
+constexpr size_t kClassicSigStkSz = 8192;
+
+class GuardedAltstack {
+ public:
+  static constexpr size_t kGuardBytes = 16 * 1024;
+  static constexpr uint8_t kGuardByte = 0xa5;
+
+  // Maps the region. shared = MAP_SHARED, so that a parent can inspect the guards after a
+  // child died delivering onto it.
+  GuardedAltstack(size_t size, bool shared = false);
+  ~GuardedAltstack();
+  GuardedAltstack(const GuardedAltstack&) = delete;
+  GuardedAltstack& operator=(const GuardedAltstack&) = delete;
+
+  bool ok() const { return base_ != nullptr; }
+  uint8_t* sp() const { return sp_; }  // lowest address of the stack
+  size_t size() const { return size_; }
+  uint64_t top() const { return reinterpret_cast<uint64_t>(sp_) + size_; }
+  // sigaltstack(2) onto it; false with errno set on failure.
+  bool install() const;
+  // Disables the alternate stack (SS_DISABLE).
+  static void disable();
+  // Findings for any guard byte that changed, naming the offset from the stack.
+  std::vector<Finding> check_guards() const;
+  // Address of the byte just below the stack (for the guard fault).
+  uint64_t below() const { return reinterpret_cast<uint64_t>(sp_) - 1; }
+
+ private:
+  uint8_t* base_ = nullptr;
+  size_t mapped_ = 0;
+  uint8_t* sp_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace sigctx

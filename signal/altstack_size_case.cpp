@@ -1,0 +1,170 @@
+// signal/altstack/size: what the kernel does with alternate stacks around the frame's size.
+// AT_MINSIGSTKSZ and the smallest size that fits must deliver; a stack too small must end in a
+// contained SIGSEGV. In no case may the kernel write below the stack (linux-altstack-overflow:
+// before 5.14 it silently wrote the frame below a too-small sigaltstack). Each trial runs in a
+// forked grandchild over shared memory, so the guards can be read after it dies.
+#include "signal/altstack_size_case.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fmt/format.h>
+#include <thread>
+
+#include "signal/altstack.h"
+#include "signal/handler.h"
+
+namespace sigctx {
+
+namespace {
+
+enum class Outcome { kDelivered, kSegv, kOther };
+
+struct Trial {
+  std::string name;
+  size_t size;
+  bool must_deliver;  // else: must end in SIGSEGV, unless it fits after all
+  bool may_do_either;
+};
+
+size_t measure_frame(const Machine& m) {
+  init_signal_runtime(m);
+  HandlerPlan& plan = handler_plan();
+  plan.irritate = false;
+  install_handler(kPrimarySignal, true);
+  GuardedAltstack probe(64 * 1024);
+  size_t frame = 0;
+  if (probe.ok() && probe.install()) {
+    raise_in_this_thread(kPrimarySignal);
+    GuardedAltstack::disable();
+    const uint64_t rsp = plan.observed[1].frame_rsp;
+    if (rsp >= reinterpret_cast<uint64_t>(probe.sp()) && rsp < probe.top())
+      frame = static_cast<size_t>(probe.top() - rsp);
+  }
+  uninstall_handler(kPrimarySignal);
+  return frame;
+}
+
+// Delivers one signal on a shared guarded stack of the given size in a grandchild.
+Outcome deliver_in_child(const Machine& m, const CaseContext& ctx, GuardedAltstack& stack,
+                         std::string* detail) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    init_signal_runtime(m);
+    HandlerPlan& plan = handler_plan();
+    plan.irritate = false;
+    plan.fault = ctx.fault;
+    plan.fault_armed = true;
+    plan.guard_fault_address = stack.below();
+    install_handler(kPrimarySignal, true);
+    if (!stack.install()) _exit(4);
+    raise_in_this_thread(kPrimarySignal);
+    _exit(plan.delivered[1].load() == 1 ? 0 : 3);
+  }
+  if (pid < 0) {
+    *detail = "fork failed";
+    return Outcome::kOther;
+  }
+  int status = 0;
+  for (int waited_ms = 0;; waited_ms += 5) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (waited_ms > 5000) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      *detail = "hung for 5 s";
+      return Outcome::kOther;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Outcome::kDelivered;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) return Outcome::kSegv;
+  *detail = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                : fmt::format("exited with status {}", WEXITSTATUS(status));
+  return Outcome::kOther;
+}
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kDelivered: return "delivered";
+    case Outcome::kSegv: return "SIGSEGV";
+    case Outcome::kOther: return "other";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
+  const Machine& m = ctx.machine;
+  const size_t frame = measure_frame(m);
+  if (frame == 0) {
+    r.status = Status::kError;
+    r.reason = "could not measure the signal frame on an alternate stack";
+    return;
+  }
+  const size_t fits = frame + 1;  // Linux's on_sig_stack() wants sp > ss_sp
+  const size_t floor = kKernelMinSigStkSz;
+  r.facts["frame_size"] = frame;
+  r.facts["minsigstksz"] = m.auxv.minsigstksz;
+
+  std::vector<Trial> trials;
+  if (m.auxv.minsigstksz) {
+    trials.push_back({"AT_MINSIGSTKSZ", m.auxv.minsigstksz, true, false});
+    if (m.auxv.minsigstksz < fits)
+      r.findings.push_back({"auxv.minsigstksz",
+                            "AT_MINSIGSTKSZ is smaller than the signal frame the kernel writes",
+                            fmt::format(">= {}", fits),
+                            std::to_string(m.auxv.minsigstksz)});
+  }
+  trials.push_back({"frame size + 1", std::max(fits, floor), true, false});
+  if (frame >= floor) trials.push_back({"frame size", frame, false, true});
+  if (frame > floor + 64)
+    trials.push_back({"frame size - 512", std::max(frame > 512 ? frame - 512 : floor, floor),
+                      false, false});
+
+  nlohmann::json outcomes = nlohmann::json::array();
+  for (const Trial& trial : trials) {
+    GuardedAltstack stack(trial.size, /*shared=*/true);
+    if (!stack.ok()) {
+      r.status = Status::kError;
+      r.reason = "mmap of the alternate stack failed";
+      return;
+    }
+    std::string detail;
+    const Outcome o = deliver_in_child(m, ctx, stack, &detail);
+    ++r.injections;
+    outcomes.push_back({{"trial", trial.name}, {"size", trial.size}, {"outcome", outcome_name(o)}});
+    for (auto& f : stack.check_guards()) {
+      f.message = fmt::format("{} bytes stack ({}): {}", trial.size, trial.name, f.message);
+      r.findings.push_back(std::move(f));
+    }
+    if (o == Outcome::kOther) {
+      r.findings.push_back({"altstack.outcome",
+                            fmt::format("delivery on a {}-byte stack ({}) neither completed nor "
+                                        "ended in SIGSEGV: {}",
+                                        trial.size, trial.name, detail),
+                            trial.must_deliver ? "delivered" : "SIGSEGV", detail});
+    } else if (trial.must_deliver && o != Outcome::kDelivered) {
+      r.findings.push_back(
+          {"altstack.delivery",
+           fmt::format("a {}-byte stack ({}) is large enough for the {}-byte frame, yet delivery "
+                       "failed",
+                       trial.size, trial.name, frame),
+           "delivered", outcome_name(o)});
+    } else if (!trial.must_deliver && !trial.may_do_either && o != Outcome::kSegv) {
+      r.findings.push_back(
+          {"altstack.too_small",
+           fmt::format("a {}-byte stack ({}) cannot hold the {}-byte frame, yet the signal was "
+                       "delivered",
+                       trial.size, trial.name, frame),
+           "SIGSEGV", outcome_name(o)});
+    }
+  }
+  r.facts["trials"] = outcomes;
+  r.status = r.failed() ? Status::kFail : Status::kPass;
+}
+
+}  // namespace sigctx

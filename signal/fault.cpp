@@ -1,0 +1,80 @@
+#include "signal/fault.h"
+
+#include <fmt/format.h>
+
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+const char* fault_kind_name(FaultKind k) {
+  switch (k) {
+    case FaultKind::kLeak: return "leak";
+    case FaultKind::kBitflip: return "bitflip";
+    case FaultKind::kZero: return "zero";
+    case FaultKind::kGuard: return "guard";
+  }
+  return "?";
+}
+
+std::optional<FaultSpec> parse_fault_spec(const std::string& text, std::string* error) {
+  FaultSpec f;
+  f.active = true;
+  f.spec = text;
+  if (text == "guard") {
+    f.kind = FaultKind::kGuard;
+    return f;
+  }
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t colon; (colon = text.find(':', start)) != std::string::npos; start = colon + 1)
+    parts.push_back(text.substr(start, colon - start));
+  parts.push_back(text.substr(start));
+  if (parts.size() > 4) {
+    *error = fmt::format("'{}' has more than four ':'-separated parts "
+                         "(COMPONENT[:REGISTER[:KIND[:LEVEL]]])", text);
+    return std::nullopt;
+  }
+  const ComponentDescriptor* c = find_component(parts[0]);
+  if (!c) {
+    *error = fmt::format("unknown component '{}' (known: {})", parts[0],
+                         component_names((1u << kComponentCount) - 1));
+    return std::nullopt;
+  }
+  f.component = c->id;
+  if (parts.size() > 1 && !parts[1].empty() && parts[1] != "*") {
+    static const Machine kAnyMachine{};
+    const auto fields = fields_of(*c, kAnyMachine);
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (fields[i].name == parts[1]) f.field = static_cast<int>(i);
+    if (f.field < 0 || (c->id == ComponentId::kGpr && parts[1] == "rsp")) {
+      std::string names;
+      for (const auto& fl : fields)
+        if (!(c->id == ComponentId::kGpr && fl.name == "rsp"))
+          names += (names.empty() ? "" : " ") + fl.name;
+      *error = fmt::format("component {} has no register '{}' a fault can target (registers: {})",
+                           c->name, parts[1], names);
+      return std::nullopt;
+    }
+    f.register_name = parts[1];
+  }
+  if (parts.size() > 2 && !parts[2].empty()) {
+    if (parts[2] == "leak") f.kind = FaultKind::kLeak;
+    else if (parts[2] == "bitflip") f.kind = FaultKind::kBitflip;
+    else if (parts[2] == "zero") f.kind = FaultKind::kZero;
+    else {
+      *error = fmt::format("unknown fault kind '{}' (leak, bitflip, zero)", parts[2]);
+      return std::nullopt;
+    }
+  }
+  if (parts.size() > 3) {
+    if (parts[3] == "1" || parts[3] == "2") {
+      f.level = parts[3] == "1" ? 1 : 2;
+    } else {
+      *error = fmt::format("fault level '{}' must be 1 or 2", parts[3]);
+      return std::nullopt;
+    }
+  }
+  return f;
+}
+
+}  // namespace sigctx

@@ -1,0 +1,37 @@
+// Fault injection: the suite's own mutation test. A fault makes the handler behave like a
+// broken kernel for one register (or all registers) of one component, so that a user (and the
+// test suite) can check that sigctx reports exactly that component, register and class.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "xstate/pattern.h"
+
+namespace sigctx {
+
+enum class FaultKind : uint8_t {
+  kLeak,     // the frame (or, for FS/GS base, the register) gets the handler's own value
+  kBitflip,  // one patterned bit of the saved value flips
+  kZero,     // the saved value becomes zero
+  kGuard,    // the handler writes one byte just below the signal stack (altstack guard)
+};
+const char* fault_kind_name(FaultKind k);
+
+struct FaultSpec {
+  bool active = false;
+  FaultKind kind = FaultKind::kLeak;
+  ComponentId component = ComponentId::kGpr;
+  int field = -1;         // index into the component's fields(); -1 = every register
+  std::string register_name;  // as given, for messages ("" = every register)
+  unsigned level = 1;  // nesting level whose delivery misbehaves (2: the nested signal)
+  // The text it was parsed from, for reproduce lines.
+  std::string spec;
+};
+
+// Parses COMPONENT[:REGISTER[:KIND[:LEVEL]]] (e.g. "avx:ymm3", "pkru::zero",
+// "sse:*:bitflip", "gpr:rbx:leak:2") or "guard". On error returns nullopt and sets *error to a message naming what is wrong.
+std::optional<FaultSpec> parse_fault_spec(const std::string& text, std::string* error);
+
+}  // namespace sigctx

@@ -1,0 +1,203 @@
+#include "signal/handler.h"
+
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+namespace {
+
+HandlerPlan g_plan;
+
+constexpr int kSigctxSignals[] = {kPrimarySignal, kNestedSignal, SIGALRM, SIGURG, SIGPROF};
+
+uint64_t load_prefix(const uint8_t* p, size_t n) {
+  uint64_t v = 0;
+  std::memcpy(&v, p, n < 8 ? n : 8);
+  return v;
+}
+
+// Sets GS base from compiled code (the handler's own GS base persists after sigreturn on
+// Linux, which is what a GS-base fault needs).
+void set_gsbase(uint64_t value) { syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, value); }
+
+// Makes the handler behave like a broken kernel for the targeted registers. Runs inside the
+// handler: no allocation, no locks.
+void apply_fault(const FaultSpec& f, SignalFrame& frame, HandlerObservation* obs,
+                 const CpuImage& handler_image, const Machine& m, uint64_t guard_address) {
+  if (f.kind == FaultKind::kGuard) {
+    if (guard_address) {
+      auto* byte = reinterpret_cast<volatile uint8_t*>(guard_address);
+      *byte = static_cast<uint8_t>(*byte ^ 0xff);
+    }
+    return;
+  }
+  const ComponentDescriptor& c = component(f.component);
+  const auto& fields = fields_of(c, m);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (f.field >= 0 && static_cast<size_t>(f.field) != i) continue;
+    const Field& fl = fields[i];
+    if (f.field < 0 && fl.codec == Codec::kDerived) continue;  // rsp, FSW, FTW: only by name
+    const uint8_t* handler_value = handler_image.bytes() + fl.offset;
+
+    if (!c.in_signal_frame) {  // FS/GS base: the register itself, not the frame
+      const uint64_t now = c.id == ComponentId::kFsbase ? obs->fsbase : obs->gsbase;
+      uint64_t v = load_prefix(handler_value, 8);
+      if (f.kind == FaultKind::kBitflip) v = now ^ (1ull << 44);  // in the canonical magic
+      if (f.kind == FaultKind::kZero) v = 0;
+      if (c.id == ComponentId::kFsbase) obs->restore_fsbase = v;
+      else set_gsbase(v);
+      continue;
+    }
+
+    uint8_t scratch[64];
+    uint8_t* slot;
+    if (c.id == ComponentId::kGpr) {
+      uint64_t v = frame.gpr(fl.reg);
+      std::memcpy(scratch, &v, 8);
+      slot = scratch;
+    } else if (c.id == ComponentId::kRflags) {
+      uint64_t v = frame.rflags();
+      std::memcpy(scratch, &v, 8);
+      slot = scratch;
+    } else {
+      slot = frame.slot(c, fl, m.xsave);
+      if (!slot) continue;
+    }
+
+    switch (f.kind) {
+      case FaultKind::kLeak:
+        if (fl.size <= 8 && fl.mask != ~0ull) {  // only the patterned bits (RFLAGS)
+          uint64_t v = (load_prefix(slot, fl.size) & ~fl.mask) |
+                       (load_prefix(handler_value, fl.size) & fl.mask);
+          std::memcpy(slot, &v, fl.size);
+        } else {
+          std::memcpy(slot, handler_value, fl.size);
+        }
+        break;
+      case FaultKind::kBitflip: {
+        // Narrow patterns have even parity, so any one patterned bit leaves every pattern;
+        // structured lanes flip a bit of their magic and decode as nothing.
+        const size_t n = fl.size < 8 ? fl.size : 8;
+        const uint64_t bit = fl.codec == Codec::kNarrow ? (fl.pattern_bits & -fl.pattern_bits)
+                                                        : (1ull << 60);
+        const uint64_t v = load_prefix(slot, n) ^ bit;
+        std::memcpy(slot, &v, n);
+        break;
+      }
+      case FaultKind::kZero:
+        if (fl.size <= 8 && fl.mask != ~0ull) {
+          uint64_t v = load_prefix(slot, fl.size) & ~fl.mask;
+          std::memcpy(slot, &v, fl.size);
+        } else {
+          std::memset(slot, 0, fl.size);
+        }
+        break;
+      case FaultKind::kGuard:
+        break;
+    }
+
+    if (c.id == ComponentId::kGpr) {
+      frame.set_gpr(fl.reg, load_prefix(scratch, 8));
+    } else if (c.id == ComponentId::kRflags) {
+      frame.set_rflags(load_prefix(scratch, 8));
+    } else if (frame.has_xstate() && c.xsave_index >= 0) {
+      frame.set_xstate_bv(frame.xstate_bv() | (1ull << c.xsave_index));
+    }
+  }
+}
+
+}  // namespace
+
+void HandlerPlan::reset() {
+  machine = nullptr;
+  irritate = true;
+  for (auto& i : irritator) i = {};
+  for (auto& d : delivered) d.store(0);
+  std::memset(static_cast<void*>(observed), 0, sizeof(observed));
+  edit_image = nullptr;
+  edit_mask = 0;
+  snapshot = nullptr;
+  nested = nullptr;
+  spin_target = 0;
+  spin_exited.store(false);
+  spin_abort.store(false);
+  delivered_in_spin.store(0);
+  fault = {};
+  fault_armed = false;
+  guard_fault_address = 0;
+}
+
+HandlerPlan& handler_plan() { return g_plan; }
+
+void init_signal_runtime(const Machine& m) {
+  uint64_t features = 0;
+  if (m.fsgsbase_instructions()) features |= ASMF_FSGSBASE;
+  if (m.features.pku && m.features.ospke) features |= ASMF_PKU;
+  if (m.xsave.xgetbv1 && m.features.osxsave) features |= ASMF_XGETBV1;
+  sigctx_asm_features = features;
+  uint64_t fs = 0;
+  syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
+  sigctx_host_fsbase = fs;
+  g_plan.reset();
+  g_plan.machine = &m;
+}
+
+void install_handler(int sig, bool on_altstack) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof(sa));
+  sa.sa_sigaction = sigctx_handler_entry;
+  sa.sa_flags = SA_SIGINFO | (on_altstack ? SA_ONSTACK : 0);
+  sigemptyset(&sa.sa_mask);
+  for (int s : kSigctxSignals)
+    if (s != kNestedSignal) sigaddset(&sa.sa_mask, s);
+  sigaction(sig, &sa, nullptr);
+}
+
+void uninstall_handler(int sig) { signal(sig, SIG_DFL); }
+
+void raise_in_this_thread(int sig) {
+  syscall(SYS_tgkill, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), sig);
+}
+
+}  // namespace sigctx
+
+using namespace sigctx;
+
+extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t*, void* ucontext,
+                                             HandlerObservation* obs) {
+  HandlerPlan& p = g_plan;
+  const unsigned level = sig == kNestedSignal ? 2 : 1;
+  SignalFrame frame = SignalFrame::live(ucontext);
+  const Machine& m = *p.machine;
+
+  if (level == 1 && p.edit_image) {
+    for (const ComponentDescriptor* c : all_components())
+      if (p.edit_mask & component_bit(c->id)) frame.write(*c, m, *p.edit_image);
+  }
+  if (level == 1 && p.nested) sigctx_hold(p.nested->in, p.nested->out, &p.nested->plan);
+  // After the nested hold, whose own store puts back the GS base the handler was entered with.
+  if (level == p.fault.level && p.fault.active && p.fault_armed && p.irritator[level - 1].image) {
+    p.fault_armed = false;
+    apply_fault(p.fault, frame, obs, *p.irritator[level - 1].image, m, p.guard_fault_address);
+  }
+  if (level == 1 && p.snapshot) capture_frame(ucontext, p.snapshot);
+
+  if (level == 1 && (p.spin_target || p.spin_abort.load()) &&
+      frame.rip() == reinterpret_cast<uint64_t>(sigctx_hold_spin)) {
+    const uint64_t in_spin = p.delivered_in_spin.fetch_add(1) + 1;
+    if (in_spin >= p.spin_target || p.spin_abort.load()) {
+      frame.set_rip(reinterpret_cast<uint64_t>(sigctx_hold_spin_exit));
+      p.spin_exited.store(true);
+    }
+  }
+  p.observed[level] = *obs;
+  // Counted last: a sender waiting for this delivery must see the spin's exit already.
+  p.delivered[level].fetch_add(1);
+  return p.irritate ? &p.irritator[level - 1] : nullptr;
+}

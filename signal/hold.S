@@ -1,0 +1,155 @@
+/* The hold driver: load every component of a pattern, perform one transition, store every
+ * component back. No compiled code runs between the first load and the last store.
+ *
+ *   void sigctx_hold(const CpuImage* in, CpuImage* out, const HoldPlan* plan)
+ *
+ * Transitions (plan->action):
+ *   NONE     load, then store at once: the null transition that validates loaders and stores.
+ *   SYSCALL  execute one SYSCALL with the GPRs of the image (rax = number, rdi/rsi/rdx = args),
+ *            e.g. tgkill to raise a signal synchronously. SYSCALL itself clobbers rcx and r11.
+ *   SPIN     spin on `jmp .`, touching no register and no flag, until a signal handler moves
+ *            the frame's rip to sigctx_hold_spin_exit. Before spinning, sigctx_spin_armed is
+ *            set to 1 so a sender knows the state is fully loaded.
+ *
+ * The caller's MXCSR, x87 control word and (with PLAN_OPT_PKRU) PKRU are restored on the way
+ * out, and the x87 stack is emptied: the SysV ABI needs them so, and compiled code runs next. */
+#include "xstate/asm.h"
+#include "xstate/gpr_rflags.inc"
+
+#define F_IN 0
+#define F_OUT 8
+#define F_PLAN 16
+#define F_RAX 24
+#define F_FLAGS 32
+#define F_MXCSR 40
+#define F_FCW 44
+#define F_PKRU 48
+#define F_SIZE 56 /* keeps rsp 16-byte aligned after the six pushes */
+
+SIGCTX_FUNC(sigctx_hold)
+  push %rbp
+  push %rbx
+  push %r12
+  push %r13
+  push %r14
+  push %r15
+  sub $F_SIZE, %rsp
+  mov %rdi, F_IN(%rsp)
+  mov %rsi, F_OUT(%rsp)
+  mov %rdx, F_PLAN(%rsp)
+  stmxcsr F_MXCSR(%rsp)
+  fnstcw F_FCW(%rsp)
+  testq $PLAN_OPT_PKRU, PLAN_OPTIONS(%rdx)
+  jz 1f
+  xor %ecx, %ecx
+  rdpkru
+  mov %eax, F_PKRU(%rsp)
+1:
+  /* Component loaders, in registration order. */
+  mov F_PLAN(%rsp), %rdx
+  mov PLAN_LOADERS(%rdx), %rbx
+2:
+  mov (%rbx), %rax
+  test %rax, %rax
+  jz 3f
+  mov F_IN(%rsp), %rdi
+  call *%rax
+  add $8, %rbx
+  jmp 2b
+3:
+  /* XINUSE now: what the hardware tracks as in use at the transition (GPR and flag loads
+   * below do not change it). */
+  mov F_PLAN(%rsp), %rdx
+  testq $PLAN_OPT_XINUSE, PLAN_OPTIONS(%rdx)
+  jz 4f
+  mov $1, %ecx
+  xgetbv
+  shl $32, %rdx
+  or %rdx, %rax
+  mov F_OUT(%rsp), %rcx
+  mov %rax, IMG_XINUSE(%rcx)
+4:
+  mov F_OUT(%rsp), %rcx
+  mov %rsp, IMG_RSP_BEFORE(%rcx)
+  mov F_PLAN(%rsp), %rdx
+  mov PLAN_ACTION(%rdx), %rax
+  mov F_IN(%rsp), %rdi
+  cmp $PLAN_ACTION_SYSCALL, %rax
+  je .Lsyscall
+  cmp $PLAN_ACTION_SPIN, %rax
+  je .Lspin
+
+  SIGCTX_LOAD_RFLAGS_GPRS
+  .globl sigctx_hold_none
+  .hidden sigctx_hold_none
+sigctx_hold_none:
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+  jmp .Lstores
+
+.Lsyscall:
+  SIGCTX_LOAD_RFLAGS_GPRS
+  .globl sigctx_hold_syscall
+  .hidden sigctx_hold_syscall
+sigctx_hold_syscall:
+  syscall
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+  jmp .Lstores
+
+.Lspin:
+  SIGCTX_LOAD_RFLAGS_GPRS
+  movl $1, sigctx_spin_armed(%rip)
+  .globl sigctx_hold_spin
+  .hidden sigctx_hold_spin
+sigctx_hold_spin:
+  jmp sigctx_hold_spin
+  .globl sigctx_hold_spin_exit
+  .hidden sigctx_hold_spin_exit
+sigctx_hold_spin_exit:
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+
+.Lstores:
+  mov F_PLAN(%rsp), %rdx
+  mov PLAN_STORES(%rdx), %rbx
+5:
+  mov (%rbx), %rax
+  test %rax, %rax
+  jz 6f
+  mov F_OUT(%rsp), %rdi
+  call *%rax
+  add $8, %rbx
+  jmp 5b
+6:
+  fninit
+  fldcw F_FCW(%rsp)
+  ldmxcsr F_MXCSR(%rsp)
+  mov F_PLAN(%rsp), %rdx
+  testq $PLAN_OPT_PKRU, PLAN_OPTIONS(%rdx)
+  jz 7f
+  mov F_PKRU(%rsp), %eax
+  xor %ecx, %ecx
+  xor %edx, %edx
+  wrpkru
+7:
+  mov F_PLAN(%rsp), %rdx
+  testq $PLAN_OPT_VZEROUPPER, PLAN_OPTIONS(%rdx)
+  jz 8f
+  vzeroupper
+8:
+  add $F_SIZE, %rsp
+  pop %r15
+  pop %r14
+  pop %r13
+  pop %r12
+  pop %rbx
+  pop %rbp
+  ret
+SIGCTX_END(sigctx_hold)
+
+  .data
+  .p2align 6
+  .globl sigctx_spin_armed
+  .hidden sigctx_spin_armed
+sigctx_spin_armed:
+  .long 0
+
+SIGCTX_NOEXECSTACK

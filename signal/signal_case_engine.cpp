@@ -1,0 +1,386 @@
+#include "signal/signal_case_engine.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+
+#include "signal/altstack.h"
+#include "signal/disasm.h"
+#include "signal/frame_abi.h"
+#include "signal/handler.h"
+#include "signal/hold.h"
+#include "signal/sender.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+const char* transition_name(SignalTransition t) {
+  switch (t) {
+    case SignalTransition::kSync: return "sync";
+    case SignalTransition::kAsync: return "async";
+    case SignalTransition::kFrame: return "frame";
+    case SignalTransition::kEdit: return "edit";
+    case SignalTransition::kNested: return "nested";
+    case SignalTransition::kAltstack: return "altstack";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr ComponentMask kSegmentBases =
+    component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase);
+
+ComponentMask in_frame_mask() {
+  ComponentMask mask = 0;
+  for (const ComponentDescriptor* c : all_components())
+    if (c->in_signal_frame) mask |= component_bit(c->id);
+  return mask;
+}
+
+// Mixed shapes alternate lanes and init values across components; the seed picks the phase,
+// so both halves get each shape across seeds.
+Shape shape_of(const SignalCaseSpec& spec, const ComponentDescriptor& c, uint64_t seed) {
+  if (!spec.mixed) return spec.shape;
+  return ((static_cast<unsigned>(c.id) + (seed & 1)) & 1) ? Shape::kZero : Shape::kLanes;
+}
+
+void fill_image(CpuImage& img, const Machine& m, ComponentMask mask, const PatternSource& src,
+                const SignalCaseSpec* spec, uint64_t seed) {
+  for (const ComponentDescriptor* c : all_components())
+    if (mask & component_bit(c->id))
+      c->fill(img, m, src, spec ? shape_of(*spec, *c, seed) : Shape::kLanes);
+}
+
+void copy_component(CpuImage& dst, const CpuImage& src, const ComponentDescriptor& c,
+                    const Machine& m) {
+  for (const Field& f : fields_of(c, m))
+    std::memcpy(dst.bytes() + f.offset, src.bytes() + f.offset, f.size);
+}
+
+InjectionPoint injection_at(const char* label) {
+  InjectionPoint p;
+  p.kernel = "sigctx_hold";
+  p.offset = static_cast<uint64_t>(label - reinterpret_cast<const char*>(&sigctx_hold));
+  p.instruction = disassemble_one(label);
+  return p;
+}
+
+uint64_t current_gsbase() {
+  uint64_t gs = 0;
+  syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);
+  return gs;
+}
+
+void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig) {
+  img.gpr[kRax] = SYS_tgkill;
+  img.gpr[kRdi] = static_cast<uint64_t>(pid);
+  img.gpr[kRsi] = static_cast<uint64_t>(tid);
+  img.gpr[kRdx] = static_cast<uint64_t>(sig);
+}
+
+// The smallest sigaltstack the kernel accepts here: one delivery on a large canary stack gives
+// the frame's size; Linux needs one byte more (on_sig_stack() applicable sp > ss_sp).
+size_t measure_frame_size(HandlerPlan& plan) {
+  GuardedAltstack probe(64 * 1024);
+  if (!probe.ok() || !probe.install()) return 0;
+  const bool irritate = plan.irritate;
+  plan.irritate = false;
+  raise_in_this_thread(kPrimarySignal);
+  plan.irritate = irritate;
+  GuardedAltstack::disable();
+  const uint64_t rsp = plan.observed[1].frame_rsp;
+  plan.delivered[1].store(0);
+  if (rsp < reinterpret_cast<uint64_t>(probe.sp()) || rsp >= probe.top()) return 0;
+  return static_cast<size_t>(probe.top() - rsp);
+}
+
+struct Images {
+  std::unique_ptr<CpuImage> in = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> out = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> expected = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> irritator1 = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> irritator2 = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> edit = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> seen = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> nested_in = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> nested_out = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> nested_expected = std::make_unique<CpuImage>();
+  std::unique_ptr<FrameSnapshot> snapshot = std::make_unique<FrameSnapshot>();
+};
+
+void append(std::vector<RegisterDiff>& to, std::vector<RegisterDiff> more) {
+  for (auto& d : more) to.push_back(std::move(d));
+}
+
+}  // namespace
+
+void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseResult& r) {
+  const Machine& m = ctx.machine;
+  const SignalTransition t = spec.transition;
+  init_signal_runtime(m);
+  HandlerPlan& plan = handler_plan();
+  plan.fault = ctx.fault;
+
+  const ComponentMask available = available_components(m);
+  ComponentMask loaded = (spec.components ? spec.components : available) & available;
+  if (!spec.components && (t == SignalTransition::kFrame || t == SignalTransition::kEdit))
+    loaded &= in_frame_mask();
+  // FS/GS base are not restored by sigreturn on Linux, so the irritator leaves them alone.
+  const ComponentMask irritated = available & ~kSegmentBases;
+  const bool via_syscall = t != SignalTransition::kAsync;
+  const uint16_t tag = seed_tag(ctx.seed);
+  const pid_t pid = getpid();
+  const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  const uint64_t host_gs = current_gsbase();
+
+  Images img;
+  const RoutineList loaders = loaders_for(m, loaded);
+  const RoutineList stores = stores_for(m, loaded);
+  const RoutineList irritator_loaders = loaders_for(m, irritated);
+  const HoldPlan hold{via_syscall ? uint64_t{PLAN_ACTION_SYSCALL} : uint64_t{PLAN_ACTION_SPIN},
+                      loaders.data(), stores.data(), default_hold_options(m)};
+  const InjectionPoint point =
+      injection_at(via_syscall ? sigctx_hold_syscall : sigctx_hold_spin);
+  const uint64_t interrupted_rip =
+      via_syscall ? reinterpret_cast<uint64_t>(sigctx_hold_syscall) + 2  // after SYSCALL
+                  : reinterpret_cast<uint64_t>(sigctx_hold_spin);
+
+  install_handler(kPrimarySignal, t == SignalTransition::kAltstack);
+  if (t == SignalTransition::kNested) install_handler(kNestedSignal, false);
+
+  size_t altstack_sizes[2] = {0, 0};
+  if (t == SignalTransition::kAltstack) {
+    const size_t frame = measure_frame_size(plan);
+    if (frame == 0) {
+      r.status = Status::kError;
+      r.reason = "could not measure the signal frame on an alternate stack";
+      return;
+    }
+    altstack_sizes[0] = m.auxv.minsigstksz ? m.auxv.minsigstksz : kClassicSigStkSz;
+    altstack_sizes[1] = std::max(frame + 1, kKernelMinSigStkSz);
+    r.facts["frame_size"] = frame;
+    r.facts["altstack_sizes"] = {altstack_sizes[0], altstack_sizes[1]};
+  }
+
+  const unsigned iterations =
+      t == SignalTransition::kAsync ? kAsyncIterations : kSignalIterations;
+  uint64_t intended = 0;
+  for (unsigned it = 0; it < iterations; ++it) {
+    const uint8_t gen = static_cast<uint8_t>(it + 1);
+    const PatternSource main{tag, kRoleMain, gen};
+    const PatternSource h1{tag, handler_role(1), gen};
+    const PatternSource h2{tag, handler_role(2), gen};
+    const PatternSource ed{tag, kRoleEdit, gen};
+
+    img.in->clear();
+    fill_image(*img.in, m, loaded, main, &spec, ctx.seed);
+    img.in->host_fsbase = sigctx_host_fsbase;
+    img.in->host_gsbase = host_gs;
+    if (via_syscall) set_tgkill_args(*img.in, pid, tid, kPrimarySignal);
+    img.out->clear();
+    img.out->host_fsbase = sigctx_host_fsbase;
+    img.out->host_gsbase = host_gs;
+
+    // The irritators also carry FS/GS base values: a leak fault uses them.
+    img.irritator1->clear();
+    fill_image(*img.irritator1, m, available, h1, nullptr, 0);
+    img.irritator2->clear();
+    fill_image(*img.irritator2, m, available, h2, nullptr, 0);
+    plan.irritator[0] = {img.irritator1.get(), irritator_loaders.data()};
+    plan.irritator[1] = {img.irritator2.get(), irritator_loaders.data()};
+
+    ComponentMask edited = 0;
+    if (t == SignalTransition::kEdit) {
+      edited = loaded & in_frame_mask();
+      img.edit->clear();
+      fill_image(*img.edit, m, edited, ed, nullptr, 0);
+      plan.edit_image = img.edit.get();
+      plan.edit_mask = edited;
+    }
+    plan.snapshot = t == SignalTransition::kFrame ? img.snapshot.get() : nullptr;
+    img.snapshot->captured = false;
+
+    NestedHold nested;
+    if (t == SignalTransition::kNested) {
+      img.nested_in->clear();
+      fill_image(*img.nested_in, m, loaded, h1, nullptr, 0);
+      set_tgkill_args(*img.nested_in, pid, tid, kNestedSignal);
+      // Inside the handler the GS base to put back is the interrupted code's: sigreturn will
+      // not restore it. (FS base is put back by the handler entry itself.)
+      const uint64_t handler_gs =
+          (loaded & component_bit(ComponentId::kGsbase)) ? img.in->gsbase : host_gs;
+      img.nested_in->host_fsbase = sigctx_host_fsbase;
+      img.nested_in->host_gsbase = handler_gs;
+      img.nested_out->clear();
+      img.nested_out->host_fsbase = sigctx_host_fsbase;
+      img.nested_out->host_gsbase = handler_gs;
+      nested = {img.nested_in.get(), img.nested_out.get(), hold};
+      plan.nested = &nested;
+    }
+
+    std::unique_ptr<GuardedAltstack> stack;
+    if (t == SignalTransition::kAltstack) {
+      stack = std::make_unique<GuardedAltstack>(altstack_sizes[it % 2]);
+      if (!stack->ok() || !stack->install()) {
+        r.status = Status::kError;
+        r.reason = fmt::format("sigaltstack of {} bytes failed: {}", altstack_sizes[it % 2],
+                               std::strerror(errno));
+        return;
+      }
+      plan.guard_fault_address = stack->below();
+    }
+
+    plan.fault_armed = true;
+    const uint64_t delivered_before = plan.delivered[1].load();
+    if (t == SignalTransition::kAsync) {
+      plan.spin_target = kAsyncSignalsPerIteration;
+      plan.spin_exited.store(false);
+      plan.delivered_in_spin.store(0);
+      __atomic_store_n(&sigctx_spin_armed, 0, __ATOMIC_RELEASE);
+      SignalSender sender(tid, kPrimarySignal, plan.delivered[1], plan.spin_exited);
+      sender.start();
+      sigctx_hold(img.in.get(), img.out.get(), &hold);
+      sender.join();
+      if (!sender.error().empty()) {
+        r.status = Status::kError;
+        r.reason = sender.error();
+        return;
+      }
+      intended += kAsyncSignalsPerIteration;
+    } else {
+      sigctx_hold(img.in.get(), img.out.get(), &hold);
+      intended += 1;
+    }
+    if (t == SignalTransition::kAltstack) GuardedAltstack::disable();
+    const bool delivered_now = plan.delivered[1].load() > delivered_before;
+
+    // What must have come back.
+    CpuImage& expected = *img.expected;
+    expected = *img.in;
+    uint16_t gpr_skip = 0;
+    if (via_syscall) {
+      expected.gpr[kRax] = 0;                    // tgkill's return value
+      gpr_skip = (1u << kRcx) | (1u << kR11);    // SYSCALL's own clobbers
+    }
+    for (const ComponentDescriptor* c : all_components())
+      if (edited & component_bit(c->id)) copy_component(expected, *img.edit, *c, m);
+    if (edited & component_bit(ComponentId::kGpr)) gpr_skip = 0;  // sigreturn loads them all
+    expected.gpr[kRsp] = img.out->rsp_before;
+
+    ClassifyContext cls;
+    cls.machine = &m;
+    cls.known = {{main, spec.shape}, {h1, Shape::kLanes}, {h2, Shape::kLanes},
+                 {ed, Shape::kLanes}};
+    cls.expected = {main, spec.shape};
+    ClassifyContext cls_edit = cls;
+    cls_edit.expected = {ed, Shape::kLanes};
+    auto options = [&](ComponentMask checked, const char* where) {
+      DiffOptions o;
+      o.checked = checked;
+      o.gpr_skip = gpr_skip;
+      o.where = where;
+      o.injection = point;
+      return o;
+    };
+    if (delivered_now) {
+      append(r.diffs, diff_images(expected, *img.out, m,
+                                  options(loaded & ~edited, "after sigreturn"), cls));
+      if (edited)
+        append(r.diffs, diff_images(expected, *img.out, m,
+                                    options(edited, "after sigreturn (frame edit)"), cls_edit));
+    }
+
+    // What the handler itself was entered with.
+    const HandlerObservation& obs = plan.observed[1];
+    if (delivered_now && (loaded & component_bit(ComponentId::kRflags)) &&
+        (obs.rflags & RFLAGS_DF))
+      r.findings.push_back({"handler.rflags.df",
+                            "the handler was entered with DF set; the ABI applicable it clear at "
+                            "function entry",
+                            "DF=0", fmt::format("rflags {:#x}", obs.rflags)});
+    if (delivered_now && (loaded & kSegmentBases)) {
+      *img.seen = expected;
+      img.seen->fsbase = obs.fsbase;
+      img.seen->gsbase = obs.gsbase;
+      append(r.diffs, diff_images(expected, *img.seen, m,
+                                  options(loaded & kSegmentBases, "at handler entry"), cls));
+    }
+
+    if (t == SignalTransition::kFrame && img.snapshot->captured) {
+      SignalFrame frame = SignalFrame::of(*img.snapshot);
+      for (auto& f : check_frame_abi(frame, m, {interrupted_rip, loaded, img.in.get()}))
+        r.findings.push_back(std::move(f));
+      *img.seen = expected;
+      ComponentMask readable = 0;
+      for (const ComponentDescriptor* c : all_components()) {
+        if (!(loaded & component_bit(c->id))) continue;
+        std::string why;
+        if (frame.read(*c, m, *img.seen, &why)) {
+          readable |= component_bit(c->id);
+        } else {
+          r.findings.push_back({fmt::format("frame.{}", c->name),
+                                fmt::format("the frame does not hold {}: {}", c->name, why),
+                                "present", "absent"});
+        }
+      }
+      append(r.diffs,
+             diff_images(expected, *img.seen, m, options(readable, "in the signal frame"), cls));
+    }
+
+    if (t == SignalTransition::kNested) {
+      CpuImage& nexp = *img.nested_expected;
+      nexp = *img.nested_in;
+      nexp.gpr[kRax] = 0;
+      nexp.gpr[kRsp] = img.nested_out->rsp_before;
+      ClassifyContext cls_nested = cls;
+      cls_nested.expected = {h1, Shape::kLanes};
+      DiffOptions o = options(loaded, "in the level-1 handler across the nested signal");
+      o.gpr_skip = (1u << kRcx) | (1u << kR11);
+      append(r.diffs, diff_images(nexp, *img.nested_out, m, o, cls_nested));
+      plan.nested = nullptr;
+    }
+
+    if (stack) {
+      for (auto& f : stack->check_guards()) r.findings.push_back(std::move(f));
+      const uint64_t rsp = obs.frame_rsp;
+      if (delivered_now && (rsp < reinterpret_cast<uint64_t>(stack->sp()) || rsp >= stack->top()))
+        r.findings.push_back(
+            {"altstack.used", "the signal was not delivered on the alternate stack",
+             fmt::format("frame in [{:#x}, {:#x})", reinterpret_cast<uint64_t>(stack->sp()),
+                         stack->top()),
+             fmt::format("frame at {:#x}", rsp)});
+    }
+
+    if (r.failed()) {
+      r.facts["failing_generation"] = gen;
+      break;
+    }
+  }
+
+  const uint64_t delivered = plan.delivered[1].load();
+  const uint64_t nested_delivered = plan.delivered[2].load();
+  r.injections = delivered + nested_delivered;
+  r.facts["signals"] = delivered;
+  if (t == SignalTransition::kNested) r.facts["nested_signals"] = nested_delivered;
+  r.facts["components"] = component_names(loaded);
+  uninstall_handler(kPrimarySignal);
+  if (t == SignalTransition::kNested) uninstall_handler(kNestedSignal);
+
+  if (!r.failed() && (delivered < intended ||
+                      (t == SignalTransition::kNested && nested_delivered < intended))) {
+    r.status = Status::kError;
+    r.reason = fmt::format("delivered {} of {} intended signals{}", delivered, intended,
+                           t == SignalTransition::kNested
+                               ? fmt::format(" and {} nested", nested_delivered)
+                               : "");
+    return;
+  }
+  r.status = r.failed() ? Status::kFail : Status::kPass;
+}
+
+}  // namespace sigctx

@@ -1,0 +1,154 @@
+#include "signal/signal_cases.h"
+
+#include <fmt/format.h>
+
+#include "signal/altstack_size_case.h"
+#include "signal/signal_case_engine.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+namespace {
+
+struct TransitionInfo {
+  SignalTransition transition;
+  const char* handler;
+  const char* injector;
+  const char* what;  // completes "...: <what>"
+};
+
+constexpr TransitionInfo kTransitions[] = {
+    {SignalTransition::kSync, "clobber", "raw tgkill syscall",
+     "a signal raised by a raw tgkill syscall; the handler clobbers every component and "
+     "returns; the state must come back intact"},
+    {SignalTransition::kAsync, "clobber", "sibling-thread tgkill storm",
+     "a sibling thread delivers 256 signals while the state is held in a spin loop; each handler "
+     "clobbers every component"},
+    {SignalTransition::kFrame, "frame-inspect, clobber", "raw tgkill syscall",
+     "the handler copies the signal frame; its ABI fields (magics, sizes, xfeatures, XSTATE_BV, "
+     "XCOMP_BV, rip) and saved values must match what the interrupted code held"},
+    {SignalTransition::kEdit, "frame-edit, clobber", "raw tgkill syscall",
+     "the handler writes a new pattern into the frame (setting XSTATE_BV); after sigreturn the "
+     "interrupted code must see the new values"},
+    {SignalTransition::kNested, "nested hold, clobber", "raw tgkill syscall, then from the handler",
+     "the handler holds its own pattern across a second, nested signal; both levels must come "
+     "back intact"},
+    {SignalTransition::kAltstack, "clobber on sigaltstack", "raw tgkill syscall",
+     "delivery on a fresh, guarded sigaltstack of AT_MINSIGSTKSZ bytes and of the smallest size "
+     "that fits the frame; state intact, nothing written outside the stack"},
+};
+
+struct Variant {
+  std::string name;
+  ComponentMask components = 0;  // 0 = every available component
+  Shape shape = Shape::kLanes;
+  bool mixed = false;
+  std::string description;
+};
+
+std::vector<Variant> variants() {
+  std::vector<Variant> v;
+  for (const ComponentDescriptor* c : all_components())
+    v.push_back({std::string(c->name), component_bit(c->id), Shape::kLanes, false,
+                 std::string(c->description)});
+  v.push_back({"all", 0, Shape::kLanes, false, "every available component at once"});
+  v.push_back({"all-zero", 0, Shape::kZero, false,
+               "every available component holding its init values"});
+  v.push_back({"all-mixed", 0, Shape::kLanes, true,
+               "components alternating between lane patterns and init values"});
+  v.push_back({"x87-special", component_bit(ComponentId::kX87), Shape::kSpecial, false,
+               "x87 NaN, infinity, denormal, pseudo-denormal and unnormal values, RC=0 PC=single"});
+  v.push_back({"mxcsr-special", component_bit(ComponentId::kMxcsr), Shape::kSpecial, false,
+               "MXCSR with every flag, FTZ, DAZ and round-toward-zero"});
+  return v;
+}
+
+// The catalog entries (runners/bug_catalog.cpp) whose symptom a case would show.
+std::vector<std::string> guards_for(SignalTransition t, const Variant& v) {
+  std::vector<std::string> g;
+  auto has = [&](ComponentId id) { return v.components == 0 || (v.components & component_bit(id)); };
+  const bool vector_upper = has(ComponentId::kAvx) || has(ComponentId::kZmmHi256) ||
+                            has(ComponentId::kHi16Zmm) || has(ComponentId::kOpmask);
+  switch (t) {
+    case SignalTransition::kSync:
+    case SignalTransition::kNested:
+      if (vector_upper) g.push_back("illumos-15254");
+      break;
+    case SignalTransition::kAsync:
+      if (has(ComponentId::kOpmask)) g.push_back("darwin-opmask");
+      if (vector_upper) g.push_back("illumos-15254");
+      break;
+    case SignalTransition::kFrame:
+      g.push_back("valgrind-sigcontext");
+      if (v.components == 0) g.push_back("qemu-user-xfeatures");
+      break;
+    case SignalTransition::kEdit:
+      g.push_back("valgrind-sigcontext");
+      if (v.components == 0) g.push_back("qemu-user-xfeatures");
+      break;
+    case SignalTransition::kAltstack:
+      g.push_back("linux-5.2-sigframe");
+      g.push_back("linux-altstack-overflow");
+      break;
+  }
+  if (has(ComponentId::kPkru) && t != SignalTransition::kAltstack) g.push_back("linux-6.12-pkru");
+  if ((v.shape == Shape::kZero || v.mixed) && has(ComponentId::kSse))
+    g.push_back("freebsd-xmm8-15");
+  return g;
+}
+
+CaseDescriptor make_case(const TransitionInfo& ti, const Variant& v) {
+  const SignalTransition t = ti.transition;
+  const bool needs_frame = t == SignalTransition::kFrame || t == SignalTransition::kEdit;
+  CaseDescriptor d;
+  d.id = fmt::format("signal/{}/{}", transition_name(t), v.name);
+  d.description = fmt::format("{}: {}", v.description, ti.what);
+  d.guards = guards_for(t, v);
+  d.transition = fmt::format("signal/{}", transition_name(t));
+  d.handler = ti.handler;
+  d.injector = ti.injector;
+  d.kernel = "sigctx_hold";
+  d.expectation_key = d.id;
+  d.components = v.components;
+  const ComponentMask mask = v.components;
+  d.applicable = [mask, needs_frame](const Machine& m) {
+    for (const ComponentDescriptor* c : all_components()) {
+      if (!(mask & component_bit(c->id))) continue;
+      Availability a = c->availability(m);
+      if (!a.ok) return Availability::no(fmt::format("{}: {}", c->name, a.reason));
+      if (needs_frame && !c->in_signal_frame)
+        return Availability::no(std::string(c->not_in_frame_reason));
+    }
+    return Availability::yes();
+  };
+  const SignalCaseSpec spec{t, v.components, v.shape, v.mixed};
+  d.run = [spec](const CaseContext& ctx, CaseResult& r) { run_signal_case(spec, ctx, r); };
+  return d;
+}
+
+}  // namespace
+
+std::vector<CaseDescriptor> signal_cases() {
+  std::vector<CaseDescriptor> cases;
+  for (const TransitionInfo& ti : kTransitions)
+    for (const Variant& v : variants()) cases.push_back(make_case(ti, v));
+
+  CaseDescriptor size;
+  size.id = "signal/altstack/size";
+  size.description =
+      "alternate stacks of AT_MINSIGSTKSZ, frame size + 1, frame size and frame size - 512 "
+      "bytes: the fitting ones deliver, the too-small one ends in a contained SIGSEGV, and "
+      "nothing is written outside the stack";
+  size.guards = {"linux-altstack-overflow"};
+  size.transition = "signal/altstack";
+  size.handler = "none (counts the delivery)";
+  size.injector = "raw tgkill syscall in a forked child";
+  size.kernel = "sigctx_handler_entry";
+  size.expectation_key = size.id;
+  size.applicable = [](const Machine&) { return Availability::yes(); };
+  size.run = run_altstack_size_case;
+  cases.push_back(std::move(size));
+  return cases;
+}
+
+}  // namespace sigctx

@@ -44,6 +44,8 @@ class FixtureCpuid final : public CpuidSource {
   // Parses the fixture text; on a malformed line returns nullopt and sets *error to
   // "line N: what is wrong".
   static std::optional<FixtureCpuid> parse(const std::string& text, std::string* error);
+  // Reads and parses a fixture file; errors read "PATH: line N: ..." or "PATH: cannot read".
+  static std::optional<FixtureCpuid> load(const std::string& path, std::string* error);
   CpuidRegs query(uint32_t leaf, uint32_t subleaf) const override;
   void set(uint32_t leaf, uint32_t subleaf, CpuidRegs regs) { leaves_[{leaf, subleaf}] = regs; }
 
@@ -51,8 +53,10 @@ class FixtureCpuid final : public CpuidSource {
   std::map<std::pair<uint32_t, uint32_t>, CpuidRegs> leaves_;
 };
 
-// The leaves the fingerprint records: 0, 1, 7.0, 7.1, every sub-leaf of 0xD up to 63, 0x19,
-// 0x1D and 0x1E where the maximum leaf allows, and the hypervisor leaf 0x40000000.
+// The leaves the fingerprint records: 0, 1, 7.0, 7.1, sub-leaves 0 and 1 of 0xD and every other
+// sub-leaf up to 63 that is not all zero (a CPU answers zero for components it lacks, so nothing is
+// lost), 0x19, 0x1D.0, 0x1D.1 and 0x1E where the maximum leaf allows, and the hypervisor leaf
+// 0x40000000 when CPUID.1:ECX.HV is set.
 std::vector<CpuidLeaf> collect_fingerprint_leaves(const CpuidSource& cpuid);
 
 // XGETBV with ECX=index. Only valid when CPUID.1:ECX.OSXSAVE is set (index 0) and, for index 1,

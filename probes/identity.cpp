@@ -1,37 +1,92 @@
 #include <libcpuid.h>
 
 #include <cstring>
+#include <string>
 
 #include "probes/probe_parts.h"
 
 namespace sigctx {
 
+namespace {
+
+std::string regs_string(std::initializer_list<uint32_t> words) {
+  std::string s;
+  for (uint32_t w : words) {
+    char bytes[4];
+    std::memcpy(bytes, &w, 4);
+    s.append(bytes, 4);
+  }
+  return s.substr(0, s.find('\0'));
+}
+
+// CPUID 0x80000002..4, trimmed: vendors pad the brand with spaces on either side.
+std::string brand_string(const CpuidSource& cpuid) {
+  if (cpuid.query(0x80000000, 0).eax < 0x80000004) return "";
+  std::string brand;
+  for (uint32_t leaf = 0x80000002; leaf <= 0x80000004; ++leaf) {
+    const CpuidRegs r = cpuid.query(leaf, 0);
+    brand += regs_string({r.eax, r.ebx, r.ecx, r.edx});
+  }
+  const auto first = brand.find_first_not_of(' ');
+  if (first == std::string::npos) return "";
+  return brand.substr(first, brand.find_last_not_of(' ') - first + 1);
+}
+
+// libcpuid identifies from a raw-data snapshot. Filling that snapshot from the CpuidSource rather
+// than letting libcpuid execute CPUID itself keeps a fixture's identity the fixture's: the codename
+// of a Zen 3 dump must not come from the machine running the tests.
+cpu_raw_data_t raw_data_from(const CpuidSource& cpuid) {
+  cpu_raw_data_t raw;
+  std::memset(&raw, 0, sizeof raw);
+  auto put = [](uint32_t* dst, const CpuidRegs& r) {
+    dst[EAX] = r.eax;
+    dst[EBX] = r.ebx;
+    dst[ECX] = r.ecx;
+    dst[EDX] = r.edx;
+  };
+  for (uint32_t i = 0; i < MAX_CPUID_LEVEL; ++i)
+    put(raw.basic_cpuid[i], cpuid.query(i, 0));
+  for (uint32_t i = 0; i < MAX_EXT_CPUID_LEVEL; ++i)
+    put(raw.ext_cpuid[i], cpuid.query(0x80000000 + i, 0));
+  for (uint32_t i = 0; i < MAX_INTELFN4_LEVEL; ++i)
+    put(raw.intel_fn4[i], cpuid.query(4, i));
+  for (uint32_t i = 0; i < MAX_INTELFN11_LEVEL; ++i)
+    put(raw.intel_fn11[i], cpuid.query(0xb, i));
+  for (uint32_t i = 0; i < MAX_INTELFN12H_LEVEL; ++i)
+    put(raw.intel_fn12h[i], cpuid.query(0x12, i));
+  for (uint32_t i = 0; i < MAX_INTELFN14H_LEVEL; ++i)
+    put(raw.intel_fn14h[i], cpuid.query(0x14, i));
+  for (uint32_t i = 0; i < MAX_AMDFN8000001DH_LEVEL; ++i)
+    put(raw.amd_fn8000001dh[i], cpuid.query(0x8000001d, i));
+  return raw;
+}
+
+}  // namespace
+
 CpuIdentity identify_cpu(const CpuidSource& cpuid) {
   CpuIdentity id;
-  // Vendor from raw CPUID, so it is right even where libcpuid does not know the CPU.
+  // Vendor, signature and brand come from raw CPUID, so they are right even where libcpuid does
+  // not know the CPU; libcpuid adds only the codename.
   const CpuidRegs l0 = cpuid.query(0, 0);
-  char vendor[13] = {};
-  std::memcpy(vendor, &l0.ebx, 4);
-  std::memcpy(vendor + 4, &l0.edx, 4);
-  std::memcpy(vendor + 8, &l0.ecx, 4);
-  id.vendor = vendor;
+  id.vendor = regs_string({l0.ebx, l0.edx, l0.ecx});
   const CpuidRegs l1 = cpuid.query(1, 0);
   const int base_family = (l1.eax >> 8) & 0xf, base_model = (l1.eax >> 4) & 0xf;
   id.ext_family = (l1.eax >> 20) & 0xff;
   id.ext_model = (l1.eax >> 16) & 0xf;
   id.family = base_family == 0xf ? base_family + id.ext_family : base_family;
-  id.model = (base_family == 0x6 || base_family == 0xf) ? (id.ext_model << 4) | base_model
-                                                        : base_model;
+  id.model =
+      (base_family == 0x6 || base_family == 0xf) ? (id.ext_model << 4) | base_model : base_model;
   id.stepping = l1.eax & 0xf;
+  id.brand = brand_string(cpuid);
   id.codename = "unknown";
 
-  cpu_raw_data_t raw;
+  cpu_raw_data_t raw = raw_data_from(cpuid);
   cpu_id_t data;
-  if (cpuid_get_raw_data(&raw) < 0 || cpu_identify(&raw, &data) < 0) {
+  if (cpu_identify(&raw, &data) < 0) {
     id.libcpuid_error = cpuid_error();
     return id;
   }
-  id.brand = data.brand_str;
+  if (id.brand.empty()) id.brand = data.brand_str;
   if (data.cpu_codename[0]) id.codename = data.cpu_codename;
   return id;
 }

@@ -4,10 +4,36 @@
 #include <fmt/format.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <iterator>
 
 #include "probes/probe_parts.h"
 
 namespace sigctx {
+
+namespace {
+
+constexpr CpuFeatureField kFeatureFields[] = {
+    {"sse2", &CpuFeatures::sse2},         {"fxsr", &CpuFeatures::fxsr},
+    {"xsave", &CpuFeatures::xsave},       {"osxsave", &CpuFeatures::osxsave},
+    {"avx", &CpuFeatures::avx},           {"avx2", &CpuFeatures::avx2},
+    {"avx512f", &CpuFeatures::avx512f},   {"avx512bw", &CpuFeatures::avx512bw},
+    {"avx512vl", &CpuFeatures::avx512vl}, {"avx512dq", &CpuFeatures::avx512dq},
+    {"pku", &CpuFeatures::pku},           {"ospke", &CpuFeatures::ospke},
+    {"fsgsbase", &CpuFeatures::fsgsbase}, {"amx_tile", &CpuFeatures::amx_tile},
+    {"amx_int8", &CpuFeatures::amx_int8}, {"amx_bf16", &CpuFeatures::amx_bf16},
+    {"apx_f", &CpuFeatures::apx_f},       {"hypervisor", &CpuFeatures::hypervisor},
+    {"rdpid", &CpuFeatures::rdpid},
+};
+// CpuFeatures holds only bools: a new one that is missing here would silently drop out of the
+// result files.
+static_assert(sizeof(CpuFeatures) == std::size(kFeatureFields) * sizeof(bool),
+              "every CpuFeatures member needs a row in kFeatureFields");
+
+}  // namespace
+
+std::span<const CpuFeatureField> cpu_feature_fields() {
+  return kFeatureFields;
+}
 
 CpuFeatures decode_features(const CpuidSource& cpuid) {
   CpuFeatures f;
@@ -57,13 +83,20 @@ uint64_t arch_prctl_get(int code) {
 
 }  // namespace
 
-Machine probe_machine() {
+Machine machine_from_cpuid(const CpuidSource& cpuid) {
   Machine m;
-  LiveCpuid cpuid;
   m.features = decode_features(cpuid);
   m.identity = identify_cpu(cpuid);
   m.cpuid_leaves = collect_fingerprint_leaves(cpuid);
   m.xsave = XsaveLayout::from_cpuid(cpuid);
+  m.mxcsr_mask = 0xffbf;
+  return m;
+}
+
+Machine probe_machine() {
+  LiveCpuid cpuid;
+  Machine m = machine_from_cpuid(cpuid);
+  // XGETBV faults (#UD) unless the OS set CR4.OSXSAVE, which CPUID.1:ECX.OSXSAVE mirrors.
   if (m.features.osxsave) {
     m.xcr0 = read_xgetbv(0);
     if (m.xsave.xgetbv1) m.xinuse = read_xgetbv(1);
@@ -80,14 +113,15 @@ Machine probe_machine() {
 std::string Machine::summary_line() const {
   std::string extra;
   if (env.hypervisor)
-    extra = ", " + (env.hypervisor_vendor.empty() ? std::string("hypervisor") : env.hypervisor_vendor);
+    extra =
+        ", " + (env.hypervisor_vendor.empty() ? std::string("hypervisor") : env.hypervisor_vendor);
   if (env.qemu_user) extra += ", qemu-user";
   if (env.valgrind) extra += ", valgrind";
   if (env.ptraced) extra += fmt::format(", traced by pid {}", env.tracer_pid);
   return fmt::format("{} family {:#x} model {:#x} stepping {} ({}), {} {}, {} {}, XCR0 {:#x}{}",
                      identity.vendor, identity.family, identity.model, identity.stepping,
-                     identity.codename, os.sysname, os.release, os.libc_name, os.libc_version,
-                     xcr0, extra);
+                     identity.codename, os.sysname, os.release, os.libc_name, os.libc_version, xcr0,
+                     extra);
 }
 
 }  // namespace sigctx

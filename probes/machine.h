@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,31 +24,39 @@ struct CpuFeatures {
   bool pku = false, ospke = false;  // CPUID.7.0:ECX bits 3 and 4
   bool fsgsbase = false;            // CPUID.7.0:EBX bit 0 (the OS must also enable it: HWCAP2)
   bool amx_tile = false, amx_int8 = false, amx_bf16 = false;
-  bool apx_f = false;          // CPUID.7.1:EDX bit 21
-  bool hypervisor = false;     // CPUID.1:ECX bit 31
+  bool apx_f = false;       // CPUID.7.1:EDX bit 21
+  bool hypervisor = false;  // CPUID.1:ECX bit 31
   bool rdpid = false;
 };
 
+// The features by name, in declaration order: the JSON keys under "cpu.features" and the words of
+// the text report. One table, so the writer, the reader and the report cannot drift apart.
+struct CpuFeatureField {
+  const char* name;
+  bool CpuFeatures::*member;
+};
+std::span<const CpuFeatureField> cpu_feature_fields();
+
 struct CpuIdentity {
-  std::string vendor;  // "GenuineIntel", "AuthenticAMD", ...
-  std::string brand;   // brand string
+  std::string vendor;                       // "GenuineIntel", "AuthenticAMD", ...
+  std::string brand;                        // brand string
   int family = 0, model = 0, stepping = 0;  // display family/model (extended fields folded in)
   int ext_family = 0, ext_model = 0;
-  std::string codename;   // libcpuid's name for the core, "unknown" when libcpuid has none
+  std::string codename;        // libcpuid's name for the core, "unknown" when libcpuid has none
   std::string libcpuid_error;  // non-empty when libcpuid could not identify the CPU
 };
 
 struct AuxvInfo {
   uint64_t hwcap = 0;
   uint64_t hwcap2 = 0;
-  bool hwcap2_fsgsbase = false;   // HWCAP2_FSGSBASE (bit 1): the kernel enabled the instructions
-  uint64_t minsigstksz = 0;       // AT_MINSIGSTKSZ, 0 when the kernel does not provide it
+  bool hwcap2_fsgsbase = false;  // HWCAP2_FSGSBASE (bit 1): the kernel enabled the instructions
+  uint64_t minsigstksz = 0;      // AT_MINSIGSTKSZ, 0 when the kernel does not provide it
 };
 
 struct OsInfo {
   std::string sysname, release, version, machine;  // uname(2)
-  std::string libc_name;     // "glibc", "musl", ...
-  std::string libc_version;  // "2.36"; empty when unknown
+  std::string libc_name;                           // "glibc", "musl", ...
+  std::string libc_version;                        // "2.36"; empty when unknown
 };
 
 struct EnvironmentInfo {
@@ -57,20 +66,23 @@ struct EnvironmentInfo {
   bool valgrind = false;
   bool ptraced = false;
   int tracer_pid = 0;
+  // The executable the kernel is really running when a user-mode emulator (qemu-user, valgrind)
+  // hosts us, e.g. "/usr/bin/qemu-x86_64"; empty natively. See probes/qemu_user.cpp.
+  std::string emulator_path;
 };
 
 // What one real signal delivery looked like on this machine (filled by the signal module's
 // frame probe, see signal/frame_probe.h): the kernel's sizes, not the CPU's.
 struct SignalFrameFacts {
   bool measured = false;
-  std::string error;             // why it could not be measured
-  uint64_t frame_size = 0;       // bytes between the altstack top and the handler's entry rsp
-  uint64_t footprint = 0;        // bytes of the altstack the kernel actually wrote
-  bool has_xstate_magic = false; // fpstate sw_reserved magic1 == FP_XSTATE_MAGIC1
-  uint32_t xstate_size = 0;      // sw_reserved.xstate_size
-  uint32_t extended_size = 0;    // sw_reserved.extended_size
-  uint64_t xfeatures = 0;        // sw_reserved.xfeatures
-  uint64_t xstate_bv = 0;        // XSAVE header of that frame
+  std::string error;              // why it could not be measured
+  uint64_t frame_size = 0;        // bytes between the altstack top and the handler's entry rsp
+  uint64_t footprint = 0;         // bytes of the altstack the kernel actually wrote
+  bool has_xstate_magic = false;  // fpstate sw_reserved magic1 == FP_XSTATE_MAGIC1
+  uint32_t xstate_size = 0;       // sw_reserved.xstate_size
+  uint32_t extended_size = 0;     // sw_reserved.extended_size
+  uint64_t xfeatures = 0;         // sw_reserved.xfeatures
+  uint64_t xstate_bv = 0;         // XSAVE header of that frame
   uint64_t xcomp_bv = 0;
 };
 
@@ -79,11 +91,11 @@ struct Machine {
   CpuFeatures features;
   std::vector<CpuidLeaf> cpuid_leaves;  // raw leaves recorded for the fingerprint
   XsaveLayout xsave;
-  uint64_t xcr0 = 0;                    // 0 when OSXSAVE is clear (no XGETBV)
-  std::optional<uint64_t> xinuse;       // XGETBV(1) at probe time, when supported
-  uint32_t mxcsr_mask = 0;              // from FXSAVE; 0xffbf when the CPU reports 0
-  uint64_t xcomp_perm = 0;              // arch_prctl(ARCH_GET_XCOMP_PERM), 0 when unsupported
-  uint64_t xcomp_supp = 0;              // arch_prctl(ARCH_GET_XCOMP_SUPP), 0 when unsupported
+  uint64_t xcr0 = 0;               // 0 when OSXSAVE is clear (no XGETBV)
+  std::optional<uint64_t> xinuse;  // XGETBV(1) at probe time, when supported
+  uint32_t mxcsr_mask = 0;         // from FXSAVE; 0xffbf when the CPU reports 0
+  uint64_t xcomp_perm = 0;         // arch_prctl(ARCH_GET_XCOMP_PERM), 0 when unsupported
+  uint64_t xcomp_supp = 0;         // arch_prctl(ARCH_GET_XCOMP_SUPP), 0 when unsupported
   AuxvInfo auxv;
   OsInfo os;
   EnvironmentInfo env;
@@ -104,8 +116,19 @@ CpuFeatures decode_features(const CpuidSource& cpuid);
 // The signal frame facts are left unmeasured; see signal/frame_probe.h.
 Machine probe_machine();
 
+// The CPU-only part of a machine, from any CPUID source (a fixture of another CPU in tests):
+// features, identity, the fingerprint leaves and the XSAVE layout. Everything the OS decides is
+// left at its default: xcr0 = 0 (callers choose what the OS would enable), no XINUSE, no auxv, os
+// or environment, mxcsr_mask 0xffbf.
+Machine machine_from_cpuid(const CpuidSource& cpuid);
+
 // Everything in the fingerprint, as written into result files under "machine".
 nlohmann::json machine_to_json(const Machine& m);
+// The inverse, for tools that reload a result file's machine. Restores identity, features, raw
+// leaves, XSAVE layout, XCR0/XINUSE, MXCSR mask, XCOMP permissions, auxv, os, libc, environment and
+// the signal frame facts. On malformed input returns false and sets *error to the JSON path and
+// what is wrong ("machine.xsave.xcr0: expected a hex string"); *m is then unspecified.
+bool machine_from_json(const nlohmann::json& j, Machine* m, std::string* error);
 // Human-readable multi-line report for `sigctx probe`.
 std::string machine_to_text(const Machine& m);
 

@@ -1,9 +1,9 @@
-#include <gnu/libc-version.h>
 #include <sys/auxv.h>
 #include <sys/utsname.h>
 
 #include "probes/probe_parts.h"
 
+// Older libc headers lack it; the kernel has passed it on x86 since 5.14.
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
 #endif
@@ -15,6 +15,7 @@ AuxvInfo probe_auxv() {
   a.hwcap = getauxval(AT_HWCAP);
   a.hwcap2 = getauxval(AT_HWCAP2);
   a.hwcap2_fsgsbase = (a.hwcap2 >> 1) & 1;
+  // 0 when absent: older kernels, and emulators (qemu-user, valgrind) that build their own auxv.
   a.minsigstksz = getauxval(AT_MINSIGSTKSZ);
   return a;
 }
@@ -28,8 +29,7 @@ OsInfo probe_os() {
     o.version = u.version;
     o.machine = u.machine;
   }
-  o.libc_name = "glibc";
-  o.libc_version = gnu_get_libc_version();
+  probe_libc(&o.libc_name, &o.libc_version);
   return o;
 }
 

@@ -1,17 +1,27 @@
 #include "probes/xsave_layout.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace sigctx {
 
 std::string xsave_component_name(unsigned index) {
   static const char* const kNames[] = {
-      "x87",     "sse",   "avx",    "bndregs", "bndcsr",  "opmask",  "zmm_hi256",
-      "hi16_zmm", "pt",   "pkru",   "pasid",   "cet_u",   "cet_s",   "hdc",
-      "uintr",   "lbr",   "hwp",    "amx_tilecfg", "amx_tiledata", "apx"};
+      "x87",      "sse", "avx",  "bndregs",     "bndcsr",       "opmask", "zmm_hi256",
+      "hi16_zmm", "pt",  "pkru", "pasid",       "cet_u",        "cet_s",  "hdc",
+      "uintr",    "lbr", "hwp",  "amx_tilecfg", "amx_tiledata", "apx"};
   if (index < sizeof(kNames) / sizeof(kNames[0])) return kNames[index];
   return fmt::format("xsave:{}", index);
+}
+
+std::string xsave_mask_names(uint64_t mask) {
+  std::string out;
+  for (unsigned i = 0; i < 64; ++i) {
+    if (!((mask >> i) & 1)) continue;
+    if (!out.empty()) out += ' ';
+    out += xsave_component_name(i);
+  }
+  return out.empty() ? "none" : out;
 }
 
 XsaveLayout XsaveLayout::from_cpuid(const CpuidSource& cpuid) {

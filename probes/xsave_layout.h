@@ -37,6 +37,9 @@ enum XsaveIndex : unsigned {
 
 // Short name of a state component ("avx", "opmask", "amx_tiledata", "xsave:23" when unknown).
 std::string xsave_component_name(unsigned index);
+// The names of the components in mask, lowest first, separated by spaces ("x87 sse avx pkru");
+// "none" for an empty mask.
+std::string xsave_mask_names(uint64_t mask);
 
 struct XsaveComponentInfo {
   unsigned index = 0;
@@ -48,18 +51,18 @@ struct XsaveComponentInfo {
 };
 
 struct XsaveLayout {
-  bool xsave = false;     // CPUID.1:ECX.XSAVE
-  bool osxsave = false;   // CPUID.1:ECX.OSXSAVE
-  bool xsaveopt = false;  // CPUID.(0xD,1):EAX bit 0
-  bool xsavec = false;    // bit 1
-  bool xgetbv1 = false;   // bit 2: XGETBV with ECX=1 (XINUSE)
-  bool xsaves = false;    // bit 3
-  bool xfd = false;       // bit 4
+  bool xsave = false;                 // CPUID.1:ECX.XSAVE
+  bool osxsave = false;               // CPUID.1:ECX.OSXSAVE
+  bool xsaveopt = false;              // CPUID.(0xD,1):EAX bit 0
+  bool xsavec = false;                // bit 1
+  bool xgetbv1 = false;               // bit 2: XGETBV with ECX=1 (XINUSE)
+  bool xsaves = false;                // bit 3
+  bool xfd = false;                   // bit 4
   uint64_t supported_user = 0;        // CPUID.(0xD,0):EDX:EAX, the XCR0-settable bits
   uint64_t supported_supervisor = 0;  // CPUID.(0xD,1):EDX:ECX, the IA32_XSS-settable bits
   uint32_t size_enabled = 0;  // CPUID.(0xD,0):EBX, standard size for the features enabled in XCR0
   uint32_t size_max = 0;      // CPUID.(0xD,0):ECX, standard size for every supported feature
-  uint32_t size_compacted_enabled = 0;  // CPUID.(0xD,1):EBX
+  uint32_t size_compacted_enabled = 0;              // CPUID.(0xD,1):EBX
   std::array<XsaveComponentInfo, 64> components{};  // indexed by component; size 0 = none
 
   // Parses leaf 0xD from any CPUID source. Pure: no XGETBV, no OS involvement.

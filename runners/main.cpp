@@ -51,6 +51,19 @@ int main(int argc, char** argv) {
                   "the suite's own mutation test");
   run->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
 
+  // Name an unknown command rather than CLI11's generic "a subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      known |= sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      fmt::print(stderr, "sigctx: error: unknown command '{}' (commands: {})\n", argv[1], names);
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -182,9 +182,13 @@ extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t*, void* ucontext
   }
   if (level == 1 && p.nested) sigctx_hold(p.nested->in, p.nested->out, &p.nested->plan);
   // After the nested hold, whose own store puts back the GS base the handler was entered with.
-  if (level == p.fault.level && p.fault.active && p.fault_armed && p.irritator[level - 1].image) {
+  if (level == p.fault.level && p.fault.active && p.fault_armed &&
+      (p.irritator[level - 1].image || p.fault.kind == FaultKind::kGuard)) {
     p.fault_armed = false;
-    apply_fault(p.fault, frame, obs, *p.irritator[level - 1].image, m, p.guard_fault_address);
+    static const CpuImage kNoImage{};
+    const CpuImage* handler_image = p.irritator[level - 1].image;
+    apply_fault(p.fault, frame, obs, handler_image ? *handler_image : kNoImage, m,
+                p.guard_fault_address);
   }
   if (level == 1 && p.snapshot) capture_frame(ucontext, p.snapshot);
 

@@ -75,7 +75,11 @@ std::optional<LaneOrigin> decode_narrow(const ComponentDescriptor& comp, const F
   for (const auto& k : candidates) {
     scratch->clear();
     comp.fill(*scratch, *ctx.machine, k.source, k.shape);
-    if (std::memcmp(scratch->bytes() + f.offset, actual.data(), f.size) == 0) {
+    const bool match = f.size <= 8
+                           ? ((load_le({scratch->bytes() + f.offset, f.size}, f.size) ^
+                               load_le(actual, f.size)) & f.mask) == 0
+                           : std::memcmp(scratch->bytes() + f.offset, actual.data(), f.size) == 0;
+    if (match) {
       LaneOrigin o;
       o.source = k.source;
       o.component = static_cast<uint8_t>(comp.id);

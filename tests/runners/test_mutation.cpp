@@ -1,0 +1,141 @@
+// The mutation tests: for every transition, component and fault kind, a handler that breaks
+// exactly one register must make the matching case fail, naming that component, register and
+// class, and nothing else. A mutation that passes is itself a failure.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "runners/case_registry.h"
+#include "runners/executor.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+namespace {
+
+const Machine& live() {
+  static const Machine m = probe_machine();
+  return m;
+}
+
+CaseResult run_case(const std::string& id, const std::string& fault_text) {
+  const CaseDescriptor* c = find_case(id);
+  EXPECT_NE(c, nullptr) << id;
+  if (!c) return {};
+  FaultSpec fault;
+  if (!fault_text.empty()) {
+    std::string error;
+    auto parsed = parse_fault_spec(fault_text, &error);
+    EXPECT_TRUE(parsed.has_value()) << error;
+    if (parsed) fault = *parsed;
+  }
+  CaseResult out;
+  ExecutorOptions opts;
+  opts.timeout_s = 30;
+  execute({{c, 0x6a09e667, 0}}, live(), fault, opts,
+          [&](size_t, CaseResult&& r) { out = std::move(r); });
+  return out;
+}
+
+struct Mutation {
+  const char* transition;
+  const char* component;
+  const char* reg;
+  const char* kind;
+  const char* cls;
+  unsigned level = 1;
+};
+
+std::string name_of(const ::testing::TestParamInfo<Mutation>& info) {
+  return fmt::format("{}_{}_{}{}", info.param.transition, info.param.component, info.param.kind,
+                     info.param.level == 2 ? "_level2" : "");
+}
+
+std::vector<Mutation> all_mutations() {
+  // One representative register per component, away from register 0.
+  const std::pair<const char*, const char*> regs[] = {
+      {"gpr", "r12"},       {"rflags", "rflags"}, {"x87", "st5"},   {"mxcsr", "mxcsr"},
+      {"sse", "xmm11"},     {"avx", "ymm13"},     {"opmask", "k6"}, {"zmm_hi256", "zmm9"},
+      {"hi16_zmm", "zmm29"}, {"pkru", "pkru"},    {"fsbase", "fsbase"}, {"gsbase", "gsbase"}};
+  const std::pair<const char*, const char*> kinds[] = {
+      {"leak", "handler"}, {"bitflip", "bitflip"}, {"zero", "zeroed"}};
+  std::vector<Mutation> out;
+  for (const char* t : {"sync", "async", "frame", "edit", "nested", "altstack"})
+    for (auto [comp, reg] : regs) {
+      const bool segment_base = std::string(comp) == "fsbase" || std::string(comp) == "gsbase";
+      if ((std::string(t) == "frame" || std::string(t) == "edit") && segment_base) continue;
+      for (auto [kind, cls] : kinds) out.push_back({t, comp, reg, kind, cls});
+    }
+  // The nested case's own check of the level-1 handler's state.
+  for (auto [comp, reg] : regs)
+    out.push_back({"nested", comp, reg, "leak", "handler", 2});
+  return out;
+}
+
+class MutationTest : public ::testing::TestWithParam<Mutation> {};
+
+TEST_P(MutationTest, IsReportedExactly) {
+  const Mutation& mu = GetParam();
+  const auto* comp = find_component(mu.component);
+  ASSERT_NE(comp, nullptr);
+  const Availability a = comp->availability(live());
+  if (!a.ok) GTEST_SKIP() << mu.component << " not available here: " << a.reason;
+  const std::string id = fmt::format("signal/{}/{}", mu.transition, mu.component);
+  const std::string fault = fmt::format("{}:{}:{}:{}", mu.component, mu.reg, mu.kind, mu.level);
+  const CaseResult r = run_case(id, fault);
+  ASSERT_EQ(r.status, Status::kFail) << id << " with --inject-fault " << fault << ": "
+                                     << status_name(r.status) << " " << r.reason;
+  ASSERT_FALSE(r.diffs.empty());
+  for (const RegisterDiff& d : r.diffs) {
+    EXPECT_EQ(component(d.component).name, mu.component) << d.where;
+    EXPECT_EQ(d.reg, mu.reg) << d.where;
+    EXPECT_EQ(diff_class_name(d.cls), std::string(mu.cls)) << d.reg << " " << d.where;
+  }
+  if (mu.level == 2) {
+    EXPECT_EQ(r.diffs.front().where, "in the level-1 handler across the nested signal");
+  }
+  EXPECT_TRUE(r.findings.empty()) << r.findings.front().check;
+}
+
+INSTANTIATE_TEST_SUITE_P(Signal, MutationTest, ::testing::ValuesIn(all_mutations()), name_of);
+
+// Without a fault, the same cases pass: the mutation is what fails them.
+TEST(MutationControl, UnmutatedCasesPass) {
+  for (const char* id : {"signal/sync/all", "signal/async/all", "signal/frame/all",
+                         "signal/edit/all", "signal/nested/all", "signal/altstack/all"}) {
+    const CaseResult r = run_case(id, "");
+    EXPECT_EQ(r.status, Status::kPass) << id << ": " << r.reason;
+    EXPECT_GT(r.injections, 0u) << id;
+  }
+}
+
+// The altstack guard checker: one byte written below the stack is found and located.
+TEST(MutationGuard, WriteBelowTheAltstackIsFound) {
+  for (const char* id : {"signal/altstack/sse", "signal/altstack/size"}) {
+    const CaseResult r = run_case(id, "guard");
+    ASSERT_EQ(r.status, Status::kFail) << id << ": " << r.reason;
+    ASSERT_FALSE(r.findings.empty());
+    EXPECT_EQ(r.findings.front().check, "altstack.guard_below") << id;
+    EXPECT_NE(r.findings.front().message.find("offsets -1..-1"), std::string::npos)
+        << r.findings.front().message;
+  }
+}
+
+TEST(FaultSpec, ParseErrorsNameThePart) {
+  std::string error;
+  EXPECT_FALSE(parse_fault_spec("ymm:ymm3", &error));
+  EXPECT_NE(error.find("unknown component 'ymm'"), std::string::npos) << error;
+  EXPECT_FALSE(parse_fault_spec("avx:xmm3", &error));
+  EXPECT_NE(error.find("no register 'xmm3'"), std::string::npos) << error;
+  EXPECT_FALSE(parse_fault_spec("gpr:rsp", &error));
+  EXPECT_FALSE(parse_fault_spec("avx:ymm3:melt", &error));
+  EXPECT_NE(error.find("unknown fault kind 'melt'"), std::string::npos) << error;
+  EXPECT_FALSE(parse_fault_spec("avx:ymm3:leak:3", &error));
+  auto ok = parse_fault_spec("sse:*:bitflip:2", &error);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->field, -1);
+  EXPECT_EQ(ok->kind, FaultKind::kBitflip);
+  EXPECT_EQ(ok->level, 2u);
+}
+
+}  // namespace
+}  // namespace sigctx

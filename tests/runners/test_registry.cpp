@@ -1,0 +1,76 @@
+// The case registry: ids, descriptions and catalog references are consistent.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "runners/bug_catalog.h"
+#include "runners/case_registry.h"
+#include "tests/support/machines.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+namespace {
+
+TEST(Registry, IdsAreUniqueAndWellFormed) {
+  std::set<std::string> ids;
+  const std::regex form("^[a-z0-9_]+(/[a-z0-9_.-]+)+$");
+  for (const auto& c : all_cases()) {
+    EXPECT_TRUE(ids.insert(c.id).second) << "duplicate " << c.id;
+    EXPECT_TRUE(std::regex_match(c.id, form)) << c.id;
+    EXPECT_FALSE(c.description.empty()) << c.id;
+    EXPECT_TRUE(c.applicable) << c.id;
+    EXPECT_TRUE(c.run) << c.id;
+  }
+}
+
+TEST(Registry, EveryTransitionCoversEveryComponent) {
+  for (const char* t : {"sync", "async", "frame", "edit", "nested", "altstack"})
+    for (const ComponentDescriptor* c : all_components())
+      EXPECT_NE(find_case(std::string("signal/") + t + "/" + std::string(c->name)), nullptr)
+          << t << "/" << c->name;
+  EXPECT_NE(find_case("signal/altstack/size"), nullptr);
+}
+
+TEST(Registry, GuardsNameCatalogEntries) {
+  unsigned guarded = 0;
+  for (const auto& c : all_cases())
+    for (const auto& g : c.guards) {
+      EXPECT_NE(find_bug(g), nullptr) << c.id << " guards unknown bug " << g;
+      ++guarded;
+    }
+  EXPECT_GT(guarded, 50u);
+  EXPECT_NE(find_case("signal/async/opmask"), nullptr);
+  const auto& g = find_case("signal/async/opmask")->guards;
+  EXPECT_NE(std::find(g.begin(), g.end(), "darwin-opmask"), g.end());
+}
+
+TEST(Registry, SkipReasonsNameTheMissingFeature) {
+  const Machine zen3 = test::zen3();
+  const Availability a = find_case("signal/sync/opmask")->applicable(zen3);
+  EXPECT_FALSE(a.ok);
+  EXPECT_EQ(a.reason, "opmask: CPU lacks AVX512F");
+  EXPECT_TRUE(find_case("signal/sync/avx")->applicable(zen3).ok);
+  const Availability f = find_case("signal/frame/fsbase")->applicable(zen3);
+  EXPECT_FALSE(f.ok);
+  EXPECT_EQ(f.reason, "the Linux signal frame does not carry FS base");
+  const Machine old = test::nehalem_like();
+  EXPECT_EQ(find_case("signal/sync/avx")->applicable(old).reason, "avx: CPU lacks AVX");
+  EXPECT_TRUE(find_case("signal/sync/sse")->applicable(old).ok);
+}
+
+TEST(Registry, SelectionByGlob) {
+  std::vector<const CaseDescriptor*> out;
+  std::string error;
+  ASSERT_TRUE(select_cases({"signal/*/avx"}, &out, &error));
+  EXPECT_EQ(out.size(), 6u);
+  ASSERT_TRUE(select_cases({"*zmm*", "signal/sync/sse"}, &out, &error));
+  EXPECT_EQ(out.size(), 13u);
+  EXPECT_FALSE(select_cases({"signal/sync/avx", "signal/nope"}, &out, &error));
+  EXPECT_EQ(error, "--cases 'signal/nope' matches no case (see `sigctx list`)");
+  ASSERT_TRUE(select_cases({}, &out, &error));
+  EXPECT_EQ(out.size(), all_cases().size());
+}
+
+}  // namespace
+}  // namespace sigctx

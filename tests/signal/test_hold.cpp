@@ -1,0 +1,94 @@
+// The null transition: load every available component and store it straight back. This
+// validates every hand-written loader and store routine against the C++ model of the pattern,
+// on the real CPU, for every shape.
+#include <gtest/gtest.h>
+
+#include "signal/handler.h"
+#include "signal/hold.h"
+#include "xstate/component_registry.h"
+#include "xstate/diff.h"
+
+namespace sigctx {
+namespace {
+
+const Machine& live() {
+  static const Machine m = probe_machine();
+  return m;
+}
+
+class NullTransition : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(NullTransition, EveryComponentComesBackExactly) {
+  const Machine& m = live();
+  init_signal_runtime(m);
+  const ComponentMask mask = available_components(m);
+  auto in = std::make_unique<CpuImage>(), out = std::make_unique<CpuImage>();
+  in->clear();
+  out->clear();
+  const PatternSource src{0x5a5, kRoleMain, 9};
+  for (const ComponentDescriptor* c : all_components())
+    if (mask & component_bit(c->id)) c->fill(*in, m, src, GetParam());
+  in->host_fsbase = out->host_fsbase = sigctx_host_fsbase;
+  const RoutineList loaders = loaders_for(m, mask), stores = stores_for(m, mask);
+  const HoldPlan plan{PLAN_ACTION_NONE, loaders.data(), stores.data(), default_hold_options(m)};
+  sigctx_hold(in.get(), out.get(), &plan);
+
+  auto expected = std::make_unique<CpuImage>(*in);
+  expected->gpr[kRsp] = out->rsp_before;
+  ClassifyContext ctx;
+  ctx.machine = &m;
+  ctx.expected = {src, GetParam()};
+  ctx.known = {ctx.expected};
+  DiffOptions o;
+  o.checked = mask;
+  o.gpr_skip = 0;
+  const auto diffs = diff_images(*expected, *out, m, o, ctx);
+  for (const auto& d : diffs) ADD_FAILURE() << describe_diff(d);
+  EXPECT_TRUE(diffs.empty());
+  // The loaders really ran: the stored image is not just an untouched copy.
+  EXPECT_NE(out->x87_fcw, 0);
+  EXPECT_NE(out->mxcsr, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, NullTransition,
+                         ::testing::Values(Shape::kLanes, Shape::kZero, Shape::kSpecial),
+                         [](const auto& info) { return std::string(shape_name(info.param)); });
+
+TEST(Hold, RestoresTheCallersControlRegisters) {
+  const Machine& m = live();
+  init_signal_runtime(m);
+  const ComponentMask mask = available_components(m);
+  auto in = std::make_unique<CpuImage>(), out = std::make_unique<CpuImage>();
+  in->clear();
+  out->clear();
+  for (const ComponentDescriptor* c : all_components())
+    if (mask & component_bit(c->id)) c->fill(*in, m, {1, kRoleMain, 1}, Shape::kSpecial);
+  in->host_fsbase = out->host_fsbase = sigctx_host_fsbase;
+  const RoutineList loaders = loaders_for(m, mask), stores = stores_for(m, mask);
+  const HoldPlan plan{PLAN_ACTION_NONE, loaders.data(), stores.data(), default_hold_options(m)};
+  uint32_t mxcsr_before, mxcsr_after;
+  uint16_t fcw_before, fcw_after, fsw_after;
+  __asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr_before), "=m"(fcw_before));
+  sigctx_hold(in.get(), out.get(), &plan);
+  __asm__ volatile("stmxcsr %0; fnstcw %1; fnstsw %2"
+                   : "=m"(mxcsr_after), "=m"(fcw_after), "=m"(fsw_after));
+  EXPECT_EQ(out->mxcsr, in->mxcsr) << "the pattern was held";
+  EXPECT_EQ(mxcsr_after, mxcsr_before);
+  EXPECT_EQ(fcw_after, fcw_before);
+  EXPECT_EQ((fsw_after >> 11) & 7, 0) << "x87 stack left empty";
+}
+
+TEST(Hold, RoutineListsFollowRegistrationOrderAndSkipDriverComponents) {
+  const Machine& m = live();
+  const RoutineList l = loaders_for(m, component_bit(ComponentId::kGpr) |
+                                          component_bit(ComponentId::kSse) |
+                                          component_bit(ComponentId::kX87));
+  ASSERT_NE(l.fns[0], nullptr);
+  ASSERT_NE(l.fns[1], nullptr);
+  EXPECT_EQ(l.fns[2], nullptr) << "gpr is loaded by the driver itself";
+  EXPECT_EQ(l.fns[0], component(ComponentId::kX87).loader(m));
+  EXPECT_EQ(l.fns[1], component(ComponentId::kSse).loader(m));
+}
+
+}  // namespace
+}  // namespace sigctx

@@ -6,8 +6,7 @@
 
 namespace sigctx {
 
-bool write_file_atomically(const std::string& path, const std::string& content,
-                           std::string* error);
+bool write_file_atomically(const std::string& path, const std::string& content, std::string* error);
 // Checks early that path's directory accepts a new file, so a bad --json path fails before a
 // long run rather than after it.
 bool check_writable(const std::string& path, std::string* error);

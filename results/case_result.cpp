@@ -6,11 +6,16 @@ namespace sigctx {
 
 const char* status_name(Status s) {
   switch (s) {
-    case Status::kPass: return "pass";
-    case Status::kFail: return "fail";
-    case Status::kSkip: return "skip";
-    case Status::kXfail: return "xfail";
-    case Status::kError: return "error";
+    case Status::kPass:
+      return "pass";
+    case Status::kFail:
+      return "fail";
+    case Status::kSkip:
+      return "skip";
+    case Status::kXfail:
+      return "xfail";
+    case Status::kError:
+      return "error";
   }
   return "error";
 }
@@ -26,7 +31,8 @@ bool parse_status(std::string_view name, Status* out) {
 
 nlohmann::json case_result_to_json(const CaseResult& r) {
   nlohmann::json diffs = nlohmann::json::array();
-  for (const auto& d : r.diffs) diffs.push_back(diff_to_json(d));
+  for (const auto& d : r.diffs)
+    diffs.push_back(diff_to_json(d));
   nlohmann::json findings = nlohmann::json::array();
   for (const auto& f : r.findings)
     findings.push_back({{"check", f.check},
@@ -69,8 +75,8 @@ bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* 
     }
     r->findings.clear();
     for (const auto& f : j.value("findings", nlohmann::json::array()))
-      r->findings.push_back({f.value("check", ""), f.value("message", ""),
-                             f.value("expected", ""), f.value("actual", "")});
+      r->findings.push_back({f.value("check", ""), f.value("message", ""), f.value("expected", ""),
+                             f.value("actual", "")});
     r->reproduce = j.value("reproduce", "");
     r->output = j.value("output", "");
     r->facts = j.value("facts", nlohmann::json::object());

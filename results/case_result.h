@@ -28,15 +28,15 @@ struct Finding {
 struct CaseResult {
   std::string id;
   Status status = Status::kPass;
-  std::string reason;        // why skip / error / xfail, or a one-line failure summary
+  std::string reason;  // why skip / error / xfail, or a one-line failure summary
   double duration_ms = 0;
-  uint64_t injections = 0;   // transitions actually delivered (signals, ...)
+  uint64_t injections = 0;  // transitions actually delivered (signals, ...)
   uint64_t seed = 0;
-  unsigned iteration = 0;    // --repeat index
+  unsigned iteration = 0;  // --repeat index
   std::vector<RegisterDiff> diffs;
   std::vector<Finding> findings;
   std::string reproduce;
-  std::string output;        // the child's captured stdout/stderr, kept on error
+  std::string output;  // the child's captured stdout/stderr, kept on error
   nlohmann::json facts = nlohmann::json::object();  // case-specific measurements
 
   bool failed() const { return !diffs.empty() || !findings.empty(); }

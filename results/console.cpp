@@ -8,22 +8,32 @@ namespace {
 
 const char* status_label(Status s) {
   switch (s) {
-    case Status::kPass: return "PASS ";
-    case Status::kFail: return "FAIL ";
-    case Status::kSkip: return "SKIP ";
-    case Status::kXfail: return "XFAIL";
-    case Status::kError: return "ERROR";
+    case Status::kPass:
+      return "PASS ";
+    case Status::kFail:
+      return "FAIL ";
+    case Status::kSkip:
+      return "SKIP ";
+    case Status::kXfail:
+      return "XFAIL";
+    case Status::kError:
+      return "ERROR";
   }
   return "?";
 }
 
 const char* status_color(Status s) {
   switch (s) {
-    case Status::kPass: return "32";
-    case Status::kFail: return "31;1";
-    case Status::kSkip: return "33";
-    case Status::kXfail: return "36";
-    case Status::kError: return "35;1";
+    case Status::kPass:
+      return "32";
+    case Status::kFail:
+      return "31;1";
+    case Status::kSkip:
+      return "33";
+    case Status::kXfail:
+      return "36";
+    case Status::kError:
+      return "35;1";
   }
   return "0";
 }
@@ -38,7 +48,13 @@ void ConsoleReporter::header(const std::string& tool, const Machine& m, uint64_t
                              size_t cases) {
   fmt::print(out_, "{}  seed {:#x}  {} cases\n", tool, seed, cases);
   fmt::print(out_, "machine: {}\n", m.summary_line());
-  if (m.frame.measured)
+  if (!m.frame.measured)
+    fmt::print(out_, "signal frame: not measured ({})\n", m.frame.error);
+  else if (!m.frame.has_xstate_magic)
+    fmt::print(out_,
+               "signal frame: {} bytes, FXSAVE only (no FP_XSTATE_MAGIC1), AT_MINSIGSTKSZ {}\n",
+               m.frame.frame_size, m.auxv.minsigstksz);
+  else
     fmt::print(out_, "signal frame: {} bytes, xstate_size {}, xfeatures {:#x}, AT_MINSIGSTKSZ {}\n",
                m.frame.frame_size, m.frame.xstate_size, m.frame.xfeatures, m.auxv.minsigstksz);
   std::fflush(out_);
@@ -52,7 +68,8 @@ std::string describe_failure(const CaseResult& r, size_t max_groups) {
     s += "    " + describe_diff(r.diffs[groups[i].first]) + "\n";
   }
   if (groups.size() > max_groups)
-    s += fmt::format("  ... {} more groups of differences (see --json)\n", groups.size() - max_groups);
+    s += fmt::format("  ... {} more groups of differences (see --json)\n",
+                     groups.size() - max_groups);
   for (size_t i = 0; i < r.findings.size() && i < max_groups; ++i) {
     const auto& f = r.findings[i];
     s += fmt::format("  {}: {}", f.check, f.message);
@@ -90,7 +107,8 @@ void ConsoleReporter::case_done(const CaseResult& r) {
     case Status::kError:
       fmt::print(out_, "{} {:<34} {}\n", label, r.id, r.reason);
       if (!r.output.empty()) {
-        std::string tail = r.output.size() > 2000 ? r.output.substr(r.output.size() - 2000) : r.output;
+        std::string tail =
+            r.output.size() > 2000 ? r.output.substr(r.output.size() - 2000) : r.output;
         fmt::print(out_, "  output:\n");
         size_t start = 0;
         while (start < tail.size()) {

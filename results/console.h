@@ -12,7 +12,8 @@ namespace sigctx {
 
 class ConsoleReporter {
  public:
-  ConsoleReporter(FILE* out, bool color, bool verbose) : out_(out), color_(color), verbose_(verbose) {}
+  ConsoleReporter(FILE* out, bool color, bool verbose)
+      : out_(out), color_(color), verbose_(verbose) {}
   void header(const std::string& tool, const Machine& m, uint64_t seed, size_t cases);
   void case_done(const CaseResult& r);
   void summary(const Summary& s);

@@ -5,18 +5,29 @@ namespace sigctx {
 void Summary::add(const CaseResult& r) {
   ++total;
   switch (r.status) {
-    case Status::kPass: ++pass; break;
-    case Status::kFail: ++fail; break;
-    case Status::kSkip: ++skip; break;
-    case Status::kXfail: ++xfail; break;
-    case Status::kError: ++error; break;
+    case Status::kPass:
+      ++pass;
+      break;
+    case Status::kFail:
+      ++fail;
+      break;
+    case Status::kSkip:
+      ++skip;
+      break;
+    case Status::kXfail:
+      ++xfail;
+      break;
+    case Status::kError:
+      ++error;
+      break;
   }
   injections += r.injections;
 }
 
 nlohmann::json run_result_to_json(const RunResult& r) {
   nlohmann::json cases = nlohmann::json::array();
-  for (const auto& c : r.cases) cases.push_back(case_result_to_json(c));
+  for (const auto& c : r.cases)
+    cases.push_back(case_result_to_json(c));
   return {
       {"schema", kResultSchema},
       {"tool", {{"name", "sigctx"}, {"version", r.version}, {"git_revision", r.git_revision}}},

@@ -21,13 +21,13 @@ struct CaseContext {
 };
 
 struct CaseDescriptor {
-  std::string id;           // "signal/sync/avx"
-  std::string description;  // one sentence: what is checked
+  std::string id;                   // "signal/sync/avx"
+  std::string description;          // one sentence: what is checked
   std::vector<std::string> guards;  // catalog bug ids (see runners/bug_catalog.h)
-  std::string transition;   // "signal/sync"
-  std::string handler;      // what the handler does: "clobber", "frame-inspect", ...
-  std::string injector;     // how the transition is fired: "raw tgkill syscall", ...
-  std::string kernel;       // the asm routine holding the state: "sigctx_hold"
+  std::string transition;           // "signal/sync"
+  std::string handler;              // what the handler does: "clobber", "frame-inspect", ...
+  std::string injector;             // how the transition is fired: "raw tgkill syscall", ...
+  std::string kernel;               // the asm routine holding the state: "sigctx_hold"
   std::string expectation_key;      // key the platform expectations judge it by
   ComponentMask components = 0;     // loaded and checked; 0 when not component-specific
   // Whether the case can run here; the reason names what is missing.

@@ -10,7 +10,8 @@ const std::vector<CaseDescriptor>& all_cases() {
   static const std::vector<CaseDescriptor> cases = [] {
     std::vector<CaseDescriptor> all;
     auto add = [&](std::vector<CaseDescriptor> more) {
-      for (auto& c : more) all.push_back(std::move(c));
+      for (auto& c : more)
+        all.push_back(std::move(c));
     };
     // One line per family of cases.
     add(signal_cases());

@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cstring>
 #include <deque>
-#include <fmt/format.h>
 #include <map>
 #include <optional>
 
@@ -124,8 +124,7 @@ CaseResult finish(Child& c, double timeout_s) {
   int status = 0;
   while (waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
   }
-  const double ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - c.started).count();
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - c.started).count();
   CaseResult r;
   std::string error;
   if (c.timed_out) {
@@ -174,12 +173,12 @@ std::vector<Child> pump(std::vector<Child>& running, const ExecutorOptions& opts
     }
     nearest = std::min(nearest, c.deadline);
   }
-  int wait_ms = nearest <= now ? 0
-                               : static_cast<int>(std::min<int64_t>(
-                                     1000, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               nearest - now)
-                                                   .count() +
-                                               1));
+  int wait_ms =
+      nearest <= now
+          ? 0
+          : static_cast<int>(std::min<int64_t>(
+                1000,
+                std::chrono::duration_cast<std::chrono::milliseconds>(nearest - now).count() + 1));
   if (!fds.empty()) poll(fds.data(), fds.size(), wait_ms);
   for (size_t k = 0; k < fds.size(); ++k) {
     if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;

@@ -10,11 +10,15 @@ Machine fingerprint_machine() {
   CaseResult r = run_forked(
       [&m](CaseResult& out) {
         const SignalFrameFacts f = measure_signal_frame(m);
-        out.facts = {{"measured", f.measured},           {"error", f.error},
-                     {"frame_size", f.frame_size},       {"footprint", f.footprint},
+        out.facts = {{"measured", f.measured},
+                     {"error", f.error},
+                     {"frame_size", f.frame_size},
+                     {"footprint", f.footprint},
                      {"has_xstate_magic", f.has_xstate_magic},
-                     {"xstate_size", f.xstate_size},     {"extended_size", f.extended_size},
-                     {"xfeatures", f.xfeatures},         {"xstate_bv", f.xstate_bv},
+                     {"xstate_size", f.xstate_size},
+                     {"extended_size", f.extended_size},
+                     {"xfeatures", f.xfeatures},
+                     {"xstate_bv", f.xstate_bv},
                      {"xcomp_bv", f.xcomp_bv}};
       },
       10.0);

@@ -1,7 +1,7 @@
 // sigctx: does this OS preserve every piece of x86-64 CPU state across signals, contexts and
 // switches, and does zeroed memory stay zero?
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "runners/commands.h"
 

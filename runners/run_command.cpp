@@ -1,9 +1,9 @@
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
-#include <fmt/format.h>
 
 #include "results/atomic_file.h"
 #include "results/console.h"
@@ -88,8 +88,8 @@ int run_command(const RunOptions& o) {
   run.git_revision = SIGCTX_GIT_REVISION;
   run.machine = machine_to_json(machine);
   run.started_at = iso8601_now();
-  run.options = {{"cases", o.cases},        {"seed", fmt::format("{:#x}", o.seed)},
-                 {"repeat", o.repeat},      {"jobs", o.jobs},
+  run.options = {{"cases", o.cases},         {"seed", fmt::format("{:#x}", o.seed)},
+                 {"repeat", o.repeat},       {"jobs", o.jobs},
                  {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault}};
 
   // Slots in report order: a skip is known at once, a job reports through the executor.

@@ -4,14 +4,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 
 namespace sigctx {
 
 namespace {
-size_t page_size() { return static_cast<size_t>(sysconf(_SC_PAGESIZE)); }
-size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+size_t page_size() {
+  return static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+size_t round_up(size_t v, size_t a) {
+  return (v + a - 1) / a * a;
+}
 }  // namespace
 
 GuardedAltstack::GuardedAltstack(size_t size, bool shared) : size_(size) {
@@ -61,9 +65,10 @@ std::vector<Finding> GuardedAltstack::check_guards() const {
     const long lo = below ? -static_cast<long>(kGuardBytes - first) : static_cast<long>(first);
     const long hi = below ? -static_cast<long>(kGuardBytes - last) : static_cast<long>(last);
     out.push_back({check,
-                   fmt::format("{} bytes {} the signal stack were written (offsets {}..{} from "
+                   fmt::format("{} byte{} {} the signal stack {} written (offsets {}..{} from "
                                "its {}): the frame did not fit and the kernel wrote outside it",
-                               changed, side, lo, hi, below ? "bottom" : "top"),
+                               changed, changed == 1 ? "" : "s", side,
+                               changed == 1 ? "was" : "were", lo, hi, below ? "bottom" : "top"),
                    "untouched", fmt::format("{} bytes changed", changed)});
   };
   scan(sp_ - kGuardBytes, "altstack.guard_below", "below", true);

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fmt/format.h>
+#include <chrono>
 #include <thread>
 
 #include "signal/altstack.h"
@@ -88,9 +88,12 @@ Outcome deliver_in_child(const Machine& m, const CaseContext& ctx, GuardedAltsta
 
 const char* outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::kDelivered: return "delivered";
-    case Outcome::kSegv: return "SIGSEGV";
-    case Outcome::kOther: return "other";
+    case Outcome::kDelivered:
+      return "delivered";
+    case Outcome::kSegv:
+      return "SIGSEGV";
+    case Outcome::kOther:
+      return "other";
   }
   return "?";
 }
@@ -116,14 +119,13 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
     if (m.auxv.minsigstksz < fits)
       r.findings.push_back({"auxv.minsigstksz",
                             "AT_MINSIGSTKSZ is smaller than the signal frame the kernel writes",
-                            fmt::format(">= {}", fits),
-                            std::to_string(m.auxv.minsigstksz)});
+                            fmt::format(">= {}", fits), std::to_string(m.auxv.minsigstksz)});
   }
   trials.push_back({"frame size + 1", std::max(fits, floor), true, false});
   if (frame >= floor) trials.push_back({"frame size", frame, false, true});
   if (frame > floor + 64)
-    trials.push_back({"frame size - 512", std::max(frame > 512 ? frame - 512 : floor, floor),
-                      false, false});
+    trials.push_back(
+        {"frame size - 512", std::max(frame > 512 ? frame - 512 : floor, floor), false, false});
 
   nlohmann::json outcomes = nlohmann::json::array();
   for (const Trial& trial : trials) {

@@ -8,10 +8,14 @@ namespace sigctx {
 
 const char* fault_kind_name(FaultKind k) {
   switch (k) {
-    case FaultKind::kLeak: return "leak";
-    case FaultKind::kBitflip: return "bitflip";
-    case FaultKind::kZero: return "zero";
-    case FaultKind::kGuard: return "guard";
+    case FaultKind::kLeak:
+      return "leak";
+    case FaultKind::kBitflip:
+      return "bitflip";
+    case FaultKind::kZero:
+      return "zero";
+    case FaultKind::kGuard:
+      return "guard";
   }
   return "?";
 }
@@ -30,8 +34,10 @@ std::optional<FaultSpec> parse_fault_spec(const std::string& text, std::string* 
     parts.push_back(text.substr(start, colon - start));
   parts.push_back(text.substr(start));
   if (parts.size() > 4) {
-    *error = fmt::format("'{}' has more than four ':'-separated parts "
-                         "(COMPONENT[:REGISTER[:KIND[:LEVEL]]])", text);
+    *error = fmt::format(
+        "'{}' has more than four ':'-separated parts "
+        "(COMPONENT[:REGISTER[:KIND[:LEVEL]]])",
+        text);
     return std::nullopt;
   }
   const ComponentDescriptor* c = find_component(parts[0]);
@@ -58,9 +64,12 @@ std::optional<FaultSpec> parse_fault_spec(const std::string& text, std::string* 
     f.register_name = parts[1];
   }
   if (parts.size() > 2 && !parts[2].empty()) {
-    if (parts[2] == "leak") f.kind = FaultKind::kLeak;
-    else if (parts[2] == "bitflip") f.kind = FaultKind::kBitflip;
-    else if (parts[2] == "zero") f.kind = FaultKind::kZero;
+    if (parts[2] == "leak")
+      f.kind = FaultKind::kLeak;
+    else if (parts[2] == "bitflip")
+      f.kind = FaultKind::kBitflip;
+    else if (parts[2] == "zero")
+      f.kind = FaultKind::kZero;
     else {
       *error = fmt::format("unknown fault kind '{}' (leak, bitflip, zero)", parts[2]);
       return std::nullopt;

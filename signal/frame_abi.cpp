@@ -1,14 +1,16 @@
 #include "signal/frame_abi.h"
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 
 #include "xstate/component_registry.h"
 
 namespace sigctx {
 
 namespace {
-std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+std::string hex(uint64_t v) {
+  return fmt::format("{:#x}", v);
+}
 }  // namespace
 
 uint64_t expected_frame_xfeatures(const Machine& m) {
@@ -22,8 +24,7 @@ uint64_t expected_frame_xfeatures(const Machine& m) {
 std::vector<Finding> check_frame_abi(const SignalFrame& f, const Machine& m,
                                      const FrameExpectations& e) {
   std::vector<Finding> out;
-  auto add = [&](std::string check, std::string message, std::string expected,
-                 std::string actual) {
+  auto add = [&](std::string check, std::string message, std::string expected, std::string actual) {
     out.push_back({std::move(check), std::move(message), std::move(expected), std::move(actual)});
   };
 
@@ -68,18 +69,16 @@ std::vector<Finding> check_frame_abi(const SignalFrame& f, const Machine& m,
     add("frame.xstate_bv", "XSTATE_BV has bits outside xfeatures", "subset of " + hex(xfeatures),
         hex(bv));
   if (f.xcomp_bv() != 0)
-    add("frame.xcomp_bv", "a user signal frame must use the standard format (XCOMP_BV = 0)",
-        "0x0", hex(f.xcomp_bv()));
+    add("frame.xcomp_bv", "a user signal frame must use the standard format (XCOMP_BV = 0)", "0x0",
+        hex(f.xcomp_bv()));
   if (const uint8_t* reserved = f.header_reserved()) {
     static const uint8_t kZero[48] = {};
     if (std::memcmp(reserved, kZero, 48) != 0)
-      add("frame.header_reserved", "XSAVE header bytes 16-63 must be zero", "all zero",
-          "non-zero");
+      add("frame.header_reserved", "XSAVE header bytes 16-63 must be zero", "all zero", "non-zero");
   }
   if (e.values) {
     for (const ComponentDescriptor* c : all_components()) {
-      if (!(e.held & component_bit(c->id)) || c->xsave_index < 0 || !c->xstate_bv_governs)
-        continue;
+      if (!(e.held & component_bit(c->id)) || c->xsave_index < 0 || !c->xstate_bv_governs) continue;
       if ((bv >> c->xsave_index) & 1) continue;
       // XSTATE_BV clear means "init": fine only if the interrupted code held init values.
       auto init = std::make_unique<CpuImage>();

@@ -12,8 +12,8 @@
 namespace sigctx {
 
 struct FrameExpectations {
-  uint64_t rip = 0;                // interrupted rip, 0 = not checked
-  ComponentMask held = 0;          // components the interrupted code had loaded
+  uint64_t rip = 0;                  // interrupted rip, 0 = not checked
+  ComponentMask held = 0;            // components the interrupted code had loaded
   const CpuImage* values = nullptr;  // and their values
 };
 

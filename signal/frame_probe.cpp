@@ -44,10 +44,12 @@ SignalFrameFacts measure_signal_frame(const Machine& m) {
   facts.measured = true;
   facts.frame_size = stack.top() - rsp;
   size_t lowest = 0;
-  while (lowest < kSize && stack.sp()[lowest] == kCanary) ++lowest;
+  while (lowest < kSize && stack.sp()[lowest] == kCanary)
+    ++lowest;
   facts.footprint = kSize - lowest;
   SignalFrame frame = SignalFrame::of(*snapshot);
   facts.has_xstate_magic = frame.magic1() == kFpXstateMagic1;
+  if (!facts.has_xstate_magic) return facts;  // an FXSAVE-only frame: no sizes, no header
   facts.xstate_size = frame.xstate_size();
   facts.extended_size = frame.extended_size();
   facts.xfeatures = frame.xfeatures();

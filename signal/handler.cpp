@@ -24,7 +24,9 @@ uint64_t load_prefix(const uint8_t* p, size_t n) {
 
 // Sets GS base from compiled code (the handler's own GS base persists after sigreturn on
 // Linux, which is what a GS-base fault needs).
-void set_gsbase(uint64_t value) { syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, value); }
+void set_gsbase(uint64_t value) {
+  syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, value);
+}
 
 // Makes the handler behave like a broken kernel for the targeted registers. Runs inside the
 // handler: no allocation, no locks.
@@ -50,8 +52,10 @@ void apply_fault(const FaultSpec& f, SignalFrame& frame, HandlerObservation* obs
       uint64_t v = load_prefix(handler_value, 8);
       if (f.kind == FaultKind::kBitflip) v = now ^ (1ull << 44);  // in the canonical magic
       if (f.kind == FaultKind::kZero) v = 0;
-      if (c.id == ComponentId::kFsbase) obs->restore_fsbase = v;
-      else set_gsbase(v);
+      if (c.id == ComponentId::kFsbase)
+        obs->restore_fsbase = v;
+      else
+        set_gsbase(v);
       continue;
     }
 
@@ -84,8 +88,8 @@ void apply_fault(const FaultSpec& f, SignalFrame& frame, HandlerObservation* obs
         // Narrow patterns have even parity, so any one patterned bit leaves every pattern;
         // structured lanes flip a bit of their magic and decode as nothing.
         const size_t n = fl.size < 8 ? fl.size : 8;
-        const uint64_t bit = fl.codec == Codec::kNarrow ? (fl.pattern_bits & -fl.pattern_bits)
-                                                        : (1ull << 60);
+        const uint64_t bit =
+            fl.codec == Codec::kNarrow ? (fl.pattern_bits & -fl.pattern_bits) : (1ull << 60);
         const uint64_t v = load_prefix(slot, n) ^ bit;
         std::memcpy(slot, &v, n);
         break;
@@ -117,8 +121,10 @@ void apply_fault(const FaultSpec& f, SignalFrame& frame, HandlerObservation* obs
 void HandlerPlan::reset() {
   machine = nullptr;
   irritate = true;
-  for (auto& i : irritator) i = {};
-  for (auto& d : delivered) d.store(0);
+  for (auto& i : irritator)
+    i = {};
+  for (auto& d : delivered)
+    d.store(0);
   std::memset(static_cast<void*>(observed), 0, sizeof(observed));
   edit_image = nullptr;
   edit_mask = 0;
@@ -133,7 +139,9 @@ void HandlerPlan::reset() {
   guard_fault_address = 0;
 }
 
-HandlerPlan& handler_plan() { return g_plan; }
+HandlerPlan& handler_plan() {
+  return g_plan;
+}
 
 void init_signal_runtime(const Machine& m) {
   uint64_t features = 0;
@@ -159,7 +167,9 @@ void install_handler(int sig, bool on_altstack) {
   sigaction(sig, &sa, nullptr);
 }
 
-void uninstall_handler(int sig) { signal(sig, SIG_DFL); }
+void uninstall_handler(int sig) {
+  signal(sig, SIG_DFL);
+}
 
 void raise_in_this_thread(int sig) {
   syscall(SYS_tgkill, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), sig);

@@ -78,7 +78,9 @@ void capture_frame(void* ucontext, FrameSnapshot* out) {
   out->fpstate_len = len;
 }
 
-uint32_t SignalFrame::magic1() const { return fpstate_ ? read32(fpstate_ + kSwReservedOffset) : 0; }
+uint32_t SignalFrame::magic1() const {
+  return fpstate_ ? read32(fpstate_ + kSwReservedOffset) : 0;
+}
 uint32_t SignalFrame::extended_size() const {
   return fpstate_ ? read32(fpstate_ + kSwReservedOffset + 4) : 0;
 }
@@ -110,12 +112,24 @@ const uint8_t* SignalFrame::header_reserved() const {
   return fpstate_len_ >= 576 ? fpstate_ + kXsaveHeaderOffset + 16 : nullptr;
 }
 
-uint64_t SignalFrame::gpr(unsigned hw) const { return gregs_[kGregIndex[hw]]; }
-void SignalFrame::set_gpr(unsigned hw, uint64_t v) { gregs_[kGregIndex[hw]] = v; }
-uint64_t SignalFrame::rflags() const { return gregs_[REG_EFL]; }
-void SignalFrame::set_rflags(uint64_t v) { gregs_[REG_EFL] = v; }
-uint64_t SignalFrame::rip() const { return gregs_[REG_RIP]; }
-void SignalFrame::set_rip(uint64_t v) { gregs_[REG_RIP] = v; }
+uint64_t SignalFrame::gpr(unsigned hw) const {
+  return gregs_[kGregIndex[hw]];
+}
+void SignalFrame::set_gpr(unsigned hw, uint64_t v) {
+  gregs_[kGregIndex[hw]] = v;
+}
+uint64_t SignalFrame::rflags() const {
+  return gregs_[REG_EFL];
+}
+void SignalFrame::set_rflags(uint64_t v) {
+  gregs_[REG_EFL] = v;
+}
+uint64_t SignalFrame::rip() const {
+  return gregs_[REG_RIP];
+}
+void SignalFrame::set_rip(uint64_t v) {
+  gregs_[REG_RIP] = v;
+}
 
 uint8_t* SignalFrame::slot(const ComponentDescriptor& c, const Field& f,
                            const XsaveLayout& layout) const {
@@ -134,7 +148,8 @@ uint8_t* SignalFrame::slot(const ComponentDescriptor& c, const Field& f,
 bool SignalFrame::read(const ComponentDescriptor& c, const Machine& m, CpuImage& out,
                        std::string* why) const {
   if (c.id == ComponentId::kGpr) {
-    for (unsigned r = 0; r < 16; ++r) out.gpr[r] = gpr(r);
+    for (unsigned r = 0; r < 16; ++r)
+      out.gpr[r] = gpr(r);
     return true;
   }
   if (c.id == ComponentId::kRflags) {

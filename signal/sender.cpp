@@ -5,8 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fmt/format.h>
+#include <chrono>
 
 #include "signal/hold.h"
 
@@ -22,9 +22,13 @@ SignalSender::SignalSender(pid_t target_tid, int sig, std::atomic<uint64_t>& del
                            std::atomic<bool>& exited)
     : pid_(getpid()), tid_(target_tid), sig_(sig), delivered_(delivered), exited_(exited) {}
 
-SignalSender::~SignalSender() { join(); }
+SignalSender::~SignalSender() {
+  join();
+}
 
-void SignalSender::start() { thread_ = std::thread([this] { run(); }); }
+void SignalSender::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void SignalSender::join() {
   if (thread_.joinable()) thread_.join();

@@ -4,8 +4,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 #include <memory>
 
 #include "signal/altstack.h"
@@ -20,12 +20,18 @@ namespace sigctx {
 
 const char* transition_name(SignalTransition t) {
   switch (t) {
-    case SignalTransition::kSync: return "sync";
-    case SignalTransition::kAsync: return "async";
-    case SignalTransition::kFrame: return "frame";
-    case SignalTransition::kEdit: return "edit";
-    case SignalTransition::kNested: return "nested";
-    case SignalTransition::kAltstack: return "altstack";
+    case SignalTransition::kSync:
+      return "sync";
+    case SignalTransition::kAsync:
+      return "async";
+    case SignalTransition::kFrame:
+      return "frame";
+    case SignalTransition::kEdit:
+      return "edit";
+    case SignalTransition::kNested:
+      return "nested";
+    case SignalTransition::kAltstack:
+      return "altstack";
   }
   return "?";
 }
@@ -84,7 +90,7 @@ void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig) {
 }
 
 // The smallest sigaltstack the kernel accepts here: one delivery on a large canary stack gives
-// the frame's size; Linux needs one byte more (on_sig_stack() applicable sp > ss_sp).
+// the frame's size; Linux needs one byte more (on_sig_stack() requires sp > ss_sp).
 size_t measure_frame_size(HandlerPlan& plan) {
   GuardedAltstack probe(64 * 1024);
   if (!probe.ok() || !probe.install()) return 0;
@@ -114,7 +120,8 @@ struct Images {
 };
 
 void append(std::vector<RegisterDiff>& to, std::vector<RegisterDiff> more) {
-  for (auto& d : more) to.push_back(std::move(d));
+  for (auto& d : more)
+    to.push_back(std::move(d));
 }
 
 }  // namespace
@@ -144,8 +151,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
   const RoutineList irritator_loaders = loaders_for(m, irritated);
   const HoldPlan hold{via_syscall ? uint64_t{PLAN_ACTION_SYSCALL} : uint64_t{PLAN_ACTION_SPIN},
                       loaders.data(), stores.data(), default_hold_options(m)};
-  const InjectionPoint point =
-      injection_at(via_syscall ? sigctx_hold_syscall : sigctx_hold_spin);
+  const InjectionPoint point = injection_at(via_syscall ? sigctx_hold_syscall : sigctx_hold_spin);
   const uint64_t interrupted_rip =
       via_syscall ? reinterpret_cast<uint64_t>(sigctx_hold_syscall) + 2  // after SYSCALL
                   : reinterpret_cast<uint64_t>(sigctx_hold_spin);
@@ -167,8 +173,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     r.facts["altstack_sizes"] = {altstack_sizes[0], altstack_sizes[1]};
   }
 
-  const unsigned iterations =
-      t == SignalTransition::kAsync ? kAsyncIterations : kSignalIterations;
+  const unsigned iterations = t == SignalTransition::kAsync ? kAsyncIterations : kSignalIterations;
   uint64_t intended = 0;
   for (unsigned it = 0; it < iterations; ++it) {
     const uint8_t gen = static_cast<uint8_t>(it + 1);
@@ -264,8 +269,8 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     expected = *img.in;
     uint16_t gpr_skip = 0;
     if (via_syscall) {
-      expected.gpr[kRax] = 0;                    // tgkill's return value
-      gpr_skip = (1u << kRcx) | (1u << kR11);    // SYSCALL's own clobbers
+      expected.gpr[kRax] = 0;                  // tgkill's return value
+      gpr_skip = (1u << kRcx) | (1u << kR11);  // SYSCALL's own clobbers
     }
     for (const ComponentDescriptor* c : all_components())
       if (edited & component_bit(c->id)) copy_component(expected, *img.edit, *c, m);
@@ -274,8 +279,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
 
     ClassifyContext cls;
     cls.machine = &m;
-    cls.known = {{main, spec.shape}, {h1, Shape::kLanes}, {h2, Shape::kLanes},
-                 {ed, Shape::kLanes}};
+    cls.known = {{main, spec.shape}, {h1, Shape::kLanes}, {h2, Shape::kLanes}, {ed, Shape::kLanes}};
     cls.expected = {main, spec.shape};
     ClassifyContext cls_edit = cls;
     cls_edit.expected = {ed, Shape::kLanes};
@@ -288,8 +292,8 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       return o;
     };
     if (delivered_now) {
-      append(r.diffs, diff_images(expected, *img.out, m,
-                                  options(loaded & ~edited, "after sigreturn"), cls));
+      append(r.diffs,
+             diff_images(expected, *img.out, m, options(loaded & ~edited, "after sigreturn"), cls));
       if (edited)
         append(r.diffs, diff_images(expected, *img.out, m,
                                     options(edited, "after sigreturn (frame edit)"), cls_edit));
@@ -297,10 +301,9 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
 
     // What the handler itself was entered with.
     const HandlerObservation& obs = plan.observed[1];
-    if (delivered_now && (loaded & component_bit(ComponentId::kRflags)) &&
-        (obs.rflags & RFLAGS_DF))
+    if (delivered_now && (loaded & component_bit(ComponentId::kRflags)) && (obs.rflags & RFLAGS_DF))
       r.findings.push_back({"handler.rflags.df",
-                            "the handler was entered with DF set; the ABI applicable it clear at "
+                            "the handler was entered with DF set; the ABI requires it clear at "
                             "function entry",
                             "DF=0", fmt::format("rflags {:#x}", obs.rflags)});
     if (delivered_now && (loaded & kSegmentBases)) {
@@ -346,14 +349,15 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     }
 
     if (stack) {
-      for (auto& f : stack->check_guards()) r.findings.push_back(std::move(f));
+      for (auto& f : stack->check_guards())
+        r.findings.push_back(std::move(f));
       const uint64_t rsp = obs.frame_rsp;
       if (delivered_now && (rsp < reinterpret_cast<uint64_t>(stack->sp()) || rsp >= stack->top()))
-        r.findings.push_back(
-            {"altstack.used", "the signal was not delivered on the alternate stack",
-             fmt::format("frame in [{:#x}, {:#x})", reinterpret_cast<uint64_t>(stack->sp()),
-                         stack->top()),
-             fmt::format("frame at {:#x}", rsp)});
+        r.findings.push_back({"altstack.used",
+                              "the signal was not delivered on the alternate stack",
+                              fmt::format("frame in [{:#x}, {:#x})",
+                                          reinterpret_cast<uint64_t>(stack->sp()), stack->top()),
+                              fmt::format("frame at {:#x}", rsp)});
     }
 
     if (r.failed()) {
@@ -371,13 +375,12 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
   uninstall_handler(kPrimarySignal);
   if (t == SignalTransition::kNested) uninstall_handler(kNestedSignal);
 
-  if (!r.failed() && (delivered < intended ||
-                      (t == SignalTransition::kNested && nested_delivered < intended))) {
+  if (!r.failed() &&
+      (delivered < intended || (t == SignalTransition::kNested && nested_delivered < intended))) {
     r.status = Status::kError;
-    r.reason = fmt::format("delivered {} of {} intended signals{}", delivered, intended,
-                           t == SignalTransition::kNested
-                               ? fmt::format(" and {} nested", nested_delivered)
-                               : "");
+    r.reason = fmt::format(
+        "delivered {} of {} intended signals{}", delivered, intended,
+        t == SignalTransition::kNested ? fmt::format(" and {} nested", nested_delivered) : "");
     return;
   }
   r.status = r.failed() ? Status::kFail : Status::kPass;

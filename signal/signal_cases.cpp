@@ -52,8 +52,8 @@ std::vector<Variant> variants() {
     v.push_back({std::string(c->name), component_bit(c->id), Shape::kLanes, false,
                  std::string(c->description)});
   v.push_back({"all", 0, Shape::kLanes, false, "every available component at once"});
-  v.push_back({"all-zero", 0, Shape::kZero, false,
-               "every available component holding its init values"});
+  v.push_back(
+      {"all-zero", 0, Shape::kZero, false, "every available component holding its init values"});
   v.push_back({"all-mixed", 0, Shape::kLanes, true,
                "components alternating between lane patterns and init values"});
   v.push_back({"x87-special", component_bit(ComponentId::kX87), Shape::kSpecial, false,
@@ -66,7 +66,9 @@ std::vector<Variant> variants() {
 // The catalog entries (runners/bug_catalog.cpp) whose symptom a case would show.
 std::vector<std::string> guards_for(SignalTransition t, const Variant& v) {
   std::vector<std::string> g;
-  auto has = [&](ComponentId id) { return v.components == 0 || (v.components & component_bit(id)); };
+  auto has = [&](ComponentId id) {
+    return v.components == 0 || (v.components & component_bit(id));
+  };
   const bool vector_upper = has(ComponentId::kAvx) || has(ComponentId::kZmmHi256) ||
                             has(ComponentId::kHi16Zmm) || has(ComponentId::kOpmask);
   switch (t) {
@@ -131,7 +133,8 @@ CaseDescriptor make_case(const TransitionInfo& ti, const Variant& v) {
 std::vector<CaseDescriptor> signal_cases() {
   std::vector<CaseDescriptor> cases;
   for (const TransitionInfo& ti : kTransitions)
-    for (const Variant& v : variants()) cases.push_back(make_case(ti, v));
+    for (const Variant& v : variants())
+      cases.push_back(make_case(ti, v));
 
   CaseDescriptor size;
   size.id = "signal/altstack/size";

@@ -16,6 +16,6 @@
 #define SIGCTX_END(name) .size name, .- name
 
 /* Marks the object as not needing an executable stack. */
-#define SIGCTX_NOEXECSTACK .section .note.GNU-stack, "", @progbits
+#define SIGCTX_NOEXECSTACK .section.note.GNU - stack, "", @progbits
 
 #endif

@@ -1,9 +1,9 @@
 #include "xstate/classify.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <fmt/format.h>
 #include <optional>
 
 #include "xstate/component_registry.h"
@@ -12,14 +12,22 @@ namespace sigctx {
 
 const char* diff_class_name(DiffClass c) {
   switch (c) {
-    case DiffClass::kZeroed: return "zeroed";
-    case DiffClass::kInit: return "init";
-    case DiffClass::kHandler: return "handler";
-    case DiffClass::kForeign: return "foreign";
-    case DiffClass::kStale: return "stale";
-    case DiffClass::kMisplaced: return "misplaced";
-    case DiffClass::kBitflip: return "bitflip";
-    case DiffClass::kUnknown: return "unknown";
+    case DiffClass::kZeroed:
+      return "zeroed";
+    case DiffClass::kInit:
+      return "init";
+    case DiffClass::kHandler:
+      return "handler";
+    case DiffClass::kForeign:
+      return "foreign";
+    case DiffClass::kStale:
+      return "stale";
+    case DiffClass::kMisplaced:
+      return "misplaced";
+    case DiffClass::kBitflip:
+      return "bitflip";
+    case DiffClass::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -37,8 +45,12 @@ bool parse_diff_class(std::string_view name, DiffClass* out) {
 
 namespace {
 
-bool is_handler_role(uint8_t role) { return role >= kRoleHandler1 && role <= kRoleEdit; }
-bool is_foreign_role(uint8_t role) { return role >= kRoleThread0; }
+bool is_handler_role(uint8_t role) {
+  return role >= kRoleHandler1 && role <= kRoleEdit;
+}
+bool is_foreign_role(uint8_t role) {
+  return role >= kRoleThread0;
+}
 
 uint64_t load_le(std::span<const uint8_t> b, size_t n) {
   uint64_t v = 0;
@@ -49,10 +61,14 @@ uint64_t load_le(std::span<const uint8_t> b, size_t n) {
 // Decodes a structured value; nullopt for narrow and derived codecs.
 std::optional<LaneOrigin> decode_structured(const Field& f, std::span<const uint8_t> actual) {
   switch (f.codec) {
-    case Codec::kLane64: return decode_lane(load_le(actual, 8));
-    case Codec::kX87Reg: return decode_lane(load_le(actual, 8) & ~(1ull << 63));
-    case Codec::kCanonical: return decode_canonical(load_le(actual, 8));
-    default: return std::nullopt;
+    case Codec::kLane64:
+      return decode_lane(load_le(actual, 8));
+    case Codec::kX87Reg:
+      return decode_lane(load_le(actual, 8) & ~(1ull << 63));
+    case Codec::kCanonical:
+      return decode_canonical(load_le(actual, 8));
+    default:
+      return std::nullopt;
   }
 }
 
@@ -75,10 +91,11 @@ std::optional<LaneOrigin> decode_narrow(const ComponentDescriptor& comp, const F
   for (const auto& k : candidates) {
     scratch->clear();
     comp.fill(*scratch, *ctx.machine, k.source, k.shape);
-    const bool match = f.size <= 8
-                           ? ((load_le({scratch->bytes() + f.offset, f.size}, f.size) ^
-                               load_le(actual, f.size)) & f.mask) == 0
-                           : std::memcmp(scratch->bytes() + f.offset, actual.data(), f.size) == 0;
+    const bool match =
+        f.size <= 8
+            ? ((load_le({scratch->bytes() + f.offset, f.size}, f.size) ^ load_le(actual, f.size)) &
+               f.mask) == 0
+            : std::memcmp(scratch->bytes() + f.offset, actual.data(), f.size) == 0;
     if (match) {
       LaneOrigin o;
       o.source = k.source;
@@ -95,8 +112,8 @@ Classification from_origin(const LaneOrigin& o, const ComponentDescriptor& comp,
   const PatternSource& exp = ctx.expected.source;
   std::string src = describe_origin(o);
   if (has_seed_tag && o.source.seed_tag != exp.seed_tag)
-    return {DiffClass::kForeign, fmt::format("{} of another run (seed tag {:#x})", src,
-                                             o.source.seed_tag)};
+    return {DiffClass::kForeign,
+            fmt::format("{} of another run (seed tag {:#x})", src, o.source.seed_tag)};
   const bool same_slot = o.component == static_cast<uint8_t>(comp.id) && o.reg == f.reg &&
                          (f.codec == Codec::kNarrow || o.lane == f.first_lane + lane);
   if (o.source.role != exp.role) {
@@ -153,8 +170,8 @@ Classification classify_lane(const ComponentDescriptor& comp, const Field& field
       if (x & (1u << b)) bits.push_back(static_cast<unsigned>(8 * i + b));
   }
   if (flipped > 0 && flipped <= 3)
-    return {DiffClass::kBitflip, fmt::format("bit{} {} flipped", flipped > 1 ? "s" : "",
-                                             fmt::join(bits, ","))};
+    return {DiffClass::kBitflip,
+            fmt::format("bit{} {} flipped", flipped > 1 ? "s" : "", fmt::join(bits, ","))};
   if (origin) return {DiffClass::kUnknown, describe_origin(*origin)};
   return {DiffClass::kUnknown, ""};
 }

@@ -33,8 +33,8 @@ struct KnownSource {
 
 struct ClassifyContext {
   const Machine* machine = nullptr;
-  KnownSource expected;              // who wrote the expected values
-  std::vector<KnownSource> known;    // every source used in the case (expected included)
+  KnownSource expected;            // who wrote the expected values
+  std::vector<KnownSource> known;  // every source used in the case (expected included)
   // When the expected values are a frame edit, the interrupted code's values are "stale".
   bool expected_is_edit() const { return expected.source.role == kRoleEdit; }
 };

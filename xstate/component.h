@@ -38,10 +38,10 @@ enum class Codec : uint8_t {
 };
 
 struct Field {
-  std::string name;      // architectural register name: "ymm3", "k1", "st0", "mxcsr"
-  std::string bits;      // the part of the register this field covers: "[255:128]"; "" = all
-  uint16_t offset = 0;   // byte offset in CpuImage
-  uint8_t size = 0;      // bytes
+  std::string name;     // architectural register name: "ymm3", "k1", "st0", "mxcsr"
+  std::string bits;     // the part of the register this field covers: "[255:128]"; "" = all
+  uint16_t offset = 0;  // byte offset in CpuImage
+  uint8_t size = 0;     // bytes
   uint8_t lane_bytes = 8;
   uint8_t first_lane = 0;  // architectural 64-bit lane number of the first lane (ymm hi: 2)
   uint8_t reg = 0;         // register number used in the pattern encoding

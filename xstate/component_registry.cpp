@@ -1,7 +1,7 @@
 #include "xstate/component_registry.h"
 
-#include <array>
 #include <fmt/format.h>
+#include <array>
 
 #include "xstate/components/components.h"
 
@@ -10,13 +10,15 @@ namespace sigctx {
 namespace {
 // Load order matters: see ComponentDescriptor. One line per component.
 constexpr std::array<const ComponentDescriptor*, kComponentCount> kComponents = {
-    &kGprComponent,     &kRflagsComponent,   &kX87Component,     &kMxcsrComponent,
-    &kSseComponent,     &kAvxComponent,      &kOpmaskComponent,  &kZmmHi256Component,
-    &kHi16ZmmComponent, &kPkruComponent,     &kFsbaseComponent,  &kGsbaseComponent,
+    &kGprComponent,     &kRflagsComponent, &kX87Component,    &kMxcsrComponent,
+    &kSseComponent,     &kAvxComponent,    &kOpmaskComponent, &kZmmHi256Component,
+    &kHi16ZmmComponent, &kPkruComponent,   &kFsbaseComponent, &kGsbaseComponent,
 };
 }  // namespace
 
-std::span<const ComponentDescriptor* const> all_components() { return kComponents; }
+std::span<const ComponentDescriptor* const> all_components() {
+  return kComponents;
+}
 
 const ComponentDescriptor* find_component(ComponentId id) {
   for (const auto* c : kComponents)
@@ -30,7 +32,9 @@ const ComponentDescriptor* find_component(std::string_view name) {
   return nullptr;
 }
 
-const ComponentDescriptor& component(ComponentId id) { return *find_component(id); }
+const ComponentDescriptor& component(ComponentId id) {
+  return *find_component(id);
+}
 
 ComponentMask available_components(const Machine& m) {
   ComponentMask mask = 0;

@@ -1,7 +1,7 @@
 #include "xstate/diff.h"
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 
 #include "xstate/component_registry.h"
 
@@ -65,7 +65,8 @@ std::vector<RegisterDiff> diff_images(const CpuImage& expected, const CpuImage& 
 
 std::string hex_bytes(const std::vector<uint8_t>& le) {
   std::string s = "0x";
-  for (size_t i = le.size(); i-- > 0;) s += fmt::format("{:02x}", le[i]);
+  for (size_t i = le.size(); i-- > 0;)
+    s += fmt::format("{:02x}", le[i]);
   return s;
 }
 
@@ -136,8 +137,9 @@ bool diff_from_json(const nlohmann::json& j, RegisterDiff* d, std::string* error
       d->injection.kernel = inj.value("kernel", "");
       d->injection.offset = inj.value("offset", uint64_t{0});
       d->injection.instruction = inj.value("instruction", "");
-      d->injection.boundary =
-          inj.contains("boundary") && !inj["boundary"].is_null() ? inj["boundary"].get<int64_t>() : -1;
+      d->injection.boundary = inj.contains("boundary") && !inj["boundary"].is_null()
+                                  ? inj["boundary"].get<int64_t>()
+                                  : -1;
     }
     return true;
   } catch (const nlohmann::json::exception& e) {

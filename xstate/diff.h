@@ -23,9 +23,9 @@ struct InjectionPoint {
 
 struct RegisterDiff {
   ComponentId component = ComponentId::kGpr;
-  std::string reg;   // "ymm3"
-  std::string bits;  // "[255:128]"
-  std::vector<unsigned> lanes;  // architectural lane numbers that differ
+  std::string reg;                        // "ymm3"
+  std::string bits;                       // "[255:128]"
+  std::vector<unsigned> lanes;            // architectural lane numbers that differ
   std::vector<uint8_t> expected, actual;  // little-endian bytes of the field
   DiffClass cls = DiffClass::kUnknown;    // class of the first differing lane
   std::string source;                     // where the actual value came from

@@ -30,7 +30,8 @@
 #define IMG_OPMASK 0x0a0 /* k0..k7, 8 bytes each */
 #define IMG_X87_FCW 0x0e0
 #define IMG_X87_FSW 0x0e2
-#define IMG_X87_FTW 0x0e4   /* abridged tag byte as FXSAVE stores it: bit i = physical reg i valid */
+#define IMG_X87_FTW 0x0e4   /* abridged tag byte as FXSAVE stores it: bit i = physical reg i valid \
+                             */
 #define IMG_X87_DEPTH 0x0e6 /* loader input: how many values to push (0..8) */
 #define IMG_X87_FOP 0x0e8
 #define IMG_X87_FIP 0x0f0
@@ -45,7 +46,7 @@
 #define IMG_SCRATCH 0xa00    /* 512 bytes, 64-byte aligned: FXSAVE area used by the x87 store */
 #define IMG_SIZE 0xc00
 
-#define IMG_ZMM_REG(n) (IMG_ZMM + (n) * 64)
+#define IMG_ZMM_REG(n) (IMG_ZMM + (n)*64)
 
 /* Hold plan (struct HoldPlan in signal/hold.h). */
 #define PLAN_ACTION 0x00
@@ -55,8 +56,8 @@
 #define PLAN_ACTION_NONE 0
 #define PLAN_ACTION_SYSCALL 1
 #define PLAN_ACTION_SPIN 2
-#define PLAN_OPT_XINUSE 1    /* record XGETBV(1) into the out image */
-#define PLAN_OPT_PKRU 2      /* save and restore the caller's PKRU around the hold */
+#define PLAN_OPT_XINUSE 1 /* record XGETBV(1) into the out image */
+#define PLAN_OPT_PKRU 2   /* save and restore the caller's PKRU around the hold */
 #define PLAN_OPT_VZEROUPPER 4
 
 /* Features the assembly needs to know at run time (sigctx_asm_features). */

@@ -14,7 +14,9 @@ uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-uint16_t seed_tag(uint64_t seed) { return static_cast<uint16_t>(mix64(seed) & 0xfff); }
+uint16_t seed_tag(uint64_t seed) {
+  return static_cast<uint16_t>(mix64(seed) & 0xfff);
+}
 
 uint64_t encode_lane(const PatternSource& src, ComponentId comp, unsigned reg, unsigned lane) {
   return (kPatternMagic << 52) | (static_cast<uint64_t>(src.seed_tag & 0xfff) << 40) |
@@ -66,9 +68,12 @@ std::string role_name(uint8_t role) {
 
 const char* shape_name(Shape s) {
   switch (s) {
-    case Shape::kLanes: return "lanes";
-    case Shape::kZero: return "zero";
-    case Shape::kSpecial: return "special";
+    case Shape::kLanes:
+      return "lanes";
+    case Shape::kZero:
+      return "zero";
+    case Shape::kSpecial:
+      return "special";
   }
   return "?";
 }

@@ -34,7 +34,9 @@ constexpr unsigned kComponentCount = static_cast<unsigned>(ComponentId::kCount);
 
 // A set of components as a bit mask indexed by ComponentId.
 using ComponentMask = uint32_t;
-constexpr ComponentMask component_bit(ComponentId id) { return 1u << static_cast<unsigned>(id); }
+constexpr ComponentMask component_bit(ComponentId id) {
+  return 1u << static_cast<unsigned>(id);
+}
 
 // Who wrote a value. The classifier maps roles to classes: handler roles leak as `handler`,
 // thread and process slots as `foreign`.
@@ -45,7 +47,9 @@ enum Role : uint8_t {
   kRoleThread0 = 0x20,   // sibling thread n = 0x20 + n
   kRoleProcess0 = 0x40,  // other process n = 0x40 + n
 };
-inline uint8_t handler_role(unsigned level) { return static_cast<uint8_t>(kRoleHandler1 + level - 1); }
+inline uint8_t handler_role(unsigned level) {
+  return static_cast<uint8_t>(kRoleHandler1 + level - 1);
+}
 std::string role_name(uint8_t role);
 
 // Interesting shapes of state, beside lane-unique values.

@@ -36,7 +36,8 @@ Outcome run(std::vector<std::string> argv) {
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
+  for (auto& a : argv)
+    args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid;
   Outcome o;
@@ -72,7 +73,8 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--jobs", "x"}, "--jobs"},
       {{"run", "--frobnicate"}, "--frobnicate"},
       {{"run", "--cases", "signal/nope/*"}, "--cases 'signal/nope/*' matches no case"},
-      {{"run", "--inject-fault", "avx:xmm1"}, "--inject-fault: component avx has no register 'xmm1'"},
+      {{"run", "--inject-fault", "avx:xmm1"},
+       "--inject-fault: component avx has no register 'xmm1'"},
       {{"run", "--json", "/nonexistent-dir/out.json"}, "--json /nonexistent-dir/out.json"},
       {{"list", "--cases", "zzz"}, "--cases 'zzz' matches no case"},
       {{"explode"}, "unknown command 'explode' (commands: probe, list, run)"},
@@ -90,8 +92,8 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
 TEST(Cli, PassingRunExitsZeroAndWritesValidJson) {
   const std::string file = ::testing::TempDir() + "/pass.json";
   std::filesystem::remove(file);
-  const Outcome o = run({kSigctx, "run", "--cases", "signal/sync/*", "--cases",
-                         "signal/frame/sse", "--json", file});
+  const Outcome o = run(
+      {kSigctx, "run", "--cases", "signal/sync/*", "--cases", "signal/frame/sse", "--json", file});
   EXPECT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("summary: "), std::string::npos);
   EXPECT_NE(o.out.find("machine: "), std::string::npos) << "header with the fingerprint";
@@ -137,7 +139,8 @@ TEST(Cli, RepeatDerivesSeedsAndReproducesExactly) {
   const auto j = nlohmann::json::parse(read_file(file));
   ASSERT_EQ(j["cases"].size(), 3u);
   std::set<std::string> seeds;
-  for (const auto& c : j["cases"]) seeds.insert(c["seed"].get<std::string>());
+  for (const auto& c : j["cases"])
+    seeds.insert(c["seed"].get<std::string>());
   EXPECT_EQ(seeds.size(), 3u);
   // The third repetition's reproduce line alone gives the same diff.
   const std::string line = j["cases"][2]["reproduce"];
@@ -168,9 +171,9 @@ TEST(Cli, ProbeJsonIsTheResultFilesMachine) {
 // Under a tracer every case behaves the same; nothing here needs ptrace itself.
 TEST(Cli, SameResultsUnderStrace) {
   const std::string file = ::testing::TempDir() + "/traced.json";
-  const Outcome o = run({"strace", "-f", "-qq", "-o", "/dev/null", kSigctx, "run", "--cases",
-                         "signal/*/sse", "--cases", "signal/*/all", "--cases",
-                         "signal/altstack/size", "--json", file});
+  const Outcome o =
+      run({"strace", "-f", "-qq", "-o", "/dev/null", kSigctx, "run", "--cases", "signal/*/sse",
+           "--cases", "signal/*/all", "--cases", "signal/altstack/size", "--json", file});
   ASSERT_NE(o.status, -1) << "strace is missing (apt-get install strace)";
   EXPECT_EQ(o.status, 0) << o.out << o.err;
   const auto j = nlohmann::json::parse(read_file(file));

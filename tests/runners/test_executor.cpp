@@ -21,7 +21,12 @@ TEST(Executor, CrashIsAnErrorNamingTheSignal) {
 
 TEST(Executor, HangIsKilledAtTheTimeout) {
   const auto start = std::chrono::steady_clock::now();
-  CaseResult r = run_forked([](CaseResult&) { for (;;) pause(); }, 0.3);
+  CaseResult r = run_forked(
+      [](CaseResult&) {
+        for (;;)
+          pause();
+      },
+      0.3);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.status, Status::kError);
   EXPECT_EQ(r.reason, "timed out after 0.3 s");
@@ -36,13 +41,16 @@ TEST(Executor, GrandchildrenDieWithTheTimedOutCase) {
         if (fork() == 0) {
           const pid_t me = getpid();
           (void)!write(pipefd[1], &me, sizeof me);
-          for (;;) pause();
+          for (;;)
+            pause();
         }
-        for (;;) pause();
+        for (;;)
+          pause();
       },
       0.3);
   pid_t grandchild = 0;
-  ASSERT_EQ(read(pipefd[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+  ASSERT_EQ(read(pipefd[0], &grandchild, sizeof grandchild),
+            static_cast<ssize_t>(sizeof grandchild));
   EXPECT_EQ(r.status, Status::kError);
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {
@@ -93,7 +101,8 @@ TEST(Executor, ParallelJobsReportInJobOrder) {
     };
   }
   std::vector<Job> jobs;
-  for (auto& c : cases) jobs.push_back({&c, 1, 0});
+  for (auto& c : cases)
+    jobs.push_back({&c, 1, 0});
   Machine m;
   ExecutorOptions opts;
   opts.jobs = 4;

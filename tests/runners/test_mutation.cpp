@@ -53,9 +53,9 @@ std::string name_of(const ::testing::TestParamInfo<Mutation>& info) {
 std::vector<Mutation> all_mutations() {
   // One representative register per component, away from register 0.
   const std::pair<const char*, const char*> regs[] = {
-      {"gpr", "r12"},       {"rflags", "rflags"}, {"x87", "st5"},   {"mxcsr", "mxcsr"},
-      {"sse", "xmm11"},     {"avx", "ymm13"},     {"opmask", "k6"}, {"zmm_hi256", "zmm9"},
-      {"hi16_zmm", "zmm29"}, {"pkru", "pkru"},    {"fsbase", "fsbase"}, {"gsbase", "gsbase"}};
+      {"gpr", "r12"},        {"rflags", "rflags"}, {"x87", "st5"},       {"mxcsr", "mxcsr"},
+      {"sse", "xmm11"},      {"avx", "ymm13"},     {"opmask", "k6"},     {"zmm_hi256", "zmm9"},
+      {"hi16_zmm", "zmm29"}, {"pkru", "pkru"},     {"fsbase", "fsbase"}, {"gsbase", "gsbase"}};
   const std::pair<const char*, const char*> kinds[] = {
       {"leak", "handler"}, {"bitflip", "bitflip"}, {"zero", "zeroed"}};
   std::vector<Mutation> out;
@@ -63,7 +63,8 @@ std::vector<Mutation> all_mutations() {
     for (auto [comp, reg] : regs) {
       const bool segment_base = std::string(comp) == "fsbase" || std::string(comp) == "gsbase";
       if ((std::string(t) == "frame" || std::string(t) == "edit") && segment_base) continue;
-      for (auto [kind, cls] : kinds) out.push_back({t, comp, reg, kind, cls});
+      for (auto [kind, cls] : kinds)
+        out.push_back({t, comp, reg, kind, cls});
     }
   // The nested case's own check of the level-1 handler's state.
   for (auto [comp, reg] : regs)
@@ -82,8 +83,8 @@ TEST_P(MutationTest, IsReportedExactly) {
   const std::string id = fmt::format("signal/{}/{}", mu.transition, mu.component);
   const std::string fault = fmt::format("{}:{}:{}:{}", mu.component, mu.reg, mu.kind, mu.level);
   const CaseResult r = run_case(id, fault);
-  ASSERT_EQ(r.status, Status::kFail) << id << " with --inject-fault " << fault << ": "
-                                     << status_name(r.status) << " " << r.reason;
+  ASSERT_EQ(r.status, Status::kFail)
+      << id << " with --inject-fault " << fault << ": " << status_name(r.status) << " " << r.reason;
   ASSERT_FALSE(r.diffs.empty());
   for (const RegisterDiff& d : r.diffs) {
     EXPECT_EQ(component(d.component).name, mu.component) << d.where;

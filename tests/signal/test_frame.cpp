@@ -73,7 +73,8 @@ TEST_P(FrameLayouts, WriteThenReadEveryComponent) {
   DiffOptions o;
   o.checked = mask;
   const auto diffs = diff_images(*written, *read, m, o, ctx);
-  for (const auto& d : diffs) ADD_FAILURE() << describe_diff(d);
+  for (const auto& d : diffs)
+    ADD_FAILURE() << describe_diff(d);
   // Writing sets the XSTATE_BV bit of every XSAVE component written.
   for (const ComponentDescriptor* c : all_components()) {
     if ((mask & component_bit(c->id)) && c->xsave_index >= 0) {
@@ -118,7 +119,8 @@ TEST(Frame, ClearXstateBvReadsAsInit) {
   auto back = std::make_unique<CpuImage>(*img);
   ASSERT_TRUE(frame.read(avx, m, *back, nullptr));
   for (int r = 0; r < 16; ++r)
-    for (int b = 16; b < 32; ++b) ASSERT_EQ(back->zmm[r][b], 0) << "ymm" << r;
+    for (int b = 16; b < 32; ++b)
+      ASSERT_EQ(back->zmm[r][b], 0) << "ymm" << r;
 }
 
 TEST(Frame, MxcsrIsReadWhateverXstateBvSays) {

@@ -52,7 +52,9 @@ bool has(const Checks& c, const std::string& name) {
   return std::find(c.begin(), c.end(), name) != c.end();
 }
 
-TEST_F(FrameAbi, TheRealFrameConforms) { EXPECT_EQ(checks_after(nullptr), Checks{}); }
+TEST_F(FrameAbi, TheRealFrameConforms) {
+  EXPECT_EQ(checks_after(nullptr), Checks{});
+}
 
 TEST_F(FrameAbi, Magic1) {
   EXPECT_EQ(checks_after([](FrameSnapshot& s, SignalFrame&) { put32(s, kSwReservedOffset, 0); }),
@@ -60,8 +62,9 @@ TEST_F(FrameAbi, Magic1) {
 }
 
 TEST_F(FrameAbi, Magic2) {
-  EXPECT_EQ(checks_after([](FrameSnapshot& s, SignalFrame& f) { put32(s, f.xstate_size(), 0x12345678); }),
-            Checks{"frame.magic2"});
+  EXPECT_EQ(
+      checks_after([](FrameSnapshot& s, SignalFrame& f) { put32(s, f.xstate_size(), 0x12345678); }),
+      Checks{"frame.magic2"});
 }
 
 TEST_F(FrameAbi, ExtendedSize) {
@@ -106,8 +109,9 @@ TEST_F(FrameAbi, CompactedFormat) {
 }
 
 TEST_F(FrameAbi, ReservedHeaderBytes) {
-  EXPECT_EQ(checks_after([](FrameSnapshot& s, SignalFrame&) { s.fpstate[kXsaveHeaderOffset + 40] = 1; }),
-            Checks{"frame.header_reserved"});
+  EXPECT_EQ(
+      checks_after([](FrameSnapshot& s, SignalFrame&) { s.fpstate[kXsaveHeaderOffset + 40] = 1; }),
+      Checks{"frame.header_reserved"});
 }
 
 TEST_F(FrameAbi, Rip) {

@@ -43,7 +43,8 @@ TEST_P(NullTransition, EveryComponentComesBackExactly) {
   o.checked = mask;
   o.gpr_skip = 0;
   const auto diffs = diff_images(*expected, *out, m, o, ctx);
-  for (const auto& d : diffs) ADD_FAILURE() << describe_diff(d);
+  for (const auto& d : diffs)
+    ADD_FAILURE() << describe_diff(d);
   EXPECT_TRUE(diffs.empty());
   // The loaders really ran: the stored image is not just an untouched copy.
   EXPECT_NE(out->x87_fcw, 0);
@@ -80,9 +81,9 @@ TEST(Hold, RestoresTheCallersControlRegisters) {
 
 TEST(Hold, RoutineListsFollowRegistrationOrderAndSkipDriverComponents) {
   const Machine& m = live();
-  const RoutineList l = loaders_for(m, component_bit(ComponentId::kGpr) |
-                                          component_bit(ComponentId::kSse) |
-                                          component_bit(ComponentId::kX87));
+  const RoutineList l =
+      loaders_for(m, component_bit(ComponentId::kGpr) | component_bit(ComponentId::kSse) |
+                         component_bit(ComponentId::kX87));
   ASSERT_NE(l.fns[0], nullptr);
   ASSERT_NE(l.fns[1], nullptr);
   EXPECT_EQ(l.fns[2], nullptr) << "gpr is loaded by the driver itself";

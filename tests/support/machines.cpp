@@ -11,8 +11,8 @@ namespace {
 // What a current Linux enables: every user component the CPU supports but MPX (dropped in 5.6).
 Machine from_fixture(const char* file) {
   std::string error;
-  auto cpuid = FixtureCpuid::load(std::string(SIGCTX_SOURCE_DIR) + "/tests/fixtures/cpuid/" + file,
-                                  &error);
+  auto cpuid =
+      FixtureCpuid::load(std::string(SIGCTX_SOURCE_DIR) + "/tests/fixtures/cpuid/" + file, &error);
   if (!cpuid) throw std::runtime_error(error);
   Machine m = machine_from_cpuid(*cpuid);
   m.xcr0 = m.xsave.supported_user & ~0x18ull;
@@ -28,9 +28,15 @@ Machine from_fixture(const char* file) {
 
 }  // namespace
 
-Machine zen3() { return from_fixture("amd_zen3_ryzen9_5900x.txt"); }
-Machine skylake_x() { return from_fixture("intel_skylake_sp_xeon_8160.txt"); }
-Machine sapphire_rapids() { return from_fixture("intel_sapphire_rapids_w9_3475x.txt"); }
+Machine zen3() {
+  return from_fixture("amd_zen3_ryzen9_5900x.txt");
+}
+Machine skylake_x() {
+  return from_fixture("intel_skylake_sp_xeon_8160.txt");
+}
+Machine sapphire_rapids() {
+  return from_fixture("intel_sapphire_rapids_w9_3475x.txt");
+}
 
 Machine nehalem_like() {
   Machine m = zen3();

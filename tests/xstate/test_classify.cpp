@@ -77,30 +77,37 @@ TEST_F(Classify, NarrowHandlerValueIsFoundByCandidates) {
 
 TEST_F(Classify, ForeignThreadOrRun) {
   const PatternSource thread2{0x321, kRoleThread0 + 2, 5};
-  auto c = lane64(ComponentId::kSse, "xmm1", 1, encode_lane(thread2, ComponentId::kSse, 1, 1), ctx());
+  auto c =
+      lane64(ComponentId::kSse, "xmm1", 1, encode_lane(thread2, ComponentId::kSse, 1, 1), ctx());
   EXPECT_EQ(c.cls, DiffClass::kForeign);
   EXPECT_NE(c.source.find("thread 2"), std::string::npos) << c.source;
   const PatternSource other_run{0x777, kRoleMain, 5};
-  EXPECT_EQ(lane64(ComponentId::kSse, "xmm1", 1, encode_lane(other_run, ComponentId::kSse, 1, 1), ctx()).cls,
-            DiffClass::kForeign);
+  EXPECT_EQ(
+      lane64(ComponentId::kSse, "xmm1", 1, encode_lane(other_run, ComponentId::kSse, 1, 1), ctx())
+          .cls,
+      DiffClass::kForeign);
 }
 
 TEST_F(Classify, StaleGenerationAndIgnoredEdit) {
   const PatternSource older{0x321, kRoleMain, 4};
-  EXPECT_EQ(lane64(ComponentId::kGpr, "rbx", 0, encode_lane(older, ComponentId::kGpr, 3, 0), ctx()).cls,
-            DiffClass::kStale);
+  EXPECT_EQ(
+      lane64(ComponentId::kGpr, "rbx", 0, encode_lane(older, ComponentId::kGpr, 3, 0), ctx()).cls,
+      DiffClass::kStale);
   ClassifyContext edit_ctx = ctx();
   edit_ctx.expected = {edit, Shape::kLanes};
-  auto c = lane64(ComponentId::kGpr, "rbx", 0, encode_lane(main, ComponentId::kGpr, 3, 0), edit_ctx);
+  auto c =
+      lane64(ComponentId::kGpr, "rbx", 0, encode_lane(main, ComponentId::kGpr, 3, 0), edit_ctx);
   EXPECT_EQ(c.cls, DiffClass::kStale);
   EXPECT_NE(c.source.find("frame edit should have replaced"), std::string::npos) << c.source;
 }
 
 TEST_F(Classify, MisplacedRegisterOrLane) {
-  EXPECT_EQ(lane64(ComponentId::kSse, "xmm4", 0, encode_lane(main, ComponentId::kSse, 5, 0), ctx()).cls,
-            DiffClass::kMisplaced);
-  EXPECT_EQ(lane64(ComponentId::kSse, "xmm4", 0, encode_lane(main, ComponentId::kSse, 4, 1), ctx()).cls,
-            DiffClass::kMisplaced);
+  EXPECT_EQ(
+      lane64(ComponentId::kSse, "xmm4", 0, encode_lane(main, ComponentId::kSse, 5, 0), ctx()).cls,
+      DiffClass::kMisplaced);
+  EXPECT_EQ(
+      lane64(ComponentId::kSse, "xmm4", 0, encode_lane(main, ComponentId::kSse, 4, 1), ctx()).cls,
+      DiffClass::kMisplaced);
 }
 
 TEST_F(Classify, BitflipNamesTheBits) {

@@ -13,7 +13,8 @@ class Diff : public ::testing::Test {
  protected:
   void SetUp() override {
     expected->clear();
-    for (const ComponentDescriptor* c : all_components()) c->fill(*expected, m, main, Shape::kLanes);
+    for (const ComponentDescriptor* c : all_components())
+      c->fill(*expected, m, main, Shape::kLanes);
     *actual = *expected;
     ctx.machine = &m;
     ctx.expected = {main, Shape::kLanes};
@@ -34,7 +35,9 @@ class Diff : public ::testing::Test {
   const ComponentMask all = (1u << kComponentCount) - 1;
 };
 
-TEST_F(Diff, IdenticalImagesHaveNoDiff) { EXPECT_TRUE(run(all).empty()); }
+TEST_F(Diff, IdenticalImagesHaveNoDiff) {
+  EXPECT_TRUE(run(all).empty());
+}
 
 TEST_F(Diff, NamesExactlyTheChangedLanes) {
   // ymm5 lane 3 (bits 255:192) only.
@@ -76,7 +79,8 @@ TEST_F(Diff, EmptyX87RegistersAreNotCompared) {
 }
 
 TEST_F(Diff, GroupsConsecutiveRegistersOfOneClass) {
-  for (int r = 3; r < 16; ++r) std::memset(actual->zmm[r] + 16, 0, 16);
+  for (int r = 3; r < 16; ++r)
+    std::memset(actual->zmm[r] + 16, 0, 16);
   auto d = run(all);
   ASSERT_EQ(d.size(), 13u);
   auto groups = group_diffs(d);
@@ -85,7 +89,8 @@ TEST_F(Diff, GroupsConsecutiveRegistersOfOneClass) {
             "avx: ymm3..ymm15 [255:128] differ after sigreturn (13 registers, 208 bytes), class "
             "zeroed");
   EXPECT_EQ(describe_diff(d[0]),
-            "ymm3[255:128] expected 0x5ac0100001050303" "5ac0100001050302 got "
+            "ymm3[255:128] expected 0x5ac0100001050303"
+            "5ac0100001050302 got "
             "0x00000000000000000000000000000000  class: zeroed");
 }
 

@@ -13,8 +13,8 @@ namespace sigctx {
 namespace {
 
 TEST(Pattern, EncodeDecodeRoundTrip) {
-  for (uint8_t role : std::initializer_list<uint8_t>{kRoleMain, kRoleHandler1, 2, kRoleEdit,
-                                                      kRoleThread0 + 3})
+  for (uint8_t role :
+       std::initializer_list<uint8_t>{kRoleMain, kRoleHandler1, 2, kRoleEdit, kRoleThread0 + 3})
     for (unsigned comp = 0; comp < kComponentCount; ++comp)
       for (unsigned reg : {0u, 7u, 31u})
         for (unsigned lane : {0u, 3u, 7u}) {
@@ -52,9 +52,11 @@ TEST(Pattern, CanonicalValuesAreUserAddresses) {
 
 TEST(Pattern, SeedTagsDifferForNearbySeeds) {
   std::set<uint16_t> tags;
-  for (uint64_t s = 0; s < 64; ++s) tags.insert(seed_tag(s));
+  for (uint64_t s = 0; s < 64; ++s)
+    tags.insert(seed_tag(s));
   EXPECT_GT(tags.size(), 60u);
-  for (uint16_t t : tags) EXPECT_LT(t, 0x1000);
+  for (uint16_t t : tags)
+    EXPECT_LT(t, 0x1000);
 }
 
 // Every lane of every register of every component gets a distinct value.
@@ -63,7 +65,8 @@ TEST(Pattern, EveryLaneIsUnique) {
     auto img = std::make_unique<CpuImage>();
     img->clear();
     const PatternSource src{0x123, kRoleMain, 1};
-    for (const ComponentDescriptor* c : all_components()) c->fill(*img, m, src, Shape::kLanes);
+    for (const ComponentDescriptor* c : all_components())
+      c->fill(*img, m, src, Shape::kLanes);
     std::map<uint64_t, std::string> seen;
     for (const ComponentDescriptor* c : all_components())
       for (const Field& f : fields_of(*c, m)) {
@@ -95,7 +98,8 @@ TEST(Pattern, RolesNeverShareAValue) {
           auto img = std::make_unique<CpuImage>();
           img->clear();
           c->fill(*img, m, {seed_tag(seed), role, static_cast<uint8_t>(seed)}, Shape::kLanes);
-          values.insert(std::string(reinterpret_cast<const char*>(img->bytes() + f.offset), f.size));
+          values.insert(
+              std::string(reinterpret_cast<const char*>(img->bytes() + f.offset), f.size));
         }
         ASSERT_EQ(values.size(), 4u) << c->name << " " << f.name << " seed " << seed;
       }
@@ -110,7 +114,8 @@ TEST(Pattern, NarrowValuesAreValidAndEvenParity) {
       const PatternSource src{seed_tag(seed), role, static_cast<uint8_t>(seed * 7)};
       auto img = std::make_unique<CpuImage>();
       img->clear();
-      for (const ComponentDescriptor* c : all_components()) c->fill(*img, m, src, Shape::kLanes);
+      for (const ComponentDescriptor* c : all_components())
+        c->fill(*img, m, src, Shape::kLanes);
       EXPECT_EQ(img->pkru & 3u, 0u) << "key 0 must stay accessible";
       EXPECT_NE(img->pkru, 0u);
       EXPECT_EQ(img->mxcsr & 0x1f80u, 0x1f80u) << "exceptions stay masked";
@@ -152,11 +157,11 @@ TEST(Pattern, X87SpecialValuesCoverTheOddEncodings) {
     return se & 0x7fff;
   };
   auto integer_bit = [&](int i) { return (img->x87_st[i][7] >> 7) & 1; };
-  EXPECT_EQ(exponent(2), 0x7fff);                       // NaN
-  EXPECT_EQ(exponent(4), 0);                            // denormal
-  EXPECT_EQ(exponent(5), 0);                            // pseudo-denormal: J bit set
+  EXPECT_EQ(exponent(2), 0x7fff);  // NaN
+  EXPECT_EQ(exponent(4), 0);       // denormal
+  EXPECT_EQ(exponent(5), 0);       // pseudo-denormal: J bit set
   EXPECT_EQ(integer_bit(5), 1);
-  EXPECT_NE(exponent(6), 0);                            // unnormal: J bit clear
+  EXPECT_NE(exponent(6), 0);  // unnormal: J bit clear
   EXPECT_EQ(integer_bit(6), 0);
   EXPECT_EQ(img->x87_ftw, 0xff);
 }
@@ -171,7 +176,8 @@ TEST(Pattern, OpmaskWidthFollowsAvx512bw) {
   auto img = std::make_unique<CpuImage>();
   img->clear();
   component(ComponentId::kOpmask).fill(*img, knl, {1, kRoleMain, 1}, Shape::kLanes);
-  for (uint64_t k : img->opmask) EXPECT_EQ(k >> 16, 0u);
+  for (uint64_t k : img->opmask)
+    EXPECT_EQ(k >> 16, 0u);
 }
 
 }  // namespace

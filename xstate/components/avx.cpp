@@ -11,7 +11,8 @@ namespace {
 Availability available(const Machine& m) {
   if (!m.features.avx) return Availability::no("CPU lacks AVX");
   if (!m.features.osxsave) return Availability::no("OS did not enable XSAVE (CPUID OSXSAVE clear)");
-  if ((m.xcr0 & 0x6) != 0x6) return Availability::no("XCR0 lacks bit 2 (OS did not enable AVX state)");
+  if ((m.xcr0 & 0x6) != 0x6)
+    return Availability::no("XCR0 lacks bit 2 (OS did not enable AVX state)");
   return Availability::yes();
 }
 
@@ -25,11 +26,16 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
 }
 
 void init(CpuImage& img) {
-  for (unsigned n = 0; n < 0 + 16; ++n) std::memset(img.zmm[n] + 16, 0, 32 - 16);
+  for (unsigned n = 0; n < 0 + 16; ++n)
+    std::memset(img.zmm[n] + 16, 0, 32 - 16);
 }
 
-AsmRoutine loader(const Machine&) { return sigctx_avx_load; }
-AsmRoutine storer(const Machine&) { return sigctx_avx_store; }
+AsmRoutine loader(const Machine&) {
+  return sigctx_avx_load;
+}
+AsmRoutine storer(const Machine&) {
+  return sigctx_avx_store;
+}
 
 }  // namespace
 

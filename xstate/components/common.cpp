@@ -98,17 +98,19 @@ uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bit
     return index | (__builtin_popcountll(index) & 1 ? parity_bit : 0);
   };
   const uint64_t init_combo = extract(init_value, free_bits);
-  const bool init_reachable = (init_value & ~free_bits) == fixed_bits &&
-                              !(__builtin_popcountll(init_combo) & 1);
+  const bool init_reachable =
+      (init_value & ~free_bits) == fixed_bits && !(__builtin_popcountll(init_combo) & 1);
   const uint64_t init_index = init_combo & (parity_bit - 1);
   const uint64_t count = combos - (init_reachable ? 1 : 0);
-  const uint64_t h = mix64((uint64_t{src.seed_tag} << 24) ^ (uint64_t{src.generation} << 8) ^
-                           (salt << 32));
+  const uint64_t h =
+      mix64((uint64_t{src.seed_tag} << 24) ^ (uint64_t{src.generation} << 8) ^ (salt << 32));
   uint64_t index = (h + role_index(src.role)) % count;
   if (init_reachable && index >= init_index) ++index;
   return deposit(even(index), free_bits) | fixed_bits;
 }
 
-bool always_applies(const CpuImage&, const Field&) { return true; }
+bool always_applies(const CpuImage&, const Field&) {
+  return true;
+}
 
 }  // namespace sigctx

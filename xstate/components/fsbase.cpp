@@ -1,6 +1,8 @@
 // fsbase: the FS segment base. Linux keeps it across signals without putting it in the
 // frame: a handler's write persists after sigreturn, so the irritating handler leaves it alone
-// and the case checks that neither delivery nor return changes it. For FS, glibc keeps the thread pointer there, so the handler entry switches to the real TLS base to run compiled code and switches back before returning.
+// and the case checks that neither delivery nor return changes it. For FS, glibc keeps the thread
+// pointer there, so the handler entry switches to the real TLS base to run compiled code and
+// switches back before returning.
 #include "xstate/components/common.h"
 #include "xstate/components/components.h"
 
@@ -12,7 +14,9 @@ extern "C" void sigctx_fsbase_store_syscall(sigctx::CpuImage*);
 namespace sigctx {
 namespace {
 
-Availability available(const Machine&) { return Availability::yes(); }
+Availability available(const Machine&) {
+  return Availability::yes();
+}
 
 std::vector<Field> fields(const Machine&) {
   Field f;
@@ -28,7 +32,9 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
                          shape == Shape::kZero ? Shape::kZero : Shape::kLanes);
 }
 
-void init(CpuImage& img) { img.fsbase = 0; }
+void init(CpuImage& img) {
+  img.fsbase = 0;
+}
 
 AsmRoutine loader(const Machine& m) {
   return m.fsgsbase_instructions() ? sigctx_fsbase_load_insn : sigctx_fsbase_load_syscall;

@@ -10,7 +10,9 @@
 namespace sigctx {
 namespace {
 
-Availability available(const Machine&) { return Availability::yes(); }
+Availability available(const Machine&) {
+  return Availability::yes();
+}
 
 std::vector<Field> fields(const Machine&) {
   std::vector<Field> out;

@@ -1,6 +1,7 @@
 // gsbase: the GS segment base. Linux keeps it across signals without putting it in the
 // frame: a handler's write persists after sigreturn, so the irritating handler leaves it alone
-// and the case checks that neither delivery nor return changes it. For FS, nothing in user space uses it on Linux, which makes a lost value easy to miss.
+// and the case checks that neither delivery nor return changes it. For FS, nothing in user space
+// uses it on Linux, which makes a lost value easy to miss.
 #include "xstate/components/common.h"
 #include "xstate/components/components.h"
 
@@ -12,7 +13,9 @@ extern "C" void sigctx_gsbase_store_syscall(sigctx::CpuImage*);
 namespace sigctx {
 namespace {
 
-Availability available(const Machine&) { return Availability::yes(); }
+Availability available(const Machine&) {
+  return Availability::yes();
+}
 
 std::vector<Field> fields(const Machine&) {
   Field f;
@@ -28,7 +31,9 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
                          shape == Shape::kZero ? Shape::kZero : Shape::kLanes);
 }
 
-void init(CpuImage& img) { img.gsbase = 0; }
+void init(CpuImage& img) {
+  img.gsbase = 0;
+}
 
 AsmRoutine loader(const Machine& m) {
   return m.fsgsbase_instructions() ? sigctx_gsbase_load_insn : sigctx_gsbase_load_syscall;

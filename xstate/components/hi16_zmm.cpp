@@ -27,11 +27,16 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
 }
 
 void init(CpuImage& img) {
-  for (unsigned n = 16; n < 16 + 16; ++n) std::memset(img.zmm[n] + 0, 0, 64 - 0);
+  for (unsigned n = 16; n < 16 + 16; ++n)
+    std::memset(img.zmm[n] + 0, 0, 64 - 0);
 }
 
-AsmRoutine loader(const Machine&) { return sigctx_hi16_zmm_load; }
-AsmRoutine storer(const Machine&) { return sigctx_hi16_zmm_store; }
+AsmRoutine loader(const Machine&) {
+  return sigctx_hi16_zmm_load;
+}
+AsmRoutine storer(const Machine&) {
+  return sigctx_hi16_zmm_store;
+}
 
 }  // namespace
 

@@ -20,7 +20,9 @@ uint32_t free_bits(const Machine& m) {
   return bits;
 }
 
-Availability available(const Machine&) { return Availability::yes(); }
+Availability available(const Machine&) {
+  return Availability::yes();
+}
 
 std::vector<Field> fields(const Machine&) {
   Field f;
@@ -49,10 +51,16 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
   }
 }
 
-void init(CpuImage& img) { img.mxcsr = kInit; }
+void init(CpuImage& img) {
+  img.mxcsr = kInit;
+}
 
-AsmRoutine loader(const Machine&) { return sigctx_mxcsr_load; }
-AsmRoutine storer(const Machine&) { return sigctx_mxcsr_store; }
+AsmRoutine loader(const Machine&) {
+  return sigctx_mxcsr_load;
+}
+AsmRoutine storer(const Machine&) {
+  return sigctx_mxcsr_store;
+}
 
 }  // namespace
 

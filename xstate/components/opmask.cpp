@@ -21,7 +21,9 @@ Availability available(const Machine& m) {
   return Availability::yes();
 }
 
-bool wide(const Machine& m) { return m.features.avx512bw; }
+bool wide(const Machine& m) {
+  return m.features.avx512bw;
+}
 
 std::vector<Field> fields(const Machine& m) {
   std::vector<Field> out;
@@ -52,7 +54,8 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
 }
 
 void init(CpuImage& img) {
-  for (auto& k : img.opmask) k = 0;
+  for (auto& k : img.opmask)
+    k = 0;
 }
 
 AsmRoutine loader(const Machine& m) {

@@ -44,10 +44,16 @@ void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) 
   }
 }
 
-void init(CpuImage& img) { img.pkru = 0; }
+void init(CpuImage& img) {
+  img.pkru = 0;
+}
 
-AsmRoutine loader(const Machine&) { return sigctx_pkru_load; }
-AsmRoutine storer(const Machine&) { return sigctx_pkru_store; }
+AsmRoutine loader(const Machine&) {
+  return sigctx_pkru_load;
+}
+AsmRoutine storer(const Machine&) {
+  return sigctx_pkru_store;
+}
 
 }  // namespace
 

@@ -13,7 +13,9 @@ constexpr uint64_t kCF = 1 << 0, kPF = 1 << 2, kAF = 1 << 4, kZF = 1 << 6, kSF =
 constexpr uint64_t kPatterned = kCF | kPF | kAF | kZF | kSF | kDF | kOF | kAC;
 constexpr uint64_t kFixed = 0x202;  // reserved bit 1 and IF
 
-Availability available(const Machine&) { return Availability::yes(); }
+Availability available(const Machine&) {
+  return Availability::yes();
+}
 
 std::vector<Field> fields(const Machine&) {
   Field f;
@@ -40,7 +42,9 @@ void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) 
   }
 }
 
-void init(CpuImage& img) { img.rflags = kFixed; }
+void init(CpuImage& img) {
+  img.rflags = kFixed;
+}
 
 }  // namespace
 

@@ -8,7 +8,9 @@ extern "C" void sigctx_sse_store(sigctx::CpuImage*);
 namespace sigctx {
 namespace {
 
-Availability available(const Machine&) { return Availability::yes(); }  // x86-64 baseline
+Availability available(const Machine&) {
+  return Availability::yes();
+}  // x86-64 baseline
 
 std::vector<Field> fields(const Machine&) {
   return vector_fields("xmm", 0, 16, 0, 16, 160, 16);
@@ -20,11 +22,16 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
 }
 
 void init(CpuImage& img) {
-  for (unsigned n = 0; n < 0 + 16; ++n) std::memset(img.zmm[n] + 0, 0, 16 - 0);
+  for (unsigned n = 0; n < 0 + 16; ++n)
+    std::memset(img.zmm[n] + 0, 0, 16 - 0);
 }
 
-AsmRoutine loader(const Machine&) { return sigctx_sse_load; }
-AsmRoutine storer(const Machine&) { return sigctx_sse_store; }
+AsmRoutine loader(const Machine&) {
+  return sigctx_sse_load;
+}
+AsmRoutine storer(const Machine&) {
+  return sigctx_sse_store;
+}
 
 }  // namespace
 

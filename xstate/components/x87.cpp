@@ -18,7 +18,9 @@ constexpr uint16_t kFcwInit = 0x037f;
 constexpr uint64_t kFcwFixed = 0x007f;
 constexpr uint64_t kFcwFree = 0x0f00;
 
-Availability available(const Machine&) { return Availability::yes(); }
+Availability available(const Machine&) {
+  return Availability::yes();
+}
 
 std::vector<Field> fields(const Machine&) {
   std::vector<Field> out;
@@ -72,7 +74,8 @@ void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) 
     case Shape::kZero:
       img.x87_fcw = kFcwInit;
       set_depth(img, 0);
-      for (unsigned i = 0; i < 8; ++i) set_st(img, i, 0, 0);
+      for (unsigned i = 0; i < 8; ++i)
+        set_st(img, i, 0, 0);
       break;
     case Shape::kLanes:
       img.x87_fcw = static_cast<uint16_t>(narrow_value(src, 0x87, kFcwFree, kFcwFixed, kFcwInit));
@@ -90,14 +93,14 @@ void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) 
       img.x87_fcw = 0x0c7f;
       set_depth(img, 8);
       const uint64_t p = encode_lane(src, ComponentId::kX87, 0, 0) & 0x3fffffffffffffffull;
-      set_st(img, 0, 0, 0x0000);                             // +0
-      set_st(img, 1, 0x8000000000000000ull, 0xffff);         // -infinity
-      set_st(img, 2, 0xc000000000000000ull | p, 0x7fff);     // QNaN with a payload
-      set_st(img, 3, 0x8000000000000000ull | p | 1, 0xffff); // SNaN
-      set_st(img, 4, p, 0x0000);                             // denormal
-      set_st(img, 5, 0x8000000000000000ull | p, 0x8000);     // pseudo-denormal
-      set_st(img, 6, p, 0x4001);                             // unnormal
-      set_st(img, 7, ~0ull, 0x7ffe);                         // largest normal
+      set_st(img, 0, 0, 0x0000);                              // +0
+      set_st(img, 1, 0x8000000000000000ull, 0xffff);          // -infinity
+      set_st(img, 2, 0xc000000000000000ull | p, 0x7fff);      // QNaN with a payload
+      set_st(img, 3, 0x8000000000000000ull | p | 1, 0xffff);  // SNaN
+      set_st(img, 4, p, 0x0000);                              // denormal
+      set_st(img, 5, 0x8000000000000000ull | p, 0x8000);      // pseudo-denormal
+      set_st(img, 6, p, 0x4001);                              // unnormal
+      set_st(img, 7, ~0ull, 0x7ffe);                          // largest normal
       break;
     }
   }
@@ -106,7 +109,8 @@ void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) 
 void init(CpuImage& img) {
   img.x87_fcw = kFcwInit;
   set_depth(img, 0);
-  for (unsigned i = 0; i < 8; ++i) set_st(img, i, 0, 0);
+  for (unsigned i = 0; i < 8; ++i)
+    set_st(img, i, 0, 0);
 }
 
 // ST(i) holds a value only when its physical register ((TOP + i) mod 8) is tagged valid; empty
@@ -117,8 +121,12 @@ bool applies(const CpuImage& expected, const Field& f) {
   return (expected.x87_ftw >> ((top + f.reg) & 7)) & 1;
 }
 
-AsmRoutine loader(const Machine&) { return sigctx_x87_load; }
-AsmRoutine storer(const Machine&) { return sigctx_x87_store; }
+AsmRoutine loader(const Machine&) {
+  return sigctx_x87_load;
+}
+AsmRoutine storer(const Machine&) {
+  return sigctx_x87_store;
+}
 
 }  // namespace
 

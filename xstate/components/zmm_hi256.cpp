@@ -27,11 +27,16 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
 }
 
 void init(CpuImage& img) {
-  for (unsigned n = 0; n < 0 + 16; ++n) std::memset(img.zmm[n] + 32, 0, 64 - 32);
+  for (unsigned n = 0; n < 0 + 16; ++n)
+    std::memset(img.zmm[n] + 32, 0, 64 - 32);
 }
 
-AsmRoutine loader(const Machine&) { return sigctx_zmm_hi256_load; }
-AsmRoutine storer(const Machine&) { return sigctx_zmm_hi256_store; }
+AsmRoutine loader(const Machine&) {
+  return sigctx_zmm_hi256_load;
+}
+AsmRoutine storer(const Machine&) {
+  return sigctx_zmm_hi256_store;
+}
 
 }  // namespace
 

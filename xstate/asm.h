@@ -1,5 +1,7 @@
 /* Helpers for the hand-written .S files. Every routine is position-independent and follows
- * the component ABI documented in xstate/component.h. */
+ * the component ABI documented in xstate/component.h. Assembler syntax, not C: clang-format
+ * must not touch it. */
+/* clang-format off */
 #ifndef SIGCTX_XSTATE_ASM_H
 #define SIGCTX_XSTATE_ASM_H
 
@@ -16,6 +18,6 @@
 #define SIGCTX_END(name) .size name, .- name
 
 /* Marks the object as not needing an executable stack. */
-#define SIGCTX_NOEXECSTACK .section.note.GNU - stack, "", @progbits
+#define SIGCTX_NOEXECSTACK .section .note.GNU-stack, "", @progbits
 
 #endif

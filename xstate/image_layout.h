@@ -30,8 +30,8 @@
 #define IMG_OPMASK 0x0a0 /* k0..k7, 8 bytes each */
 #define IMG_X87_FCW 0x0e0
 #define IMG_X87_FSW 0x0e2
-#define IMG_X87_FTW 0x0e4   /* abridged tag byte as FXSAVE stores it: bit i = physical reg i valid \
-                             */
+/* FTW: the abridged tag byte as FXSAVE stores it, bit i = physical register i valid. */
+#define IMG_X87_FTW 0x0e4
 #define IMG_X87_DEPTH 0x0e6 /* loader input: how many values to push (0..8) */
 #define IMG_X87_FOP 0x0e8
 #define IMG_X87_FIP 0x0f0

@@ -24,7 +24,8 @@ double getppid_ns() {
   static const double ns = [] {
     constexpr int kCalls = 200000;
     const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < kCalls; ++i) benchmark::DoNotOptimize(syscall(SYS_getppid));
+    for (int i = 0; i < kCalls; ++i)
+      benchmark::DoNotOptimize(syscall(SYS_getppid));
     return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
            kCalls;
   }();
@@ -36,7 +37,8 @@ template <typename Body>
 void timed(benchmark::State& state, Body body) {
   const double base = getppid_ns();
   const auto t0 = std::chrono::steady_clock::now();
-  for (auto _ : state) body();
+  for (auto _ : state)
+    body();
   const double ns =
       std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
   state.counters["x_getppid"] = ns / static_cast<double>(state.iterations()) / base;

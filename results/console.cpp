@@ -129,8 +129,9 @@ void ConsoleReporter::summary(const Summary& s) {
   // The first line is the plain "N passed, N failed" form CI systems read; errors count as
   // failures there.
   fmt::print(out_, "summary: {} passed, {} failed, {} skipped\n", s.pass, s.fail + s.error, s.skip);
-  fmt::print(out_, "({} cases: {} failed, {} errors, {} xfail; {} injections in {:.2f} s)\n",
-             s.total, s.fail, s.error, s.xfail, s.injections, s.duration_s);
+  fmt::print(out_, "({} case{}: {} failed, {} errors, {} xfail; {} injections in {:.2f} s)\n",
+             s.total, s.total == 1 ? "" : "s", s.fail, s.error, s.xfail, s.injections,
+             s.duration_s);
   std::fflush(out_);
 }
 

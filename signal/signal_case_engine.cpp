@@ -316,6 +316,10 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
 
     if (t == SignalTransition::kFrame && img.snapshot->captured) {
       SignalFrame frame = SignalFrame::of(*img.snapshot);
+      // What the hardware tracked as in use at the transition, beside what the frame declares.
+      r.facts["xinuse_at_transition"] = fmt::format("{:#x}", img.out->xinuse);
+      r.facts["frame_xstate_bv"] = fmt::format("{:#x}", frame.xstate_bv());
+      r.facts["frame_xfeatures"] = fmt::format("{:#x}", frame.xfeatures());
       for (auto& f : check_frame_abi(frame, m, {interrupted_rip, loaded, img.in.get()}))
         r.findings.push_back(std::move(f));
       *img.seen = expected;

@@ -125,6 +125,9 @@ int run_command(const RunOptions& o) {
     while (next_report < slots.size() && slots[next_report].ready) {
       CaseResult& r = slots[next_report].result;
       r.reproduce = reproduce_line(r.id, r.seed, o);
+      // A result that carries differences is a failure, whatever the case set.
+      if (r.failed() && (r.status == Status::kPass || r.status == Status::kXfail))
+        r.status = Status::kFail;
       if (r.status == Status::kFail && r.reason.empty()) r.reason = failure_reason(r);
       console.case_done(r);
       run.summary.add(r);

@@ -28,8 +28,7 @@ GuardedAltstack::GuardedAltstack(size_t size, bool shared) : size_(size) {
   base_ = static_cast<uint8_t*>(p);
   uint8_t* top = base_ + kGuardBytes + round_up(size, page);
   sp_ = top - size;
-  std::memset(sp_ - kGuardBytes, kGuardByte, kGuardBytes);
-  std::memset(top, kGuardByte, kGuardBytes);
+  std::memset(top, kUpperGuardByte, kGuardBytes);
 }
 
 GuardedAltstack::~GuardedAltstack() {
@@ -54,9 +53,10 @@ void GuardedAltstack::disable() {
 std::vector<Finding> GuardedAltstack::check_guards() const {
   std::vector<Finding> out;
   auto scan = [&](const uint8_t* from, const char* check, const char* side, bool below) {
+    const uint8_t untouched = below ? 0 : kUpperGuardByte;
     size_t changed = 0, first = 0, last = 0;
     for (size_t i = 0; i < kGuardBytes; ++i) {
-      if (from[i] == kGuardByte) continue;
+      if (from[i] == untouched) continue;
       if (!changed++) first = i;
       last = i;
     }

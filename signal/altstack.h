@@ -1,7 +1,9 @@
 // A sigaltstack of an exact size with guard bytes on both sides, in fresh anonymous memory.
-// The stack's own pages stay untouched until the kernel writes the frame (the Linux 5.2 trigger
-// was a signal stack page not yet faulted in); its top is page aligned so the frame sits at the
-// same offset from the top on every delivery.
+// Nothing in the pages the stack shares with its lower guard is written before the kernel writes
+// the frame (the Linux 5.2 trigger was a signal stack page not yet faulted in): the lower guard is
+// the mapping's own zero fill, checked for any non-zero byte; the upper guard, in pages of its
+// own above the page-aligned top, holds a canary. The aligned top also puts the frame at the same
+// offset from the top on every delivery.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +24,7 @@ constexpr size_t kClassicSigStkSz = 8192;
 class GuardedAltstack {
  public:
   static constexpr size_t kGuardBytes = 16 * 1024;
-  static constexpr uint8_t kGuardByte = 0xa5;
+  static constexpr uint8_t kUpperGuardByte = 0xa5;  // the lower guard stays zero
 
   // Maps the region. shared = MAP_SHARED, so that a parent can inspect the guards after a
   // child died delivering onto it.

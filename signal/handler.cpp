@@ -132,7 +132,6 @@ void HandlerPlan::reset() {
   nested = nullptr;
   spin_target = 0;
   spin_exited.store(false);
-  spin_abort.store(false);
   delivered_in_spin.store(0);
   fault = {};
   fault_armed = false;
@@ -154,6 +153,9 @@ void init_signal_runtime(const Machine& m) {
   sigctx_host_fsbase = fs;
   g_plan.reset();
   g_plan.machine = &m;
+  // Field lists are built on first use; build them now, never inside a handler.
+  for (const ComponentDescriptor* c : all_components())
+    (void)fields_of(*c, m);
 }
 
 void install_handler(int sig, bool on_altstack) {
@@ -202,10 +204,9 @@ extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t*, void* ucontext
   }
   if (level == 1 && p.snapshot) capture_frame(ucontext, p.snapshot);
 
-  if (level == 1 && (p.spin_target || p.spin_abort.load()) &&
-      frame.rip() == reinterpret_cast<uint64_t>(sigctx_hold_spin)) {
+  if (level == 1 && p.spin_target && frame.rip() == reinterpret_cast<uint64_t>(sigctx_hold_spin)) {
     const uint64_t in_spin = p.delivered_in_spin.fetch_add(1) + 1;
-    if (in_spin >= p.spin_target || p.spin_abort.load()) {
+    if (in_spin >= p.spin_target) {
       frame.set_rip(reinterpret_cast<uint64_t>(sigctx_hold_spin_exit));
       p.spin_exited.store(true);
     }

@@ -76,7 +76,6 @@ struct HandlerPlan {
   // Async: once this many level-1 deliveries arrived in the spin loop, move rip to the exit.
   uint64_t spin_target = 0;
   std::atomic<bool> spin_exited{false};
-  std::atomic<bool> spin_abort{false};  // exit at the next delivery whatever the count
   std::atomic<uint64_t> delivered_in_spin{0};
   FaultSpec fault;
   // A fault hits the first delivery after the case arms it (once per hold): a bug that

@@ -45,6 +45,12 @@ SIGCTX_FUNC(sigctx_hold)
   rdpkru
   mov %eax, F_PKRU(%rsp)
 1:
+  /* Components to put in their init state first (XRSTOR); loaders then fill the rest. */
+  mov F_IN(%rsp), %rdi
+  cmpq $0, IMG_INIT_MASK(%rdi)
+  je 10f
+  call sigctx_xstate_init_load
+10:
   /* Component loaders, in registration order. */
   mov F_PLAN(%rsp), %rdx
   mov PLAN_LOADERS(%rdx), %rbx

@@ -15,6 +15,7 @@
 #include "signal/hold.h"
 #include "signal/sender.h"
 #include "xstate/component_registry.h"
+#include "xstate/init_state.h"
 
 namespace sigctx {
 
@@ -119,6 +120,32 @@ struct Images {
   std::unique_ptr<FrameSnapshot> snapshot = std::make_unique<FrameSnapshot>();
 };
 
+// The first compared field in which the expected values equal the handler's: a leak there could
+// not show, so the iteration would prove nothing about it. Empty when every field differs.
+std::string colliding_field(const CpuImage& expected, const CpuImage& handler, ComponentMask mask,
+                            uint16_t gpr_skip, const Machine& m) {
+  for (const ComponentDescriptor* c : all_components()) {
+    if (!(mask & component_bit(c->id))) continue;
+    for (const Field& f : fields_of(*c, m)) {
+      if (f.codec == Codec::kDerived || !c->field_applies(expected, f) ||
+          !c->field_applies(handler, f))
+        continue;
+      if (c->id == ComponentId::kGpr && ((gpr_skip >> f.reg) & 1)) continue;
+      bool equal;
+      if (f.size <= 8) {
+        uint64_t a = 0, b = 0;
+        std::memcpy(&a, expected.bytes() + f.offset, f.size);
+        std::memcpy(&b, handler.bytes() + f.offset, f.size);
+        equal = ((a ^ b) & f.mask) == 0;
+      } else {
+        equal = std::memcmp(expected.bytes() + f.offset, handler.bytes() + f.offset, f.size) == 0;
+      }
+      if (equal) return fmt::format("{}.{}", c->name, f.name);
+    }
+  }
+  return "";
+}
+
 void append(std::vector<RegisterDiff>& to, std::vector<RegisterDiff> more) {
   for (auto& d : more)
     to.push_back(std::move(d));
@@ -145,10 +172,21 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
   const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
   const uint64_t host_gs = current_gsbase();
 
+  // Zero-shaped XSAVE components start from their true init state (XRSTOR), the state kernels'
+  // init tracking and XSTATE_BV see; the rest are loaded by their own routines.
+  ComponentMask zero_shaped = 0;
+  for (const ComponentDescriptor* c : all_components())
+    if ((loaded & component_bit(c->id)) && shape_of(spec, *c, ctx.seed) == Shape::kZero)
+      zero_shaped |= component_bit(c->id);
+  const ComponentMask init_loaded = init_loadable(m, zero_shaped);
+  if (init_loaded) r.facts["init_state"] = component_names(init_loaded);
+
   Images img;
-  const RoutineList loaders = loaders_for(m, loaded);
+  const RoutineList loaders = loaders_for(m, loaded & ~init_loaded);
   const RoutineList stores = stores_for(m, loaded);
   const RoutineList irritator_loaders = loaders_for(m, irritated);
+  // The level-1 handler of the nested case holds a lane pattern in every loaded component.
+  const RoutineList nested_loaders = loaders_for(m, loaded);
   const HoldPlan hold{via_syscall ? uint64_t{PLAN_ACTION_SYSCALL} : uint64_t{PLAN_ACTION_SPIN},
                       loaders.data(), stores.data(), default_hold_options(m)};
   const InjectionPoint point = injection_at(via_syscall ? sigctx_hold_syscall : sigctx_hold_spin);
@@ -186,6 +224,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     fill_image(*img.in, m, loaded, main, &spec, ctx.seed);
     img.in->host_fsbase = sigctx_host_fsbase;
     img.in->host_gsbase = host_gs;
+    img.in->init_mask = xsave_init_mask(init_loaded);
     if (via_syscall) set_tgkill_args(*img.in, pid, tid, kPrimarySignal);
     img.out->clear();
     img.out->host_fsbase = sigctx_host_fsbase;
@@ -225,6 +264,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       img.nested_out->host_fsbase = sigctx_host_fsbase;
       img.nested_out->host_gsbase = handler_gs;
       nested = {img.nested_in.get(), img.nested_out.get(), hold};
+      nested.plan.loaders = nested_loaders.data();
       plan.nested = &nested;
     }
 
@@ -263,6 +303,14 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     }
     if (t == SignalTransition::kAltstack) GuardedAltstack::disable();
     const bool delivered_now = plan.delivered[1].load() > delivered_before;
+    if (init_loaded && it == 0 && (default_hold_options(m) & PLAN_OPT_XINUSE)) {
+      // Which of them the hardware really tracked as init at the transition.
+      ComponentMask still_in_use = 0;
+      for (const ComponentDescriptor* c : all_components())
+        if ((init_loaded & component_bit(c->id)) && ((img.out->xinuse >> c->xsave_index) & 1))
+          still_in_use |= component_bit(c->id);
+      r.facts["init_state_in_use_at_transition"] = component_names(still_in_use);
+    }
 
     // What must have come back.
     CpuImage& expected = *img.expected;
@@ -276,6 +324,44 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       if (edited & component_bit(c->id)) copy_component(expected, *img.edit, *c, m);
     if (edited & component_bit(ComponentId::kGpr)) gpr_skip = 0;  // sigreturn loads them all
     expected.gpr[kRsp] = img.out->rsp_before;
+
+    const std::string collision =
+        colliding_field(expected, *img.irritator1, loaded & irritated, gpr_skip, m);
+    if (!collision.empty()) {
+      r.status = Status::kError;
+      r.reason = fmt::format(
+          "pattern collision in generation {}: {} holds the same value for the "
+          "interrupted code and the handler, so a leak could not show",
+          gen, collision);
+      return;
+    }
+    if (ctx.fault.active && ctx.fault.field >= 0 && ctx.fault.level == 1 &&
+        (loaded & component_bit(ctx.fault.component))) {
+      const ComponentDescriptor& fc = component(ctx.fault.component);
+      const Field& ff = fields_of(fc, m)[static_cast<size_t>(ctx.fault.field)];
+      if (!fc.field_applies(expected, ff)) {
+        r.status = Status::kError;
+        r.reason = fmt::format(
+            "--inject-fault {} cannot show here: {} is empty in the state this "
+            "case expects",
+            ctx.fault.spec, ff.name);
+        return;
+      }
+    }
+    if (ctx.fault.active && ctx.fault.component == ComponentId::kGpr && ctx.fault.field >= 0) {
+      const unsigned reg =
+          fields_of(component(ComponentId::kGpr), m)[static_cast<size_t>(ctx.fault.field)].reg;
+      const bool zero_rax = reg == kRax && ctx.fault.kind == FaultKind::kZero && via_syscall &&
+                            !(edited & component_bit(ComponentId::kGpr));
+      if (((gpr_skip >> reg) & 1) || zero_rax) {
+        r.status = Status::kError;
+        r.reason = fmt::format(
+            "--inject-fault {} cannot show here: {}", ctx.fault.spec,
+            zero_rax ? "rax is expected to be 0 (tgkill's return value) already"
+                     : "this transition does not check rcx and r11 (SYSCALL clobbers them)");
+        return;
+      }
+    }
 
     ClassifyContext cls;
     cls.machine = &m;

@@ -53,7 +53,8 @@ struct alignas(64) CpuImage {
   uint64_t host_gsbase;
   uint64_t xinuse;
   uint64_t rsp_before;
-  uint8_t pad2[IMG_ZMM - IMG_RSP_BEFORE - 8];
+  uint64_t init_mask;
+  uint8_t pad2[IMG_ZMM - IMG_INIT_MASK - 8];
   uint8_t zmm[32][64];
   alignas(64) uint8_t scratch[512];
 
@@ -81,6 +82,7 @@ static_assert(offsetof(CpuImage, host_fsbase) == IMG_HOST_FSBASE);
 static_assert(offsetof(CpuImage, host_gsbase) == IMG_HOST_GSBASE);
 static_assert(offsetof(CpuImage, xinuse) == IMG_XINUSE);
 static_assert(offsetof(CpuImage, rsp_before) == IMG_RSP_BEFORE);
+static_assert(offsetof(CpuImage, init_mask) == IMG_INIT_MASK);
 static_assert(offsetof(CpuImage, zmm) == IMG_ZMM);
 static_assert(offsetof(CpuImage, scratch) == IMG_SCRATCH);
 static_assert(sizeof(CpuImage) == IMG_SIZE);

@@ -42,8 +42,11 @@
 #define IMG_HOST_GSBASE 0x188
 #define IMG_XINUSE 0x190     /* XGETBV(1) recorded by the hold driver just before the transition */
 #define IMG_RSP_BEFORE 0x198 /* rsp recorded by the hold driver just before the transition */
-#define IMG_ZMM 0x200        /* zmm0..zmm31, 64 bytes each: xmm = [0,16), ymm_hi = [16,32) */
-#define IMG_SCRATCH 0xa00    /* 512 bytes, 64-byte aligned: FXSAVE area used by the x87 store */
+/* XSAVE components the driver puts in their init state (XRSTOR, XSTATE_BV clear) before the
+ * component loaders run. */
+#define IMG_INIT_MASK 0x1a0
+#define IMG_ZMM 0x200     /* zmm0..zmm31, 64 bytes each: xmm = [0,16), ymm_hi = [16,32) */
+#define IMG_SCRATCH 0xa00 /* 512 bytes, 64-byte aligned: FXSAVE area used by the x87 store */
 #define IMG_SIZE 0xc00
 
 #define IMG_ZMM_REG(n) (IMG_ZMM + (n)*64)

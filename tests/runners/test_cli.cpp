@@ -29,8 +29,11 @@ std::string read_file(const std::string& path) {
 }
 
 Outcome run(std::vector<std::string> argv) {
-  const std::string dir = ::testing::TempDir();
-  const std::string out_path = dir + "/cli.out", err_path = dir + "/cli.err";
+  // Unique per call and per process: ctest may run several of these tests at once.
+  static int calls = 0;
+  const std::string stem =
+      ::testing::TempDir() + "/cli-" + std::to_string(getpid()) + "-" + std::to_string(++calls);
+  const std::string out_path = stem + ".out", err_path = stem + ".err";
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

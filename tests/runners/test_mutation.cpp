@@ -43,17 +43,24 @@ struct Mutation {
   const char* kind;
   const char* cls;
   unsigned level = 1;
+  const char* variant = nullptr;  // case variant; the component's own case when null
 };
 
 std::string name_of(const ::testing::TestParamInfo<Mutation>& info) {
-  return fmt::format("{}_{}_{}{}", info.param.transition, info.param.component, info.param.kind,
-                     info.param.level == 2 ? "_level2" : "");
+  const Mutation& m = info.param;
+  std::string variant = m.variant ? m.variant : "";
+  for (char& ch : variant)
+    if (ch == '-') ch = '_';
+  std::string name = std::string(m.transition) + "_" + (variant.empty() ? "" : variant + "_") +
+                     m.component + "_" + m.reg + "_" + m.kind;
+  return m.level == 2 ? name + "_level2" : name;
 }
 
 std::vector<Mutation> all_mutations() {
-  // One representative register per component, away from register 0.
+  // One representative register per component, away from register 0 (st3: live in every role's
+  // x87 stack, which holds 4 to 8 values).
   const std::pair<const char*, const char*> regs[] = {
-      {"gpr", "r12"},        {"rflags", "rflags"}, {"x87", "st5"},       {"mxcsr", "mxcsr"},
+      {"gpr", "r12"},        {"rflags", "rflags"}, {"x87", "st3"},       {"mxcsr", "mxcsr"},
       {"sse", "xmm11"},      {"avx", "ymm13"},     {"opmask", "k6"},     {"zmm_hi256", "zmm9"},
       {"hi16_zmm", "zmm29"}, {"pkru", "pkru"},     {"fsbase", "fsbase"}, {"gsbase", "gsbase"}};
   const std::pair<const char*, const char*> kinds[] = {
@@ -69,6 +76,37 @@ std::vector<Mutation> all_mutations() {
   // The nested case's own check of the level-1 handler's state.
   for (auto [comp, reg] : regs)
     out.push_back({"nested", comp, reg, "leak", "handler", 2});
+  // x87 status and tag words.
+  for (const char* t : {"sync", "async", "frame", "edit", "nested", "altstack"})
+    for (const char* reg : {"fsw", "ftw"}) {
+      out.push_back({t, "x87", reg, "leak", "handler"});
+      out.push_back({t, "x87", reg, "bitflip", "bitflip"});
+    }
+  // Components in their init state, mixed init and live components (which are which follows
+  // the default seed 0x6a09e667: opmask and hi16_zmm init, zmm_hi256 live), and special values.
+  struct Shaped {
+    const char* variant;
+    const char* component;
+    const char* reg;
+    const char* kind;
+    const char* cls;
+  };
+  const Shaped shaped[] = {
+      {"all-zero", "sse", "xmm8", "leak", "handler"},  // freebsd-xmm8-15
+      {"all-zero", "avx", "ymm4", "leak", "handler"},  // illumos-15254
+      {"all-zero", "opmask", "k2", "leak", "handler"},
+      {"all-zero", "x87", "fsw", "leak", "handler"},
+      {"all-zero", "pkru", "pkru", "leak", "handler"},   // linux-6.12-pkru restores 0
+      {"all-mixed", "opmask", "k3", "leak", "handler"},  // darwin-opmask: live zmm, init k
+      {"all-mixed", "zmm_hi256", "zmm2", "zero", "zeroed"},
+      {"all-mixed", "hi16_zmm", "zmm17", "leak", "handler"},
+      {"x87-special", "x87", "fcw", "leak", "handler"},
+      {"x87-special", "x87", "st3", "bitflip", "bitflip"},
+      {"mxcsr-special", "mxcsr", "mxcsr", "leak", "handler"},
+  };
+  for (const char* t : {"sync", "async", "frame", "edit"})
+    for (const Shaped& x : shaped)
+      out.push_back({t, x.component, x.reg, x.kind, x.cls, 1, x.variant});
   return out;
 }
 
@@ -80,7 +118,8 @@ TEST_P(MutationTest, IsReportedExactly) {
   ASSERT_NE(comp, nullptr);
   const Availability a = comp->availability(live());
   if (!a.ok) GTEST_SKIP() << mu.component << " not available here: " << a.reason;
-  const std::string id = fmt::format("signal/{}/{}", mu.transition, mu.component);
+  const std::string id =
+      fmt::format("signal/{}/{}", mu.transition, mu.variant ? mu.variant : mu.component);
   const std::string fault = fmt::format("{}:{}:{}:{}", mu.component, mu.reg, mu.kind, mu.level);
   const CaseResult r = run_case(id, fault);
   ASSERT_EQ(r.status, Status::kFail)

@@ -94,14 +94,18 @@ TEST(Pattern, RolesNeverShareAValue) {
       for (const Field& f : fields_of(*c, m)) {
         if (f.codec == Codec::kDerived) continue;
         std::set<std::string> values;
+        unsigned live = 0;  // roles for which the register holds a value (x87: below TOP)
         for (uint8_t role : roles) {
           auto img = std::make_unique<CpuImage>();
           img->clear();
           c->fill(*img, m, {seed_tag(seed), role, static_cast<uint8_t>(seed)}, Shape::kLanes);
+          if (!c->field_applies(*img, f)) continue;
+          ++live;
           values.insert(
               std::string(reinterpret_cast<const char*>(img->bytes() + f.offset), f.size));
         }
-        ASSERT_EQ(values.size(), 4u) << c->name << " " << f.name << " seed " << seed;
+        ASSERT_GE(live, 1u) << c->name << " " << f.name << " is never live";
+        ASSERT_EQ(values.size(), live) << c->name << " " << f.name << " seed " << seed;
       }
 }
 
@@ -128,6 +132,11 @@ TEST(Pattern, NarrowValuesAreValidAndEvenParity) {
       EXPECT_EQ(std::popcount(img->rflags & 0x40cd5), std::popcount(img->rflags & 0x40cd5) / 2 * 2);
       EXPECT_EQ(std::popcount(img->pkru) % 2, 0);
       EXPECT_EQ(std::popcount(img->x87_fcw & 0x0f00u) % 2, 0);
+      EXPECT_NE(img->x87_fcw, 0x0c7f) << "the x87-special control word is kept apart";
+      EXPECT_EQ(img->x87_fsw & 0x80c0, 0) << "ES, B and SF stay clear";
+      EXPECT_EQ(std::popcount(img->x87_fsw & 0x473fu) % 2, 0);
+      const unsigned top = (img->x87_fsw >> 11) & 7;
+      EXPECT_EQ(img->x87_ftw, static_cast<uint8_t>(0xffu << top)) << "tags match TOP";
     }
 }
 

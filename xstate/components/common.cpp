@@ -1,6 +1,9 @@
 #include "xstate/components/common.h"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
 
 namespace sigctx {
 
@@ -87,7 +90,7 @@ uint64_t extract(uint64_t value, uint64_t mask) {
 }  // namespace
 
 uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bits,
-                      uint64_t fixed_bits, uint64_t init_value) {
+                      uint64_t fixed_bits, std::initializer_list<uint64_t> excluded) {
   // Only combinations of even parity: a single flipped bit never turns one pattern value into
   // another, so it always classifies as a bitflip. The highest free bit carries the parity.
   const unsigned k = static_cast<unsigned>(__builtin_popcountll(free_bits));
@@ -97,15 +100,22 @@ uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bit
   auto even = [&](uint64_t index) {
     return index | (__builtin_popcountll(index) & 1 ? parity_bit : 0);
   };
-  const uint64_t init_combo = extract(init_value, free_bits);
-  const bool init_reachable =
-      (init_value & ~free_bits) == fixed_bits && !(__builtin_popcountll(init_combo) & 1);
-  const uint64_t init_index = init_combo & (parity_bit - 1);
-  const uint64_t count = combos - (init_reachable ? 1 : 0);
+  // Indices (combinations without the parity bit) that would produce an excluded value.
+  std::vector<uint64_t> skip;
+  for (uint64_t value : excluded) {
+    const uint64_t combo = extract(value, free_bits);
+    if ((value & ~free_bits) == fixed_bits && !(__builtin_popcountll(combo) & 1))
+      skip.push_back(combo & (parity_bit - 1));
+  }
+  std::sort(skip.begin(), skip.end());
+  skip.erase(std::unique(skip.begin(), skip.end()), skip.end());
+  if (k < 2 || combos <= skip.size()) std::abort();  // a register with no room for a pattern
+  const uint64_t count = combos - skip.size();
   const uint64_t h =
       mix64((uint64_t{src.seed_tag} << 24) ^ (uint64_t{src.generation} << 8) ^ (salt << 32));
   uint64_t index = (h + role_index(src.role)) % count;
-  if (init_reachable && index >= init_index) ++index;
+  for (uint64_t s : skip)
+    if (index >= s) ++index;
   return deposit(even(index), free_bits) | fixed_bits;
 }
 

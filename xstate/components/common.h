@@ -20,13 +20,14 @@ std::vector<Field> vector_fields(const char* prefix, unsigned first, unsigned co
 void fill_structured_fields(CpuImage& img, const std::vector<Field>& fields, ComponentId id,
                             const PatternSource& src, Shape shape);
 
-// A value for a narrow register (MXCSR, FCW, RFLAGS, PKRU, 16-bit opmask): fixed_bits plus an
-// even-parity combination of free_bits. The combination is a hash of (seed tag, generation,
+// A value for a narrow register (MXCSR, FCW, FSW, RFLAGS, PKRU, 16-bit opmask): fixed_bits plus
+// an even-parity combination of free_bits. The combination is a hash of (seed tag, generation,
 // salt) plus a small index per role, taken modulo the number of combinations, so the
 // interrupted code, each handler level and the frame edit always get distinct values, none
-// equals init_value, and no single bit flip turns one into another.
+// equals a value in `excluded` (the init value, a special shape's value), and no single bit flip
+// turns one into another.
 uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bits,
-                      uint64_t fixed_bits, uint64_t init_value);
+                      uint64_t fixed_bits, std::initializer_list<uint64_t> excluded);
 
 inline void put64(CpuImage& img, unsigned offset, uint64_t v) {
   std::memcpy(img.bytes() + offset, &v, 8);

@@ -40,7 +40,7 @@ std::vector<Field> fields(const Machine&) {
 void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape) {
   switch (shape) {
     case Shape::kLanes:
-      img.mxcsr = static_cast<uint32_t>(narrow_value(src, 0x5e, free_bits(m), kMasks, kInit));
+      img.mxcsr = static_cast<uint32_t>(narrow_value(src, 0x5e, free_bits(m), kMasks, {kInit}));
       break;
     case Shape::kZero:
       img.mxcsr = kInit;

@@ -48,7 +48,7 @@ void fill(CpuImage& img, const Machine& m, const PatternSource& src, Shape shape
     uint64_t v = 0;
     if (shape != Shape::kZero)
       v = wide(m) ? encode_lane(src, ComponentId::kOpmask, k, 0)
-                  : narrow_value(src, 0x40 + k, 0xffff, 0, 0);
+                  : narrow_value(src, 0x40 + k, 0xffff, 0, {0});
     img.opmask[k] = v;
   }
 }

@@ -31,7 +31,7 @@ std::vector<Field> fields(const Machine&) {
 void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) {
   switch (shape) {
     case Shape::kLanes:
-      img.rflags = narrow_value(src, 0x7f, kPatterned, kFixed, kFixed);
+      img.rflags = narrow_value(src, 0x7f, kPatterned, kFixed, {kFixed});
       break;
     case Shape::kZero:
       img.rflags = kFixed;

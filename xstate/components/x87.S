@@ -1,6 +1,7 @@
-/* x87: loaded the way programs load it (FNINIT, FLDCW, FLD m80 pushes), stored with FXSAVE64,
- * which reads the stack and tags without changing them. FLD m80 raises no exception for any
- * 80-bit encoding, so special values (NaN, denormal, unnormal) load exactly. */
+/* x87: loaded the way programs load it (FNINIT, FLDCW, FLD m80 pushes), then FSW's condition
+ * codes and (masked) exception flags through FNSTENV/FLDENV; stored with FXSAVE64, which reads
+ * the stack and tags without changing them. FLD m80 raises no exception for any 80-bit
+ * encoding, so special values (NaN, denormal, unnormal) load exactly. */
 #include "xstate/asm.h"
 
 SIGCTX_FUNC(sigctx_x87_load)
@@ -20,6 +21,14 @@ SIGCTX_FUNC(sigctx_x87_load)
   fldt IMG_X87_ST(%rdi, %rdx)
   jmp 1b
 2:
+  /* The 28-byte environment: FCW at 0, FSW at 4, FTW at 8. Only FSW changes; its TOP matches
+   * the pushes above, and FLDENV reloads FCW and the tags FNSTENV just stored. */
+  sub $32, %rsp
+  fnstenv (%rsp)
+  movzwl IMG_X87_FSW(%rdi), %eax
+  mov %ax, 4(%rsp)
+  fldenv (%rsp)
+  add $32, %rsp
   ret
 SIGCTX_END(sigctx_x87_load)
 

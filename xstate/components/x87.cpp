@@ -17,6 +17,10 @@ constexpr uint16_t kFcwInit = 0x037f;
 // next x87 instruction trap. Precision and rounding control carry the pattern.
 constexpr uint64_t kFcwFixed = 0x007f;
 constexpr uint64_t kFcwFree = 0x0f00;
+constexpr uint16_t kFcwSpecial = 0x0c7f;  // round toward zero, single precision
+// FSW bits a pattern sets: the exception flags (all masked by FCW, so nothing is pending) and
+// the condition codes C0-C3. ES, B and SF stay clear; TOP follows the stack depth.
+constexpr uint64_t kFswFree = 0x473f;
 
 Availability available(const Machine&) {
   return Availability::yes();
@@ -37,8 +41,10 @@ std::vector<Field> fields(const Machine&) {
   };
   add("fcw", IMG_X87_FCW, 2, Codec::kNarrow, 0);
   out.back().pattern_bits = kFcwFree;
-  add("fsw", IMG_X87_FSW, 2, Codec::kDerived, 2);
-  add("ftw", IMG_X87_FTW, 1, Codec::kDerived, 4);
+  add("fsw", IMG_X87_FSW, 2, Codec::kNarrow, 2);
+  out.back().pattern_bits = kFswFree;
+  add("ftw", IMG_X87_FTW, 1, Codec::kNarrow, 4);
+  out.back().pattern_bits = 0xff;
   for (unsigned i = 0; i < 8; ++i) {
     Field f;
     f.name = fmt::format("st{}", i);
@@ -60,38 +66,60 @@ void set_st(CpuImage& img, unsigned i, uint64_t significand, uint16_t sign_expon
   std::memcpy(img.x87_st[i] + 8, &sign_exponent, 2);
 }
 
-// FSW and the abridged tag word after FNINIT and `depth` pushes: TOP = 8 - depth, and the
-// physical registers TOP..7 are valid.
-void set_depth(CpuImage& img, unsigned depth) {
+// TOP and the abridged tag word after FNINIT and `depth` pushes: TOP = 8 - depth, and the
+// physical registers TOP..7 are valid. `status` holds FSW's other bits.
+void set_depth(CpuImage& img, unsigned depth, uint16_t status) {
   img.x87_depth = static_cast<uint16_t>(depth);
   const unsigned top = (8 - depth) & 7;
-  img.x87_fsw = static_cast<uint16_t>(top << 11);
+  img.x87_fsw = static_cast<uint16_t>((top << 11) | status);
   img.x87_ftw = depth == 0 ? 0 : static_cast<uint8_t>(0xffu << top);
+}
+
+// Each role holds a different number of values, so TOP and the tag word differ between the
+// interrupted code, the handler levels and a frame edit, and a leaked FSW or FTW shows.
+unsigned depth_of(uint8_t role) {
+  switch (role) {
+    case kRoleMain:
+      return 8;
+    case kRoleHandler1:
+      return 6;
+    case kRoleHandler1 + 1:
+      return 5;
+    case kRoleEdit:
+      return 4;
+    default:
+      return 7;
+  }
 }
 
 void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) {
   switch (shape) {
     case Shape::kZero:
       img.x87_fcw = kFcwInit;
-      set_depth(img, 0);
+      set_depth(img, 0, 0);
       for (unsigned i = 0; i < 8; ++i)
         set_st(img, i, 0, 0);
       break;
-    case Shape::kLanes:
-      img.x87_fcw = static_cast<uint16_t>(narrow_value(src, 0x87, kFcwFree, kFcwFixed, kFcwInit));
-      set_depth(img, 8);
+    case Shape::kLanes: {
+      img.x87_fcw = static_cast<uint16_t>(
+          narrow_value(src, 0x87, kFcwFree, kFcwFixed, {kFcwInit, kFcwSpecial}));
+      const unsigned depth = depth_of(src.role);
+      set_depth(img, depth, static_cast<uint16_t>(narrow_value(src, 0x5f, kFswFree, 0, {0})));
       for (unsigned i = 0; i < 8; ++i) {
         // Explicit integer bit set and a biased exponent near 1.0: a normal number whose
-        // significand carries the lane pattern.
+        // significand carries the lane pattern. Registers above the depth stay empty.
         const uint64_t sig = encode_lane(src, ComponentId::kX87, i, 0) | (1ull << 63);
         const uint16_t se = static_cast<uint16_t>(((i & 1) << 15) | (0x3f00 + src.generation));
-        set_st(img, i, sig, se);
+        if (i < depth)
+          set_st(img, i, sig, se);
+        else
+          set_st(img, i, 0, 0);
       }
       break;
+    }
     case Shape::kSpecial: {
-      // Round toward zero, single precision: the least default control word.
-      img.x87_fcw = 0x0c7f;
-      set_depth(img, 8);
+      img.x87_fcw = kFcwSpecial;
+      set_depth(img, 8, kFswFree);  // every condition code and (masked) exception flag
       const uint64_t p = encode_lane(src, ComponentId::kX87, 0, 0) & 0x3fffffffffffffffull;
       set_st(img, 0, 0, 0x0000);                              // +0
       set_st(img, 1, 0x8000000000000000ull, 0xffff);          // -infinity
@@ -108,7 +136,7 @@ void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) 
 
 void init(CpuImage& img) {
   img.x87_fcw = kFcwInit;
-  set_depth(img, 0);
+  set_depth(img, 0, 0);
   for (unsigned i = 0; i < 8; ++i)
     set_st(img, i, 0, 0);
 }

@@ -129,6 +129,9 @@ nlohmann::json machine_to_json(const Machine& m);
 // the signal frame facts. On malformed input returns false and sets *error to the JSON path and
 // what is wrong ("machine.xsave.xcr0: expected a hex string"); *m is then unspecified.
 bool machine_from_json(const nlohmann::json& j, Machine* m, std::string* error);
+// The signal-frame part alone, for carrying a frame measurement out of a forked child.
+nlohmann::json signal_frame_to_json(const SignalFrameFacts& f);
+bool signal_frame_from_json(const nlohmann::json& j, SignalFrameFacts* f, std::string* error);
 // Human-readable multi-line report for `sigctx probe`.
 std::string machine_to_text(const Machine& m);
 

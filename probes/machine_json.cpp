@@ -77,6 +77,19 @@ json xsave_to_json(const Machine& m) {
 
 }  // namespace
 
+json signal_frame_to_json(const SignalFrameFacts& f) {
+  return {{"measured", f.measured},
+          {"error", f.error},
+          {"frame_size", f.frame_size},
+          {"footprint", f.footprint},
+          {"has_xstate_magic", f.has_xstate_magic},
+          {"xstate_size", f.xstate_size},
+          {"extended_size", f.extended_size},
+          {"xfeatures", hex(f.xfeatures)},
+          {"xstate_bv", hex(f.xstate_bv)},
+          {"xcomp_bv", hex(f.xcomp_bv)}};
+}
+
 json machine_to_json(const Machine& m) {
   json j;
   const CpuIdentity& id = m.identity;
@@ -91,17 +104,7 @@ json machine_to_json(const Machine& m) {
                {"hwcap2", hex(m.auxv.hwcap2)},
                {"fsgsbase", m.auxv.hwcap2_fsgsbase},
                {"minsigstksz", m.auxv.minsigstksz}};
-  const SignalFrameFacts& f = m.frame;
-  j["signal_frame"] = {{"measured", f.measured},
-                       {"error", f.error},
-                       {"frame_size", f.frame_size},
-                       {"footprint", f.footprint},
-                       {"has_xstate_magic", f.has_xstate_magic},
-                       {"xstate_size", f.xstate_size},
-                       {"extended_size", f.extended_size},
-                       {"xfeatures", hex(f.xfeatures)},
-                       {"xstate_bv", hex(f.xstate_bv)},
-                       {"xcomp_bv", hex(f.xcomp_bv)}};
+  j["signal_frame"] = signal_frame_to_json(m.frame);
   j["os"] = {{"sysname", m.os.sysname},
              {"release", m.os.release},
              {"version", m.os.version},
@@ -311,6 +314,17 @@ void read_frame(Reader& r, const json& f, SignalFrameFacts* out) {
 }
 
 }  // namespace
+
+bool signal_frame_from_json(const json& j, SignalFrameFacts* out, std::string* error) {
+  Reader r(error);
+  *out = SignalFrameFacts{};
+  if (!j.is_object()) {
+    r.fail("machine.signal_frame", "expected an object");
+    return false;
+  }
+  read_frame(r, j, out);
+  return r.ok();
+}
 
 bool machine_from_json(const json& j, Machine* m, std::string* error) {
   Reader r(error);

@@ -17,8 +17,7 @@ ComponentMask init_loadable(const Machine& m, ComponentMask wanted) {
 uint64_t xsave_init_mask(ComponentMask components) {
   uint64_t mask = 0;
   for (const ComponentDescriptor* c : all_components())
-    if ((components & component_bit(c->id)) && c->xsave_index >= 0)
-      mask |= 1ull << c->xsave_index;
+    if ((components & component_bit(c->id)) && c->xsave_index >= 0) mask |= 1ull << c->xsave_index;
   return mask;
 }
 

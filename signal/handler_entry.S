@@ -66,10 +66,7 @@ SIGCTX_FUNC(sigctx_handler_entry)
 2:
   testq $ASMF_XGETBV1, sigctx_asm_features(%rip)
   jz 3f
-  mov $1, %ecx
-  xgetbv
-  shl $32, %rdx
-  or %rdx, %rax
+  SIGCTX_READ_XINUSE
   mov %rax, OBS_XINUSE(%rbx)
 3:
   testq $ASMF_FSGSBASE, sigctx_asm_features(%rip)
@@ -125,17 +122,10 @@ SIGCTX_FUNC(sigctx_handler_entry)
   lock decl sigctx_handler_depth(%rip)
   test %r12, %r12
   jz 10f
-  mov IRR_LOADERS(%r12), %r14
   mov IRR_IMAGE(%r12), %r13
-9:
-  mov (%r14), %rax
-  test %rax, %rax
-  jz 11f
+  mov IRR_LOADERS(%r12), %rsi
   mov %r13, %rdi
-  call *%rax
-  add $8, %r14
-  jmp 9b
-11:
+  call sigctx_run_routines
   mov -16(%r15), %rax
   mov %rax, sigctx_handler_stack_slot(%rip)  /* slot = frame rsp, for the final XCHG */
   mov %r15, %rsp

@@ -53,25 +53,15 @@ SIGCTX_FUNC(sigctx_hold)
 10:
   /* Component loaders, in registration order. */
   mov F_PLAN(%rsp), %rdx
-  mov PLAN_LOADERS(%rdx), %rbx
-2:
-  mov (%rbx), %rax
-  test %rax, %rax
-  jz 3f
+  mov PLAN_LOADERS(%rdx), %rsi
   mov F_IN(%rsp), %rdi
-  call *%rax
-  add $8, %rbx
-  jmp 2b
-3:
+  call sigctx_run_routines
   /* XINUSE now: what the hardware tracks as in use at the transition (GPR and flag loads
    * below do not change it). */
   mov F_PLAN(%rsp), %rdx
   testq $PLAN_OPT_XINUSE, PLAN_OPTIONS(%rdx)
   jz 4f
-  mov $1, %ecx
-  xgetbv
-  shl $32, %rdx
-  or %rdx, %rax
+  SIGCTX_READ_XINUSE
   mov F_OUT(%rsp), %rcx
   mov %rax, IMG_XINUSE(%rcx)
 4:
@@ -115,16 +105,9 @@ sigctx_hold_spin_exit:
 
 .Lstores:
   mov F_PLAN(%rsp), %rdx
-  mov PLAN_STORES(%rdx), %rbx
-5:
-  mov (%rbx), %rax
-  test %rax, %rax
-  jz 6f
+  mov PLAN_STORES(%rdx), %rsi
   mov F_OUT(%rsp), %rdi
-  call *%rax
-  add $8, %rbx
-  jmp 5b
-6:
+  call sigctx_run_routines
   fninit
   fldcw F_FCW(%rsp)
   ldmxcsr F_MXCSR(%rsp)

@@ -17,6 +17,13 @@
 
 #define SIGCTX_END(name) .size name, .- name
 
+/* rax = XGETBV(1), the XINUSE bitmap. Clobbers rcx, rdx. */
+#define SIGCTX_READ_XINUSE \
+  mov $1, %ecx;            \
+  xgetbv;                  \
+  shl $32, %rdx;           \
+  or %rdx, %rax
+
 /* Marks the object as not needing an executable stack. */
 #define SIGCTX_NOEXECSTACK .section .note.GNU-stack, "", @progbits
 

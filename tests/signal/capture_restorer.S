@@ -26,16 +26,9 @@ SIGCTX_FUNC(sigctx_test_capture_restorer)
   pushfq
   andq $~RFLAGS_AC, (%rsp)
   popfq
-  lea sigctx_test_capture_stores(%rip), %rbx
-1:
-  mov (%rbx), %rax
-  test %rax, %rax
-  jz 2f
   lea sigctx_test_captured(%rip), %rdi
-  call *%rax
-  add $8, %rbx
-  jmp 1b
-2:
+  lea sigctx_test_capture_stores(%rip), %rsi
+  call sigctx_run_routines
   mov $15, %eax /* rt_sigreturn */
   syscall
   ud2

@@ -17,47 +17,61 @@ const Machine& live() {
   return m;
 }
 
+// Every available component filled with `shape` and held across the null transition. The zero
+// shape reaches the init state through XRSTOR, not through the value loaders.
+struct NullHold {
+  NullHold(const Machine& m, const PatternSource& src, Shape shape) {
+    init_signal_runtime(m);
+    mask = available_components(m);
+    in->clear();
+    out->clear();
+    for (const ComponentDescriptor* c : all_components())
+      if (mask & component_bit(c->id)) c->fill(*in, m, src, shape);
+    in->host_fsbase = out->host_fsbase = sigctx_host_fsbase;
+    init = shape == Shape::kZero ? init_loadable(m, mask) : 0;
+    in->init_mask = xsave_init_mask(init);
+    loaders = loaders_for(m, mask & ~init);
+    stores = stores_for(m, mask);
+    plan = {PLAN_ACTION_NONE, loaders.data(), stores.data(), default_hold_options(m)};
+  }
+  void hold() { sigctx_hold(in.get(), out.get(), &plan); }
+
+  ComponentMask mask = 0, init = 0;
+  std::unique_ptr<CpuImage> in = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> out = std::make_unique<CpuImage>();
+  RoutineList loaders, stores;
+  HoldPlan plan;
+};
+
 class NullTransition : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(NullTransition, EveryComponentComesBackExactly) {
   const Machine& m = live();
-  init_signal_runtime(m);
-  const ComponentMask mask = available_components(m);
-  auto in = std::make_unique<CpuImage>(), out = std::make_unique<CpuImage>();
-  in->clear();
-  out->clear();
   const PatternSource src{0x5a5, kRoleMain, 9};
-  for (const ComponentDescriptor* c : all_components())
-    if (mask & component_bit(c->id)) c->fill(*in, m, src, GetParam());
-  in->host_fsbase = out->host_fsbase = sigctx_host_fsbase;
-  // The zero shape reaches the init state through XRSTOR, not through the value loaders.
-  const ComponentMask init = GetParam() == Shape::kZero ? init_loadable(m, mask) : 0;
-  in->init_mask = xsave_init_mask(init);
-  const RoutineList loaders = loaders_for(m, mask & ~init), stores = stores_for(m, mask);
-  const HoldPlan plan{PLAN_ACTION_NONE, loaders.data(), stores.data(), default_hold_options(m)};
-  sigctx_hold(in.get(), out.get(), &plan);
-  if (init && (plan.options & PLAN_OPT_XINUSE)) {
+  NullHold h(m, src, GetParam());
+  h.hold();
+  if (h.init && (h.plan.options & PLAN_OPT_XINUSE)) {
     // XRSTOR with XSTATE_BV clear leaves the AVX and AVX-512 components untracked (init).
-    const uint64_t vector_bits = xsave_init_mask(init) & 0xe4;
-    EXPECT_EQ(out->xinuse & vector_bits, 0u) << std::hex << out->xinuse;
+    const uint64_t vector_bits = xsave_init_mask(h.init) & 0xe4;
+    EXPECT_EQ(h.out->xinuse & vector_bits, 0u) << std::hex << h.out->xinuse;
   }
 
-  auto expected = std::make_unique<CpuImage>(*in);
-  expected->gpr[kRsp] = out->rsp_before;
+  auto expected = std::make_unique<CpuImage>(*h.in);
+  expected->gpr[kRsp] = h.out->rsp_before;
   ClassifyContext ctx;
   ctx.machine = &m;
   ctx.expected = {src, GetParam()};
   ctx.known = {ctx.expected};
   DiffOptions o;
-  o.checked = mask;
+  o.checked = h.mask;
   o.gpr_skip = 0;
-  const auto diffs = diff_images(*expected, *out, m, o, ctx);
+  const auto diffs = diff_images(*expected, *h.out, m, o, ctx);
   for (const auto& d : diffs)
     ADD_FAILURE() << describe_diff(d);
   EXPECT_TRUE(diffs.empty());
   // The loaders really ran: the stored image is not just an untouched copy.
-  EXPECT_NE(out->x87_fcw, 0);
-  EXPECT_NE(out->mxcsr, 0u);
+  EXPECT_NE(h.out->x87_fcw, 0);
+  EXPECT_NE(h.out->mxcsr, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, NullTransition,
@@ -65,24 +79,14 @@ INSTANTIATE_TEST_SUITE_P(Shapes, NullTransition,
                          [](const auto& info) { return std::string(shape_name(info.param)); });
 
 TEST(Hold, RestoresTheCallersControlRegisters) {
-  const Machine& m = live();
-  init_signal_runtime(m);
-  const ComponentMask mask = available_components(m);
-  auto in = std::make_unique<CpuImage>(), out = std::make_unique<CpuImage>();
-  in->clear();
-  out->clear();
-  for (const ComponentDescriptor* c : all_components())
-    if (mask & component_bit(c->id)) c->fill(*in, m, {1, kRoleMain, 1}, Shape::kSpecial);
-  in->host_fsbase = out->host_fsbase = sigctx_host_fsbase;
-  const RoutineList loaders = loaders_for(m, mask), stores = stores_for(m, mask);
-  const HoldPlan plan{PLAN_ACTION_NONE, loaders.data(), stores.data(), default_hold_options(m)};
+  NullHold h(live(), {1, kRoleMain, 1}, Shape::kSpecial);
   uint32_t mxcsr_before, mxcsr_after;
   uint16_t fcw_before, fcw_after, fsw_after;
   __asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr_before), "=m"(fcw_before));
-  sigctx_hold(in.get(), out.get(), &plan);
+  h.hold();
   __asm__ volatile("stmxcsr %0; fnstcw %1; fnstsw %2"
                    : "=m"(mxcsr_after), "=m"(fcw_after), "=m"(fsw_after));
-  EXPECT_EQ(out->mxcsr, in->mxcsr) << "the pattern was held";
+  EXPECT_EQ(h.out->mxcsr, h.in->mxcsr) << "the pattern was held";
   EXPECT_EQ(mxcsr_after, mxcsr_before);
   EXPECT_EQ(fcw_after, fcw_before);
   EXPECT_EQ((fsw_after >> 11) & 7, 0) << "x87 stack left empty";

@@ -123,4 +123,12 @@ bool always_applies(const CpuImage&, const Field&) {
   return true;
 }
 
+Availability avx512_state_available(const Machine& m) {
+  if (!m.features.avx512f) return Availability::no("CPU lacks AVX512F");
+  if (!m.features.osxsave) return Availability::no("OS did not enable XSAVE (CPUID OSXSAVE clear)");
+  if ((m.xcr0 & 0xe6) != 0xe6)
+    return Availability::no("XCR0 lacks bits 5-7 (OS did not enable AVX-512 state)");
+  return Availability::yes();
+}
+
 }  // namespace sigctx

@@ -35,4 +35,8 @@ inline void put64(CpuImage& img, unsigned offset, uint64_t v) {
 
 bool always_applies(const CpuImage&, const Field&);
 
+// opmask, zmm_hi256 and hi16_zmm: an OS enables the three AVX-512 components together (XCR0
+// bits 5-7, with SSE and AVX).
+Availability avx512_state_available(const Machine& m);
+
 }  // namespace sigctx

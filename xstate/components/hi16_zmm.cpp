@@ -8,15 +8,6 @@ extern "C" void sigctx_hi16_zmm_store(sigctx::CpuImage*);
 namespace sigctx {
 namespace {
 
-// An OS enables the three AVX-512 components together (XCR0 bits 5-7).
-Availability available(const Machine& m) {
-  if (!m.features.avx512f) return Availability::no("CPU lacks AVX512F");
-  if (!m.features.osxsave) return Availability::no("OS did not enable XSAVE (CPUID OSXSAVE clear)");
-  if ((m.xcr0 & 0xe6) != 0xe6)
-    return Availability::no("XCR0 lacks bits 5-7 (OS did not enable AVX-512 state)");
-  return Availability::yes();
-}
-
 std::vector<Field> fields(const Machine&) {
   return vector_fields("zmm", 16, 16, 0, 64, 0, 64);
 }
@@ -45,7 +36,7 @@ const ComponentDescriptor kHi16ZmmComponent = {
     .name = "hi16_zmm",
     .description = "ZMM16-31",
     .xsave_index = 7,
-    .availability = available,
+    .availability = avx512_state_available,
     .fields = fields,
     .loader = loader,
     .storer = storer,

@@ -12,15 +12,6 @@ extern "C" void sigctx_opmask_store_w(sigctx::CpuImage*);
 namespace sigctx {
 namespace {
 
-// An OS enables the three AVX-512 components together (XCR0 bits 5-7).
-Availability available(const Machine& m) {
-  if (!m.features.avx512f) return Availability::no("CPU lacks AVX512F");
-  if (!m.features.osxsave) return Availability::no("OS did not enable XSAVE (CPUID OSXSAVE clear)");
-  if ((m.xcr0 & 0xe6) != 0xe6)
-    return Availability::no("XCR0 lacks bits 5-7 (OS did not enable AVX-512 state)");
-  return Availability::yes();
-}
-
 bool wide(const Machine& m) {
   return m.features.avx512bw;
 }
@@ -72,7 +63,7 @@ const ComponentDescriptor kOpmaskComponent = {
     .name = "opmask",
     .description = "AVX-512 opmask registers k0-k7",
     .xsave_index = 5,
-    .availability = available,
+    .availability = avx512_state_available,
     .fields = fields,
     .loader = loader,
     .storer = storer,

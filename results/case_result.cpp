@@ -50,6 +50,7 @@ nlohmann::json case_result_to_json(const CaseResult& r) {
       {"diffs", diffs},
       {"findings", findings},
       {"reproduce", r.reproduce},
+      {"reproduce_options", r.reproduce_options},
       {"output", r.output},
       {"facts", r.facts},
   };
@@ -78,6 +79,7 @@ bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* 
       r->findings.push_back({f.value("check", ""), f.value("message", ""), f.value("expected", ""),
                              f.value("actual", "")});
     r->reproduce = j.value("reproduce", "");
+    r->reproduce_options = j.value("reproduce_options", "");
     r->output = j.value("output", "");
     r->facts = j.value("facts", nlohmann::json::object());
     return true;

@@ -36,7 +36,8 @@ struct CaseResult {
   std::vector<RegisterDiff> diffs;
   std::vector<Finding> findings;
   std::string reproduce;
-  std::string output;  // the child's captured stdout/stderr, kept on error
+  std::string reproduce_options;  // what the reproduce line needs beyond id and seed ("--at 17")
+  std::string output;             // the child's captured stdout/stderr, kept on error
   nlohmann::json facts = nlohmann::json::object();  // case-specific measurements
 
   bool failed() const { return !diffs.empty() || !findings.empty(); }

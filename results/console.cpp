@@ -97,7 +97,10 @@ void ConsoleReporter::case_done(const CaseResult& r) {
       std::string at;
       if (!r.diffs.empty() && !r.diffs.front().injection.kernel.empty()) {
         const auto& inj = r.diffs.front().injection;
-        at = fmt::format("  at {}+{:#x} ({})", inj.kernel, inj.offset, inj.instruction);
+        at = inj.boundary >= 0
+                 ? fmt::format("  at {}+{:#x} (boundary {} of {}: {})", inj.kernel, inj.offset,
+                               inj.boundary, inj.boundaries, inj.instruction)
+                 : fmt::format("  at {}+{:#x} ({})", inj.kernel, inj.offset, inj.instruction);
       }
       fmt::print(out_, "{} {}{}\n", label, r.id, at);
       fmt::print(out_, "{}", describe_failure(r));

@@ -10,6 +10,7 @@
 #include "probes/machine.h"
 #include "results/case_result.h"
 #include "signal/fault.h"
+#include "signal/injection.h"
 #include "xstate/component.h"
 
 namespace sigctx {
@@ -17,7 +18,8 @@ namespace sigctx {
 struct CaseContext {
   const Machine& machine;
   uint64_t seed = 0;
-  FaultSpec fault;  // inactive unless --inject-fault
+  FaultSpec fault;               // inactive unless --inject-fault
+  InjectionOverrides injection;  // --injector, --at, --stride
 };
 
 struct CaseDescriptor {

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include "signal/kernel_cases.h"
 #include "signal/signal_cases.h"
 
 namespace sigctx {
@@ -15,6 +16,7 @@ const std::vector<CaseDescriptor>& all_cases() {
     };
     // One line per family of cases.
     add(signal_cases());
+    add(kernel_cases());
     return all;
   }();
   return cases;

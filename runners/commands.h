@@ -19,6 +19,9 @@ struct RunOptions {
   double timeout_s = 30;
   std::string json_path;
   std::string inject_fault;
+  std::string injector;  // --injector step|hwbp|int3|async
+  int64_t at = -1;       // --at N
+  uint64_t stride = 1;   // --stride K
   bool verbose = false;
 };
 

@@ -221,7 +221,7 @@ std::vector<Child> pump(std::vector<Child>& running, const ExecutorOptions& opts
 }  // namespace
 
 void execute(const std::vector<Job>& jobs, const Machine& m, const FaultSpec& fault,
-             const ExecutorOptions& opts,
+             const InjectionOverrides& injection, const ExecutorOptions& opts,
              const std::function<void(size_t, CaseResult&&)>& on_done) {
   std::vector<Child> running;
   std::map<size_t, CaseResult> finished;
@@ -230,8 +230,8 @@ void execute(const std::vector<Job>& jobs, const Machine& m, const FaultSpec& fa
   while (next_to_report < jobs.size()) {
     while (running.size() < parallel && next_to_start < jobs.size()) {
       const Job job = jobs[next_to_start];
-      auto fn = [&m, &fault, job](CaseResult& r) {
-        CaseContext ctx{m, job.seed, fault};
+      auto fn = [&m, &fault, &injection, job](CaseResult& r) {
+        CaseContext ctx{m, job.seed, fault, injection};
         job.descriptor->run(ctx, r);
       };
       std::optional<Child> c = spawn(fn, opts.timeout_s);

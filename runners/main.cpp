@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
   run->add_option("--inject-fault", run_opts.inject_fault,
                   "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
                   "the suite's own mutation test");
+  run->add_option("--injector", run_opts.injector,
+                  "how dirty-kernel cases reach a boundary: step, hwbp, int3 (async: storms)");
+  run->add_option("--at", run_opts.at, "dirty kernels: inject only at this dynamic boundary")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  run->add_option("--stride", run_opts.stride, "dirty kernels: inject at every K-th boundary")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   run->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
 
   // Name an unknown command rather than CLI11's generic "a subcommand is required".

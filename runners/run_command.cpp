@@ -13,6 +13,7 @@
 #include "runners/executor.h"
 #include "runners/fingerprint.h"
 #include "sigctx_version.h"
+#include "signal/injection.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -38,9 +39,16 @@ uint64_t iteration_seed(uint64_t seed, unsigned iteration) {
   return iteration == 0 ? seed : mix64(seed + iteration) & 0xffffffffull;
 }
 
-std::string reproduce_line(const std::string& id, uint64_t seed, const RunOptions& o) {
-  std::string s = fmt::format("sigctx run --cases {} --seed {:#x}", id, seed);
+// The command that reruns one case exactly: its seed, the fault if any, and where the case says
+// the failure is (a dirty kernel's --at boundary and injector); otherwise the run's own
+// injection options.
+std::string reproduce_line(const CaseResult& r, const RunOptions& o) {
+  std::string s = fmt::format("sigctx run --cases {} --seed {:#x}", r.id, r.seed);
   if (!o.inject_fault.empty()) s += " --inject-fault " + o.inject_fault;
+  if (!r.reproduce_options.empty()) return s + " " + r.reproduce_options;
+  if (o.at >= 0) s += fmt::format(" --at {}", o.at);
+  if (o.stride > 1) s += fmt::format(" --stride {}", o.stride);
+  if (!o.injector.empty()) s += " --injector " + o.injector;
   return s;
 }
 
@@ -73,6 +81,17 @@ int run_command(const RunOptions& o) {
     }
     fault = *parsed;
   }
+  InjectionOverrides injection;
+  if (!o.injector.empty()) {
+    injection.injector = parse_injector(o.injector);
+    if (!injection.injector) {
+      fmt::print(stderr, "sigctx: error: --injector: '{}' is not one of step, hwbp, int3, async\n",
+                 o.injector);
+      return kExitUsage;
+    }
+  }
+  injection.at = o.at;
+  injection.stride = o.stride;
   if (!o.json_path.empty() && !check_writable(o.json_path, &error)) {
     fmt::print(stderr, "sigctx: error: --json {}\n", error);
     return kExitUsage;
@@ -90,7 +109,9 @@ int run_command(const RunOptions& o) {
   run.started_at = iso8601_now();
   run.options = {{"cases", o.cases},         {"seed", fmt::format("{:#x}", o.seed)},
                  {"repeat", o.repeat},       {"jobs", o.jobs},
-                 {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault}};
+                 {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault},
+                 {"injector", o.injector},   {"at", o.at},
+                 {"stride", o.stride}};
 
   // Slots in report order: a skip is known at once, a job reports through the executor.
   struct Slot {
@@ -124,7 +145,7 @@ int run_command(const RunOptions& o) {
   auto flush = [&] {
     while (next_report < slots.size() && slots[next_report].ready) {
       CaseResult& r = slots[next_report].result;
-      r.reproduce = reproduce_line(r.id, r.seed, o);
+      r.reproduce = reproduce_line(r, o);
       // A result that carries differences is a failure, whatever the case set.
       if (r.failed() && (r.status == Status::kPass || r.status == Status::kXfail))
         r.status = Status::kFail;
@@ -139,7 +160,7 @@ int run_command(const RunOptions& o) {
   ExecutorOptions eo;
   eo.jobs = o.jobs;
   eo.timeout_s = o.timeout_s;
-  execute(jobs, machine, fault, eo, [&](size_t k, CaseResult&& r) {
+  execute(jobs, machine, fault, injection, eo, [&](size_t k, CaseResult&& r) {
     Slot& s = slots[job_slot[k]];
     s.result = std::move(r);
     s.ready = true;

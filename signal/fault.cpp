@@ -1,6 +1,7 @@
 #include "signal/fault.h"
 
 #include <fmt/format.h>
+#include <cstdlib>
 
 #include "xstate/component_registry.h"
 
@@ -20,10 +21,22 @@ const char* fault_kind_name(FaultKind k) {
   return "?";
 }
 
-std::optional<FaultSpec> parse_fault_spec(const std::string& text, std::string* error) {
+std::optional<FaultSpec> parse_fault_spec(const std::string& spec, std::string* error) {
   FaultSpec f;
   f.active = true;
-  f.spec = text;
+  f.spec = spec;
+  std::string text = spec;
+  if (const auto at = text.find('@'); at != std::string::npos) {
+    const std::string b = text.substr(at + 1);
+    char* end = nullptr;
+    const long long v = b.empty() ? -1 : std::strtoll(b.c_str(), &end, 10);
+    if (b.empty() || *end != '\0' || v < 0) {
+      *error = fmt::format("'@{}' is not a boundary number", b);
+      return std::nullopt;
+    }
+    f.boundary = v;
+    text.resize(at);
+  }
   if (text == "guard") {
     f.kind = FaultKind::kGuard;
     return f;

@@ -26,13 +26,14 @@ struct FaultSpec {
   int field = -1;             // index into the component's fields(); -1 = every register
   std::string register_name;  // as given, for messages ("" = every register)
   unsigned level = 1;         // nesting level whose delivery misbehaves (2: the nested signal)
+  int64_t boundary = -1;  // dirty kernels: only at this dynamic boundary (-1: the first injected)
   // The text it was parsed from, for reproduce lines.
   std::string spec;
 };
 
-// Parses COMPONENT[:REGISTER[:KIND[:LEVEL]]] (e.g. "avx:ymm3", "pkru::zero",
-// "sse:*:bitflip", "gpr:rbx:leak:2") or "guard". On error returns nullopt and sets *error to a
-// message naming what is wrong.
+// Parses COMPONENT[:REGISTER[:KIND[:LEVEL]]][@BOUNDARY] (e.g. "avx:ymm3", "pkru::zero",
+// "sse:*:bitflip", "gpr:rbx:leak:2", "avx:ymm0@17") or "guard". On error returns nullopt and sets
+// *error to a message naming what is wrong.
 std::optional<FaultSpec> parse_fault_spec(const std::string& text, std::string* error);
 
 }  // namespace sigctx

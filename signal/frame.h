@@ -37,6 +37,9 @@ class SignalFrame {
   static SignalFrame live(void* ucontext);
   // A view of a snapshot; writes go to the copy.
   static SignalFrame of(FrameSnapshot& snapshot);
+  // A view of raw parts: 23 Linux gregs and an fpstate copy of `len` valid bytes that lived at
+  // `address`.
+  static SignalFrame over(uint64_t* gregs, uint8_t* fpstate, size_t len, uint64_t address);
 
   bool has_fpstate() const { return fpstate_ != nullptr; }
   uint64_t fpstate_address() const { return fpstate_address_; }
@@ -53,6 +56,9 @@ class SignalFrame {
   void set_xstate_bv(uint64_t v);
   const uint8_t* header_reserved() const;  // 48 bytes after XSTATE_BV and XCOMP_BV
   size_t fpstate_len() const { return fpstate_len_; }
+  // The raw parts, for recording and comparing whole frames.
+  uint64_t* raw_gregs() const { return gregs_; }
+  uint8_t* raw_fpstate() const { return fpstate_; }
 
   uint64_t gpr(unsigned hw_index) const;  // hardware order: rax rcx rdx rbx rsp rbp rsi rdi r8..
   void set_gpr(unsigned hw_index, uint64_t v);

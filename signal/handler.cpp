@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "signal/kernel_trap.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -27,6 +28,8 @@ uint64_t load_prefix(const uint8_t* p, size_t n) {
 void set_gsbase(uint64_t value) {
   syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, value);
 }
+
+}  // namespace
 
 // Makes the handler behave like a broken kernel for the targeted registers. Runs inside the
 // handler: no allocation, no locks.
@@ -116,8 +119,6 @@ void apply_fault(const FaultSpec& f, SignalFrame& frame, HandlerObservation* obs
   }
 }
 
-}  // namespace
-
 void HandlerPlan::reset() {
   machine = nullptr;
   irritate = true;
@@ -136,6 +137,9 @@ void HandlerPlan::reset() {
   fault = {};
   fault_armed = false;
   guard_fault_address = 0;
+  irritate_only_in_hold = false;
+  kernel_start = kernel_end = 0;
+  delivered_in_hold.store(0);
 }
 
 HandlerPlan& handler_plan() {
@@ -153,6 +157,7 @@ void init_signal_runtime(const Machine& m) {
   sigctx_host_fsbase = fs;
   g_plan.reset();
   g_plan.machine = &m;
+  kernel_trap_state() = KernelTrapState{};
   // Field lists are built on first use; build them now, never inside a handler.
   for (const ComponentDescriptor* c : all_components())
     (void)fields_of(*c, m);
@@ -181,8 +186,10 @@ void raise_in_this_thread(int sig) {
 
 using namespace sigctx;
 
-extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t*, void* ucontext,
+extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* ucontext,
                                              HandlerObservation* obs) {
+  if (kernel_trap_state().active && (sig == SIGTRAP || sig == kCaptureSignal))
+    return on_kernel_signal(sig, info, ucontext, obs);
   HandlerPlan& p = g_plan;
   const unsigned level = sig == kNestedSignal ? 2 : 1;
   SignalFrame frame = SignalFrame::live(ucontext);
@@ -212,7 +219,16 @@ extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t*, void* ucontext
     }
   }
   p.observed[level] = *obs;
+  bool irritate = p.irritate;
+  if (p.irritate_only_in_hold) {
+    const uint64_t rip = frame.rip();
+    const bool in_hold = (rip >= reinterpret_cast<uint64_t>(&sigctx_hold) &&
+                          rip < reinterpret_cast<uint64_t>(sigctx_hold_end)) ||
+                         (rip >= p.kernel_start && rip < p.kernel_end);
+    irritate &= in_hold;
+    if (in_hold) p.delivered_in_hold.fetch_add(1);
+  }
   // Counted last: a sender waiting for this delivery must see the spin's exit already.
   p.delivered[level].fetch_add(1);
-  return p.irritate ? &p.irritator[level - 1] : nullptr;
+  return irritate ? &p.irritator[level - 1] : nullptr;
 }

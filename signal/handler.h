@@ -78,6 +78,11 @@ struct HandlerPlan {
   std::atomic<bool> spin_exited{false};
   std::atomic<uint64_t> delivered_in_spin{0};
   FaultSpec fault;
+  // Storms: irritate (and count) only deliveries that interrupt the hold driver or the active
+  // kernel; a late signal landing in compiled code is left alone.
+  bool irritate_only_in_hold = false;
+  uint64_t kernel_start = 0, kernel_end = 0;
+  std::atomic<uint64_t> delivered_in_hold{0};
   // A fault hits the first delivery after the case arms it (once per hold): a bug that
   // corrupts one restore, which later correct deliveries then faithfully preserve.
   bool fault_armed = false;
@@ -101,6 +106,11 @@ void uninstall_handler(int sig);
 
 // tgkill(getpid(), gettid(), sig) through a raw syscall.
 void raise_in_this_thread(int sig);
+
+// Makes a handler behave like a broken kernel for the registers a fault targets: corrupts the
+// frame (or, for FS/GS base, the register itself). handler_image holds the handler's own values.
+void apply_fault(const FaultSpec& f, SignalFrame& frame, HandlerObservation* obs,
+                 const CpuImage& handler_image, const Machine& m, uint64_t guard_address);
 
 }  // namespace sigctx
 

@@ -10,6 +10,12 @@
  *   SPIN     spin on `jmp .`, touching no register and no flag, until a signal handler moves
  *            the frame's rip to sigctx_hold_spin_exit. Before spinning, sigctx_spin_armed is
  *            set to 1 so a sender knows the state is fully loaded.
+ *   KERNEL   call the dirty kernel at sigctx_active_kernel (xstate/kernels/) once.
+ *   KERNEL_STEP  the same with RFLAGS.TF set just before the call, so every kernel instruction
+ *            boundary traps (SIGTRAP); the handler clears TF in the frame when the trap reaches
+ *            sigctx_hold_step_return, before anything is stored.
+ *   KERNEL_LOOP  call the kernel sigctx_kernel_loops times (flags then carry the loop's DEC),
+ *            after setting sigctx_spin_armed, for signal storms from other threads.
  *
  * The caller's MXCSR, x87 control word and (with PLAN_OPT_PKRU) PKRU are restored on the way
  * out, and the x87 stack is emptied: the SysV ABI needs them so, and compiled code runs next. */
@@ -37,6 +43,12 @@ SIGCTX_FUNC(sigctx_hold)
   mov %rdi, F_IN(%rsp)
   mov %rsi, F_OUT(%rsp)
   mov %rdx, F_PLAN(%rsp)
+  /* The store routines put the host FS/GS base back from the out image: take them from in, so
+   * no caller can leave them zero (compiled code would then run without its TLS). */
+  mov IMG_HOST_FSBASE(%rdi), %rax
+  mov %rax, IMG_HOST_FSBASE(%rsi)
+  mov IMG_HOST_GSBASE(%rdi), %rax
+  mov %rax, IMG_HOST_GSBASE(%rsi)
   stmxcsr F_MXCSR(%rsp)
   fnstcw F_FCW(%rsp)
   testq $PLAN_OPT_PKRU, PLAN_OPTIONS(%rdx)
@@ -74,6 +86,12 @@ SIGCTX_FUNC(sigctx_hold)
   je .Lsyscall
   cmp $PLAN_ACTION_SPIN, %rax
   je .Lspin
+  cmp $PLAN_ACTION_KERNEL, %rax
+  je .Lkernel
+  cmp $PLAN_ACTION_KERNEL_STEP, %rax
+  je .Lkernel_step
+  cmp $PLAN_ACTION_KERNEL_LOOP, %rax
+  je .Lkernel_loop
 
   SIGCTX_LOAD_RFLAGS_GPRS
   .globl sigctx_hold_none
@@ -101,6 +119,44 @@ sigctx_hold_spin:
   .globl sigctx_hold_spin_exit
   .hidden sigctx_hold_spin_exit
 sigctx_hold_spin_exit:
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+
+  jmp .Lstores
+
+.Lkernel:
+  SIGCTX_LOAD_RFLAGS_GPRS
+  call *sigctx_active_kernel(%rip)
+  .globl sigctx_hold_kernel_return
+  .hidden sigctx_hold_kernel_return
+sigctx_hold_kernel_return:
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+  jmp .Lstores
+
+.Lkernel_step:
+  SIGCTX_LOAD_RFLAGS_GPRS
+  /* TF on, every other flag as loaded; the first trap follows the CALL: boundary 0. */
+  pushfq
+  orq $RFLAGS_TF, (%rsp)
+  popfq
+  call *sigctx_active_kernel(%rip)
+  .globl sigctx_hold_step_return
+  .hidden sigctx_hold_step_return
+sigctx_hold_step_return:
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+  jmp .Lstores
+
+.Lkernel_loop:
+  SIGCTX_LOAD_RFLAGS_GPRS
+  movl $1, sigctx_spin_armed(%rip)
+  .globl sigctx_hold_loop
+  .hidden sigctx_hold_loop
+sigctx_hold_loop:
+  call *sigctx_active_kernel(%rip)
+  decq sigctx_kernel_loops(%rip)
+  jnz sigctx_hold_loop
+  .globl sigctx_hold_loop_return
+  .hidden sigctx_hold_loop_return
+sigctx_hold_loop_return:
   SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
 
 .Lstores:
@@ -134,11 +190,24 @@ sigctx_hold_spin_exit:
   ret
 SIGCTX_END(sigctx_hold)
 
+  .globl sigctx_hold_end
+  .hidden sigctx_hold_end
+sigctx_hold_end:
+
   .data
   .p2align 6
   .globl sigctx_spin_armed
   .hidden sigctx_spin_armed
 sigctx_spin_armed:
   .long 0
+  .long 0
+  .globl sigctx_active_kernel
+  .hidden sigctx_active_kernel
+sigctx_active_kernel:
+  .quad 0
+  .globl sigctx_kernel_loops
+  .hidden sigctx_kernel_loops
+sigctx_kernel_loops:
+  .quad 0
 
 SIGCTX_NOEXECSTACK

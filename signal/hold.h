@@ -38,11 +38,20 @@ uint64_t default_hold_options(const Machine& m);
 }  // namespace sigctx
 
 extern "C" {
+// Copies in's host FS/GS base into out first: the stores put them back after reading the bases.
 void sigctx_hold(const sigctx::CpuImage* in, sigctx::CpuImage* out, const sigctx::HoldPlan* plan);
 // Labels inside sigctx_hold: the transition points.
 extern char sigctx_hold_none[];
 extern char sigctx_hold_syscall[];
 extern char sigctx_hold_spin[];
 extern char sigctx_hold_spin_exit[];
+extern char sigctx_hold_kernel_return[];
+extern char sigctx_hold_step_return[];
+extern char sigctx_hold_loop[];
+extern char sigctx_hold_loop_return[];
+extern char sigctx_hold_end[];
 extern volatile uint32_t sigctx_spin_armed;
+// The dirty kernel the KERNEL actions call, and how many times KERNEL_LOOP calls it.
+extern const char* sigctx_active_kernel;
+extern volatile uint64_t sigctx_kernel_loops;
 }

@@ -59,6 +59,15 @@ SignalFrame SignalFrame::of(FrameSnapshot& s) {
   return f;
 }
 
+SignalFrame SignalFrame::over(uint64_t* gregs, uint8_t* fpstate, size_t len, uint64_t address) {
+  SignalFrame f;
+  f.gregs_ = gregs;
+  f.fpstate_ = address ? fpstate : nullptr;
+  f.fpstate_len_ = len;
+  f.fpstate_address_ = address;
+  return f;
+}
+
 void capture_frame(void* ucontext, FrameSnapshot* out) {
   auto* uc = static_cast<ucontext_t*>(ucontext);
   out->captured = true;

@@ -9,12 +9,12 @@
 #include <memory>
 
 #include "signal/altstack.h"
-#include "signal/disasm.h"
 #include "signal/frame_abi.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
 #include "signal/sender.h"
 #include "xstate/component_registry.h"
+#include "xstate/disasm.h"
 #include "xstate/init_state.h"
 
 namespace sigctx {

@@ -106,6 +106,7 @@ nlohmann::json diff_to_json(const RegisterDiff& d) {
                         {"offset", d.injection.offset},
                         {"instruction", d.injection.instruction}};
   inj["boundary"] = d.injection.boundary >= 0 ? nlohmann::json(d.injection.boundary) : nullptr;
+  if (d.injection.boundaries >= 0) inj["boundaries"] = d.injection.boundaries;
   j["injection"] = inj;
   return j;
 }
@@ -140,6 +141,7 @@ bool diff_from_json(const nlohmann::json& j, RegisterDiff* d, std::string* error
       d->injection.boundary = inj.contains("boundary") && !inj["boundary"].is_null()
                                   ? inj["boundary"].get<int64_t>()
                                   : -1;
+      d->injection.boundaries = inj.value("boundaries", int64_t{-1});
     }
     return true;
   } catch (const nlohmann::json::exception& e) {

@@ -17,7 +17,8 @@ namespace sigctx {
 struct InjectionPoint {
   std::string kernel;       // symbol of the asm routine holding the state: "sigctx_hold"
   uint64_t offset = 0;      // byte offset of the instruction inside it
-  int64_t boundary = -1;    // instruction boundary index for exhaustive injectors, -1 = n/a
+  int64_t boundary = -1;    // dynamic instruction boundary of a dirty kernel, -1 = n/a
+  int64_t boundaries = -1;  // how many boundaries the kernel has, -1 = n/a
   std::string instruction;  // disassembly of the instruction, e.g. "syscall"
 };
 

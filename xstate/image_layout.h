@@ -59,8 +59,11 @@
 #define PLAN_ACTION_NONE 0
 #define PLAN_ACTION_SYSCALL 1
 #define PLAN_ACTION_SPIN 2
-#define PLAN_OPT_XINUSE 1 /* record XGETBV(1) into the out image */
-#define PLAN_OPT_PKRU 2   /* save and restore the caller's PKRU around the hold */
+#define PLAN_ACTION_KERNEL 3      /* call sigctx_active_kernel once */
+#define PLAN_ACTION_KERNEL_STEP 4 /* the same with RFLAGS.TF set: a SIGTRAP at every boundary */
+#define PLAN_ACTION_KERNEL_LOOP 5 /* call it sigctx_kernel_loops times (async storms) */
+#define PLAN_OPT_XINUSE 1         /* record XGETBV(1) into the out image */
+#define PLAN_OPT_PKRU 2           /* save and restore the caller's PKRU around the hold */
 #define PLAN_OPT_VZEROUPPER 4
 
 /* Features the assembly needs to know at run time (sigctx_asm_features). */
@@ -94,6 +97,7 @@
 #define SIGCTX_ARCH_GET_FS 0x1003
 #define SIGCTX_ARCH_GET_GS 0x1004
 
+#define RFLAGS_TF 0x100
 #define RFLAGS_DF 0x400
 #define RFLAGS_AC 0x40000
 

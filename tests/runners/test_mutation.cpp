@@ -31,7 +31,7 @@ CaseResult run_case(const std::string& id, const std::string& fault_text) {
   CaseResult out;
   ExecutorOptions opts;
   opts.timeout_s = 30;
-  execute({{c, 0x6a09e667, 0}}, live(), fault, opts,
+  execute({{c, 0x6a09e667, 0}}, live(), fault, {}, opts,
           [&](size_t, CaseResult&& r) { out = std::move(r); });
   return out;
 }

@@ -109,7 +109,7 @@ TEST_F(Diff, JsonRoundTrip) {
   std::memcpy(actual->zmm[1] + 16, expected->zmm[2] + 16, 16);  // ymm2 where ymm1 belongs
   auto d = run(all);
   ASSERT_EQ(d.size(), 1u);
-  d[0].injection = {"sigctx_hold", 0x1a0, 7, "syscall"};
+  d[0].injection = {"sigctx_hold", 0x1a0, 7, -1, "syscall"};
   RegisterDiff back;
   std::string error;
   ASSERT_TRUE(diff_from_json(diff_to_json(d[0]), &back, &error)) << error;

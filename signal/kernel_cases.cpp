@@ -1,0 +1,663 @@
+#include "signal/kernel_cases.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "signal/hwbp.h"
+#include "signal/kernel_run.h"
+#include "signal/storm.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+namespace {
+
+enum class Kind { kStep, kStepNested, kStepEdit, kStepFrame, kHwbp, kInt3, kStorm };
+
+struct KindInfo {
+  Kind kind;
+  const char* prefix;  // case id: signal/<prefix>/<kernel>
+  const char* what;
+  Injector injector;
+  BoundaryTransition transition;
+  unsigned generations;
+};
+
+constexpr KindInfo kKinds[] = {
+    {Kind::kStep, "step",
+     "TF stepping fires a SIGTRAP at every instruction boundary; the handler clobbers every "
+     "component; the result must equal an uninjected run",
+     Injector::kStep, BoundaryTransition::kClobber, kStepGenerations},
+    {Kind::kStepNested, "step-nested",
+     "at every boundary the SIGTRAP handler clobbers and raises a second signal, blocked until "
+     "sigreturn, that lands at the same boundary and clobbers again",
+     Injector::kStep, BoundaryTransition::kNested, kStepVariantGenerations},
+    {Kind::kStepEdit, "step-edit",
+     "at every boundary the handler edits a register the kernel never touches; the next "
+     "boundary's frame must show the edit, which is then undone",
+     Injector::kStep, BoundaryTransition::kEdit, kStepVariantGenerations},
+    {Kind::kStepFrame, "step-frame",
+     "every boundary's signal frame must equal the frame of a clean stepped run at that boundary",
+     Injector::kStep, BoundaryTransition::kCheckFrame, kStepVariantGenerations},
+    {Kind::kHwbp, "hwbp",
+     "a perf_event_open hardware breakpoint (sigtrap=1) fires at a sample of boundaries, one per "
+     "run; the handler clobbers",
+     Injector::kHwbp, BoundaryTransition::kClobber, 2},
+    {Kind::kInt3, "int3",
+     "an int3 patched into a copy of the kernel fires at a sample of first executions, one per "
+     "run; the handler clobbers",
+     Injector::kInt3, BoundaryTransition::kClobber, 2},
+    {Kind::kStorm, "storm",
+     "the kernel runs in a loop under signal storms from a sibling thread's tgkill, a POSIX "
+     "timer and a task-clock perf event; the result must equal the loop's without signals",
+     Injector::kAsync, BoundaryTransition::kClobber, 1},
+};
+
+constexpr ComponentMask kSegmentBases =
+    component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase);
+constexpr uint8_t kBufferFill = 0xa5;
+constexpr size_t kBufferGuard = 64;
+constexpr size_t kTraceCapacity = 1 << 16;
+
+ComponentMask in_frame(ComponentMask mask) {
+  ComponentMask out = 0;
+  for (const ComponentDescriptor* c : all_components())
+    if ((mask & component_bit(c->id)) && c->in_signal_frame) out |= component_bit(c->id);
+  return out;
+}
+
+uint64_t current_gsbase() {
+  uint64_t gs = 0;
+  syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);
+  return gs;
+}
+
+struct AlignedFree {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+
+// Everything one kernel case works with.
+class KernelCase {
+ public:
+  KernelCase(const KindInfo& kind, const DirtyKernel& k, const CaseContext& ctx, CaseResult& r)
+      : kind_(kind), k_(k), m_(ctx.machine), ctx_(ctx), r_(r) {}
+
+  void run();
+
+ private:
+  void prepare(unsigned generation);
+  void reset_buffer();
+  // Runs the kernel; returns the result with `out_` filled.
+  KernelRunResult run_once(KernelRunRequest req);
+  // Compares `out_` (and the buffer) with the reference; appends to r_.
+  bool differs_from_reference(std::vector<RegisterDiff>* diffs, std::vector<Finding>* findings,
+                              const InjectionPoint& where);
+  InjectionPoint point_at(int64_t boundary) const;
+  KernelRunRequest request(Injector injector, BoundaryTransition t) const;
+  bool fails_with(const BoundarySelection& sel);
+  void report_boundary(int64_t boundary, Injector injector, BoundaryTransition t);
+  void run_step(unsigned generations);
+  void run_at_boundaries(Injector injector, unsigned generations);
+  void run_storm();
+  bool trace_kernel();
+  bool reference_run();
+  uint64_t occurrence_of(uint64_t boundary) const;
+  std::string reproduce_options(int64_t boundary, BoundaryTransition t) const;
+
+  const KindInfo& kind_;
+  const DirtyKernel& k_;
+  const Machine& m_;
+  const CaseContext& ctx_;
+  CaseResult& r_;
+
+  ComponentMask loaded_ = 0, irritated_ = 0;
+  RoutineList loaders_, stores_, irritator_loaders_;
+  HoldPlan plan_;
+  std::unique_ptr<CpuImage> in_ = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> out_ = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> ref_ = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> irritator_ = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> edit_ = std::make_unique<CpuImage>();
+  std::unique_ptr<FrameSnapshot> capture_clean_ = std::make_unique<FrameSnapshot>();
+  std::unique_ptr<FrameSnapshot> capture_bad_ = std::make_unique<FrameSnapshot>();
+  std::unique_ptr<uint8_t, AlignedFree> buffer_;
+  std::vector<uint32_t> trace_;
+  FrameRecord frames_;
+  ClassifyContext classify_;
+  uint16_t tag_ = 0;
+  uint64_t host_gs_ = 0;
+  unsigned generation_ = 0;
+  uint64_t boundaries_ = 0;  // dynamic boundaries of one run
+};
+
+void KernelCase::prepare(unsigned generation) {
+  generation_ = generation;
+  const uint8_t gen = static_cast<uint8_t>(generation);
+  const PatternSource main{tag_, kRoleMain, gen};
+  const PatternSource h1{tag_, handler_role(1), gen};
+  const PatternSource ed{tag_, kRoleEdit, gen};
+  in_->clear();
+  for (const ComponentDescriptor* c : all_components())
+    if (loaded_ & component_bit(c->id)) c->fill(*in_, m_, main, Shape::kLanes);
+  in_->host_fsbase = sigctx_host_fsbase;
+  in_->host_gsbase = host_gs_;
+  if (buffer_) {
+    in_->gpr[kRdi] = reinterpret_cast<uint64_t>(buffer_.get());
+    in_->gpr[kRcx] = k_.buffer_bytes;
+  }
+  irritator_->clear();
+  for (const ComponentDescriptor* c : all_components())
+    if (irritated_ & component_bit(c->id)) c->fill(*irritator_, m_, h1, Shape::kLanes);
+  handler_plan().irritator[0] = {irritator_.get(), irritator_loaders_.data()};
+  edit_->clear();
+  component(k_.edit_component).fill(*edit_, m_, ed, Shape::kLanes);
+  classify_.machine = &m_;
+  classify_.expected = {main, Shape::kLanes};
+  classify_.known = {{main, Shape::kLanes}, {h1, Shape::kLanes}, {ed, Shape::kLanes}};
+}
+
+void KernelCase::reset_buffer() {
+  if (buffer_) std::memset(buffer_.get(), kBufferFill, k_.buffer_bytes + kBufferGuard);
+}
+
+KernelRunResult KernelCase::run_once(KernelRunRequest req) {
+  reset_buffer();
+  out_->clear();
+  out_->host_fsbase = sigctx_host_fsbase;
+  out_->host_gsbase = host_gs_;
+  handler_plan().fault_armed = ctx_.fault.active;
+  return run_kernel(m_, req, plan_, *in_, *out_, req.capture ? capture_bad_.get() : nullptr);
+}
+
+KernelRunRequest KernelCase::request(Injector injector, BoundaryTransition t) const {
+  KernelRunRequest req;
+  req.kernel = &k_;
+  req.injector = injector;
+  req.transition = t;
+  req.compared = in_frame(loaded_);
+  req.edit_values = edit_.get();
+  req.fault_boundary = ctx_.fault.boundary;
+  return req;
+}
+
+InjectionPoint KernelCase::point_at(int64_t boundary) const {
+  InjectionPoint p;
+  p.kernel = std::string(k_.name);
+  p.boundary = boundary;
+  p.boundaries = static_cast<int64_t>(boundaries_);
+  if (boundary >= 0 && static_cast<size_t>(boundary) < trace_.size()) {
+    p.offset = trace_[static_cast<size_t>(boundary)];
+    p.instruction = kernel_instruction_text(k_, static_cast<uint32_t>(p.offset));
+  }
+  return p;
+}
+
+// rsp as an offset from the hold driver's frame: runs started from different call depths are
+// comparable.
+void relative_rsp(CpuImage& img, uint64_t frame_rsp) {
+  img.gpr[kRsp] -= frame_rsp;
+}
+
+bool KernelCase::differs_from_reference(std::vector<RegisterDiff>* diffs,
+                                        std::vector<Finding>* findings,
+                                        const InjectionPoint& where) {
+  DiffOptions o;
+  o.checked = loaded_;
+  o.gpr_skip = 0;
+  o.where = "after the kernel";
+  o.injection = where;
+  auto expected = std::make_unique<CpuImage>(*ref_);
+  auto actual = std::make_unique<CpuImage>(*out_);
+  relative_rsp(*expected, ref_->rsp_before);
+  relative_rsp(*actual, out_->rsp_before);
+  auto d = diff_images(*expected, *actual, m_, o, classify_);
+  bool differs = !d.empty();
+  if (diffs)
+    for (auto& x : d)
+      diffs->push_back(std::move(x));
+  if (buffer_) {
+    const uint8_t* b = buffer_.get();
+    size_t nonzero = 0, first = 0;
+    for (size_t i = 0; i < k_.buffer_bytes; ++i)
+      if (b[i] && !nonzero++) first = i;
+    size_t guard = 0;
+    for (size_t i = 0; i < kBufferGuard; ++i)
+      guard += b[k_.buffer_bytes + i] != kBufferFill;
+    if (nonzero) {
+      differs = true;
+      const size_t word = first & ~size_t{7};
+      uint64_t v = 0;
+      std::memcpy(&v, b + word, 8);
+      auto origin = decode_lane(v);
+      if (findings)
+        findings->push_back(
+            {fmt::format("{}.buffer", k_.name),
+             fmt::format("{} of {} bytes are not zero after the kernel, the first at offset {}; "
+                         "the word at {} holds {:#018x}{}",
+                         nonzero, k_.buffer_bytes, first, word, v,
+                         origin ? ": " + describe_origin(*origin) : ""),
+             "all zero", fmt::format("{} non-zero bytes", nonzero)});
+    }
+    if (guard) {
+      differs = true;
+      if (findings)
+        findings->push_back({fmt::format("{}.buffer_guard", k_.name),
+                             fmt::format("{} bytes past the end of the buffer changed", guard),
+                             "untouched", fmt::format("{} bytes changed", guard)});
+    }
+  }
+  return differs;
+}
+
+bool KernelCase::fails_with(const BoundarySelection& sel) {
+  KernelRunRequest req = request(kind_.injector, kind_.transition);
+  req.selection = sel;
+  const KernelRunResult res = run_once(req);
+  return differs_from_reference(nullptr, nullptr, {}) || res.edit_failed_at >= 0 ||
+         res.frame_mismatch_at >= 0;
+}
+
+std::string KernelCase::reproduce_options(int64_t boundary, BoundaryTransition t) const {
+  if (boundary < 0) return "";
+  std::string s = fmt::format("--at {}", boundary);
+  // A hardware breakpoint reaches the boundary without stepping through the rest; edits and
+  // frame checks need the step injector's neighbouring boundaries.
+  const bool single = t == BoundaryTransition::kClobber || t == BoundaryTransition::kNested;
+  if (single && kind_.injector != Injector::kInt3 && hardware_breakpoints_usable(nullptr))
+    s += " --injector hwbp";
+  else if (kind_.injector == Injector::kInt3)
+    s += " --injector int3";
+  return s;
+}
+
+uint64_t KernelCase::occurrence_of(uint64_t boundary) const {
+  uint64_t n = 0;
+  for (uint64_t j = 0; j <= boundary && j < trace_.size(); ++j)
+    n += trace_[j] == trace_[boundary];
+  return n;
+}
+
+// The state a sigreturn restored at `boundary`, captured by a signal delivered right after it,
+// against the same capture in a clean run: names the register and class of the damage.
+void KernelCase::report_boundary(int64_t boundary, Injector injector, BoundaryTransition t) {
+  const InjectionPoint where = point_at(boundary);
+  r_.facts["failing_boundary"] = boundary;
+  r_.facts["failing_generation"] = generation_;
+  r_.reproduce_options = reproduce_options(boundary, t);
+
+  KernelRunRequest clean = request(Injector::kStep, BoundaryTransition::kNone);
+  clean.selection.at = boundary;
+  clean.capture = true;
+  handler_plan().fault_armed = false;
+  reset_buffer();
+  out_->clear();
+  out_->host_fsbase = sigctx_host_fsbase;
+  out_->host_gsbase = host_gs_;
+  const KernelRunResult a = run_kernel(m_, clean, plan_, *in_, *out_, capture_clean_.get());
+  const uint64_t clean_frame_rsp = out_->rsp_before;
+
+  KernelRunRequest bad = request(injector, t);
+  bad.selection.at = boundary;
+  bad.target_dynamic = static_cast<uint64_t>(boundary);
+  bad.target_offset = trace_[static_cast<size_t>(boundary)];
+  bad.occurrence = occurrence_of(static_cast<uint64_t>(boundary));
+  bad.capture = true;
+  const KernelRunResult b = run_once(bad);
+  const uint64_t bad_frame_rsp = out_->rsp_before;
+  std::vector<RegisterDiff> final_diffs;
+  std::vector<Finding> findings;
+  const bool final_differs = differs_from_reference(&final_diffs, &findings, where);
+
+  if (!a.captured || !b.captured) {
+    r_.findings.push_back(
+        {"diagnosis.capture",
+         fmt::format("boundary {} ({}) could not be captured", boundary, where.instruction),
+         "captured", "not captured"});
+  } else {
+    auto restored_clean = std::make_unique<CpuImage>(), restored_bad = std::make_unique<CpuImage>();
+    restored_clean->clear();
+    restored_bad->clear();
+    SignalFrame fa = SignalFrame::of(*capture_clean_), fb = SignalFrame::of(*capture_bad_);
+    const ComponentMask framed = in_frame(loaded_);
+    for (const ComponentDescriptor* c : all_components())
+      if (framed & component_bit(c->id)) {
+        fa.read(*c, m_, *restored_clean, nullptr);
+        fb.read(*c, m_, *restored_bad, nullptr);
+      }
+    relative_rsp(*restored_clean, clean_frame_rsp);
+    relative_rsp(*restored_bad, bad_frame_rsp);
+    restored_clean->fsbase = a.capture_entry.fsbase;
+    restored_clean->gsbase = a.capture_entry.gsbase;
+    restored_bad->fsbase = b.capture_entry.fsbase;
+    restored_bad->gsbase = b.capture_entry.gsbase;
+    DiffOptions o;
+    o.checked = loaded_;
+    o.gpr_skip = 0;
+    o.where = fmt::format("after sigreturn at boundary {}", boundary);
+    o.injection = where;
+    for (auto& d : diff_images(*restored_clean, *restored_bad, m_, o, classify_))
+      r_.diffs.push_back(std::move(d));
+  }
+  if (r_.diffs.empty()) {
+    // Nothing visible in the restored registers: the damage is elsewhere (memory, a value the
+    // next frame holds): show what the kernel produced.
+    for (auto& d : final_diffs)
+      r_.diffs.push_back(std::move(d));
+    if (!final_differs)
+      r_.findings.push_back({"diagnosis.boundary",
+                             fmt::format("the failure did not reproduce with the transition at "
+                                         "boundary {} alone",
+                                         boundary),
+                             "a failure", "no failure"});
+  }
+  for (auto& f : findings)
+    r_.findings.push_back(std::move(f));
+}
+
+bool KernelCase::trace_kernel() {
+  trace_.clear();
+  KernelRunRequest req = request(Injector::kStep, BoundaryTransition::kNone);
+  req.trace = &trace_;
+  handler_plan().fault_armed = false;
+  reset_buffer();
+  const KernelRunResult res = run_kernel(m_, req, plan_, *in_, *out_, nullptr);
+  boundaries_ = res.boundaries;
+  if (boundaries_ == 0 || trace_.size() != boundaries_) {
+    r_.status = Status::kError;
+    r_.reason = fmt::format("stepping {} saw {} boundaries", k_.name, boundaries_);
+    return false;
+  }
+  return true;
+}
+
+// The oracle: the kernel run without any trap. A buffer it does not clear by itself is the
+// kernel's own fault, not the OS's.
+bool KernelCase::reference_run() {
+  KernelRunRequest plain = request(Injector::kStep, BoundaryTransition::kNone);
+  plain.inject = false;
+  handler_plan().fault_armed = false;
+  reset_buffer();
+  run_kernel(m_, plain, plan_, *in_, *ref_, nullptr);
+  if (buffer_) {
+    for (size_t i = 0; i < k_.buffer_bytes; ++i)
+      if (buffer_.get()[i]) {
+        r_.status = Status::kError;
+        r_.reason = fmt::format("{} left byte {} non-zero without any injection", k_.name, i);
+        return false;
+      }
+  }
+  return true;
+}
+
+void KernelCase::run_step(unsigned generations) {
+  BoundarySelection all;
+  all.at = ctx_.injection.at;
+  all.stride = ctx_.injection.stride;
+  for (unsigned g = 1; g <= generations; ++g) {
+    prepare(g);
+    if (!reference_run()) return;
+    trace_.clear();
+    KernelRunRequest req = request(Injector::kStep, kind_.transition);
+    req.selection = all;
+    req.trace = &trace_;
+    if (kind_.kind == Kind::kStepFrame) {
+      // A clean stepped run records every boundary's frame; the injected run must match them.
+      KernelRunRequest rec = request(Injector::kStep, BoundaryTransition::kRecordFrame);
+      rec.frames = &frames_;
+      frames_.prepare(boundaries_ + 1, m_.xsave.standard_size(m_.xcr0) + 64);
+      handler_plan().fault_armed = false;
+      reset_buffer();
+      run_kernel(m_, rec, plan_, *in_, *out_, nullptr);
+      req.frames = &frames_;
+    }
+    const KernelRunResult res = run_once(req);
+    r_.injections += res.injected;
+    boundaries_ = res.boundaries;
+    std::vector<RegisterDiff> diffs;
+    std::vector<Finding> findings;
+    const bool differs = differs_from_reference(&diffs, &findings, {});
+    if (!differs && res.edit_failed_at < 0 && res.frame_mismatch_at < 0) continue;
+
+    // Localise. Edits and frame checks know their boundary; otherwise bisect over prefixes of
+    // the selection: the first boundary whose inclusion makes the run fail.
+    int64_t boundary = -1;
+    if (res.edit_failed_at >= 0) {
+      const InjectionPoint p = point_at(res.edit_failed_at);
+      r_.findings.push_back(
+          {"edit.took_effect",
+           fmt::format("{} edited in the frame at boundary {} ({}) did not hold the new value at "
+                       "the next boundary: the kernel ignored the frame edit",
+                       k_.edit_register, res.edit_failed_at, p.instruction),
+           "the edited value", "another value"});
+      r_.facts["failing_boundary"] = res.edit_failed_at;
+      r_.facts["failing_generation"] = g;
+      r_.reproduce_options = reproduce_options(res.edit_failed_at, kind_.transition);
+      return;
+    }
+    if (res.frame_mismatch_at >= 0) {
+      boundary = res.frame_mismatch_at > 0 ? res.frame_mismatch_at - 1 : 0;
+      r_.findings.push_back(
+          {"frame.boundary",
+           fmt::format("the signal frame at boundary {} differs from a clean run's",
+                       res.frame_mismatch_at),
+           "identical frames", "a different frame"});
+    } else if (all.at >= 0) {
+      boundary = all.at;
+    } else {
+      uint64_t lo = 0, hi = boundaries_;
+      while (hi - lo > 1) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        BoundarySelection prefix = all;
+        prefix.hi = mid;
+        if (fails_with(prefix))
+          hi = mid;
+        else
+          lo = mid;
+      }
+      boundary = static_cast<int64_t>(lo);
+    }
+    report_boundary(boundary, Injector::kStep,
+                    kind_.transition == BoundaryTransition::kCheckFrame
+                        ? BoundaryTransition::kClobber
+                        : kind_.transition);
+    if (r_.diffs.empty() && r_.findings.empty()) {
+      for (auto& d : diffs)
+        r_.diffs.push_back(std::move(d));
+      for (auto& f : findings)
+        r_.findings.push_back(std::move(f));
+    }
+    return;
+  }
+}
+
+// One run per boundary, each with a single hardware breakpoint or int3.
+void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
+  if (kind_.transition == BoundaryTransition::kEdit ||
+      kind_.transition == BoundaryTransition::kCheckFrame) {
+    r_.status = Status::kError;
+    r_.reason = fmt::format("--injector {}: {} needs the step injector", injector_name(injector),
+                            transition_name(kind_.transition));
+    return;
+  }
+  prepare(1);
+  if (!trace_kernel()) return;
+  std::vector<uint64_t> targets;
+  if (ctx_.injection.at >= 0) {
+    if (static_cast<uint64_t>(ctx_.injection.at) >= boundaries_) {
+      r_.status = Status::kError;
+      r_.reason = fmt::format("--at {}: {} has {} boundaries (0..{})", ctx_.injection.at, k_.name,
+                              boundaries_, boundaries_ - 1);
+      return;
+    }
+    targets.push_back(static_cast<uint64_t>(ctx_.injection.at));
+  } else if (kind_.kind == Kind::kHwbp || kind_.kind == Kind::kInt3) {
+    // A sample spread over the run (int3: over the first executions).
+    std::vector<uint64_t> candidates;
+    for (uint64_t b = 0; b < boundaries_; ++b)
+      if (injector != Injector::kInt3 || occurrence_of(b) == 1) candidates.push_back(b);
+    const size_t n = std::min<size_t>(kBreakpointSamples, candidates.size());
+    for (size_t i = 0; i < n; ++i)
+      targets.push_back(candidates[i * candidates.size() / n]);
+  } else {
+    for (uint64_t b = 0; b < boundaries_; b += ctx_.injection.stride)
+      targets.push_back(b);
+  }
+  for (unsigned g = 1; g <= generations; ++g) {
+    prepare(g);
+    if (!reference_run()) return;
+    for (uint64_t b : targets) {
+      if (injector == Injector::kInt3 && occurrence_of(b) != 1) {
+        r_.status = Status::kError;
+        r_.reason = fmt::format(
+            "--injector int3 fires only at an instruction's first execution; "
+            "boundary {} is execution {} of its instruction",
+            b, occurrence_of(b));
+        return;
+      }
+      KernelRunRequest req = request(injector, kind_.transition);
+      req.target_dynamic = b;
+      req.target_offset = trace_[b];
+      req.occurrence = occurrence_of(b);
+      const KernelRunResult res = run_once(req);
+      if (!res.error.empty()) {
+        r_.status = Status::kError;
+        r_.reason = res.error;
+        return;
+      }
+      if (res.injected != 1) {
+        r_.status = Status::kError;
+        r_.reason = fmt::format("{} at boundary {} fired {} times, not once",
+                                injector_name(injector), b, res.injected);
+        return;
+      }
+      ++r_.injections;
+      if (differs_from_reference(nullptr, nullptr, {})) {
+        report_boundary(static_cast<int64_t>(b), injector, kind_.transition);
+        return;
+      }
+    }
+  }
+}
+
+void KernelCase::run_storm() {
+  prepare(1);
+  StormResult storm =
+      run_storms(m_, k_, plan_, *in_, *out_, *ref_, loaded_, [this] { reset_buffer(); });
+  r_.injections = storm.delivered_in_kernel;
+  r_.facts["storm"] = storm.facts;
+  if (!storm.error.empty()) {
+    r_.status = Status::kError;
+    r_.reason = storm.error;
+    return;
+  }
+  for (const auto& phase : storm.failed_phases) {
+    // The reference is the loop without signals: compare what this phase produced.
+    *out_ = phase.out;
+    std::vector<RegisterDiff> diffs;
+    differs_from_reference(&diffs, &r_.findings, {});
+    for (auto& d : diffs) {
+      d.where = fmt::format("after the kernel loop under the {} storm", phase.name);
+      r_.diffs.push_back(std::move(d));
+    }
+  }
+}
+
+void KernelCase::run() {
+  init_signal_runtime(m_);
+  HandlerPlan& plan = handler_plan();
+  plan.fault = ctx_.fault;
+  const ComponentMask available = available_components(m_);
+  loaded_ = available;
+  irritated_ = available & ~kSegmentBases;
+  loaders_ = loaders_for(m_, loaded_);
+  stores_ = stores_for(m_, loaded_);
+  irritator_loaders_ = loaders_for(m_, irritated_);
+  plan_ = {PLAN_ACTION_KERNEL, loaders_.data(), stores_.data(), default_hold_options(m_)};
+  tag_ = seed_tag(ctx_.seed);
+  host_gs_ = current_gsbase();
+  trace_.reserve(kTraceCapacity);
+  if (k_.buffer_bytes) {
+    buffer_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, k_.buffer_bytes + kBufferGuard)));
+  }
+  for (int sig : {SIGTRAP, kStepNestedSignal, kCaptureSignal})
+    install_handler(sig, false);
+
+  // Boundaries of one run, and the reference result for generation 1.
+  prepare(1);
+  if (!trace_kernel()) return;
+  r_.facts["boundaries"] = boundaries_;
+  r_.facts["instructions"] = std::set<uint32_t>(trace_.begin(), trace_.end()).size();
+
+  if (kind_.kind == Kind::kStorm) {
+    run_storm();
+  } else {
+    const Injector injector = ctx_.injection.injector.value_or(kind_.injector);
+    const unsigned gens = kind_.generations;
+    if (injector == Injector::kAsync) {
+      r_.status = Status::kError;
+      r_.reason = "--injector async applies to signal/storm cases only";
+    } else if (injector == Injector::kStep) {
+      if (ctx_.injection.at >= 0 && static_cast<uint64_t>(ctx_.injection.at) >= boundaries_) {
+        r_.status = Status::kError;
+        r_.reason = fmt::format("--at {}: {} has {} boundaries (0..{})", ctx_.injection.at, k_.name,
+                                boundaries_, boundaries_ - 1);
+      } else {
+        run_step(gens);
+      }
+    } else {
+      run_at_boundaries(injector, gens);
+    }
+  }
+  for (int sig : {SIGTRAP, kStepNestedSignal, kCaptureSignal})
+    uninstall_handler(sig);
+  if (r_.status != Status::kError) r_.status = r_.failed() ? Status::kFail : Status::kPass;
+}
+
+}  // namespace
+
+std::vector<CaseDescriptor> kernel_cases() {
+  std::vector<CaseDescriptor> out;
+  for (const KindInfo& kind : kKinds)
+    for (const DirtyKernel* k : all_kernels()) {
+      if (kind.kind == Kind::kStorm && k->buffer_bytes) continue;  // memclr clears once
+      CaseDescriptor d;
+      d.id = fmt::format("signal/{}/{}", kind.prefix, k->name);
+      d.description = fmt::format("{}: {}", k->description, kind.what);
+      for (std::string_view g : k->guards)
+        d.guards.emplace_back(g);
+      if (kind.kind == Kind::kStepEdit || kind.kind == Kind::kStepFrame)
+        d.guards.emplace_back("valgrind-sigcontext");
+      if (kind.kind == Kind::kStorm && (k->uses & component_bit(ComponentId::kOpmask)))
+        d.guards.emplace_back("darwin-opmask");
+      d.transition = fmt::format("signal/{}", kind.prefix);
+      d.handler = transition_name(kind.transition);
+      d.injector = injector_name(kind.injector);
+      d.kernel = std::string(k->name);
+      d.expectation_key = d.id;
+      d.components = k->uses;
+      const Kind which = kind.kind;
+      d.applicable = [k, which](const Machine& m) {
+        Availability a = kernel_available(*k, m);
+        if (!a.ok) return a;
+        std::string why;
+        if (which == Kind::kHwbp && !hardware_breakpoints_usable(&why))
+          return Availability::no("hardware breakpoints unavailable: " + why);
+        return Availability::yes();
+      };
+      const KindInfo* info = &kind;
+      d.run = [k, info](const CaseContext& ctx, CaseResult& r) {
+        KernelCase(*info, *k, ctx, r).run();
+      };
+      out.push_back(std::move(d));
+    }
+  return out;
+}
+
+}  // namespace sigctx

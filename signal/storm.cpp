@@ -1,0 +1,198 @@
+#include "signal/storm.h"
+
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+#include "signal/handler.h"
+#include "signal/sender.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool images_equal(const CpuImage& a, const CpuImage& b, ComponentMask compared, const Machine& m) {
+  for (const ComponentDescriptor* c : all_components()) {
+    if (!(compared & component_bit(c->id))) continue;
+    for (const Field& f : fields_of(*c, m)) {
+      if (!c->field_applies(a, f)) continue;
+      if (f.size <= 8) {
+        uint64_t x = 0, y = 0;
+        std::memcpy(&x, a.bytes() + f.offset, f.size);
+        std::memcpy(&y, b.bytes() + f.offset, f.size);
+        if ((x ^ y) & f.mask) return false;
+      } else if (std::memcmp(a.bytes() + f.offset, b.bytes() + f.offset, f.size) != 0) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// A POSIX timer delivering SIGALRM to one thread every period.
+class ThreadTimer {
+ public:
+  ThreadTimer(pid_t tid, long period_ns) {
+    sigevent sev;
+    std::memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGALRM;
+    sev._sigev_un._tid = tid;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &timer_) != 0) return;
+    itimerspec spec{{0, period_ns}, {0, period_ns}};
+    ok_ = timer_settime(timer_, 0, &spec, nullptr) == 0;
+  }
+  ~ThreadTimer() {
+    if (ok_) timer_delete(timer_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  timer_t timer_{};
+  bool ok_ = false;
+};
+
+// A task-clock perf event on this thread whose overflow is routed here as SIGURG.
+class TaskClockSignal {
+ public:
+  explicit TaskClockSignal(long period_ns) {
+    perf_event_attr attr;
+    std::memset(&attr, 0, sizeof(attr));
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.size = sizeof(attr);
+    attr.config = PERF_COUNT_SW_TASK_CLOCK;
+    attr.sample_period = static_cast<uint64_t>(period_ns);
+    attr.wakeup_events = 1;
+    attr.exclude_kernel = 1;
+    attr.remove_on_exec = 1;
+    fd_ = static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
+    if (fd_ < 0) {
+      error_ = fmt::format("perf_event_open (task-clock): {}", std::strerror(errno));
+      return;
+    }
+    f_owner_ex owner{F_OWNER_TID, static_cast<pid_t>(syscall(SYS_gettid))};
+    if (fcntl(fd_, F_SETOWN_EX, &owner) != 0 || fcntl(fd_, F_SETSIG, SIGURG) != 0 ||
+        fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_ASYNC) != 0)
+      error_ = fmt::format("routing task-clock overflows: {}", std::strerror(errno));
+  }
+  ~TaskClockSignal() {
+    if (fd_ >= 0) close(fd_);
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
+
+}  // namespace
+
+StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
+                       const CpuImage& in, CpuImage& out, CpuImage& ref, ComponentMask compared,
+                       const std::function<void()>& reset) {
+  StormResult result;
+  HandlerPlan& p = handler_plan();
+  p.irritate_only_in_hold = true;
+  p.kernel_start = reinterpret_cast<uint64_t>(k.entry);
+  p.kernel_end = reinterpret_cast<uint64_t>(k.code_end);
+  for (int sig : {kPrimarySignal, SIGALRM, SIGURG})
+    install_handler(sig, false);
+  const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+
+  HoldPlan loop = plan;
+  loop.action = PLAN_ACTION_KERNEL_LOOP;
+  sigctx_active_kernel = k.entry;
+  auto run_loop = [&](CpuImage& into, uint64_t loops) {
+    reset();
+    into = in;  // host bases and everything else the stores need
+    sigctx_kernel_loops = loops;
+    __atomic_store_n(&sigctx_spin_armed, 0, __ATOMIC_RELEASE);
+    sigctx_hold(&in, &into, &loop);
+  };
+
+  // Calibrate: enough loops for kStormPhaseMs per phase.
+  constexpr uint64_t kProbeLoops = 2000;
+  auto t0 = Clock::now();
+  run_loop(ref, kProbeLoops);
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  const uint64_t loops = std::max<uint64_t>(
+      kProbeLoops, static_cast<uint64_t>(kProbeLoops * kStormPhaseMs / std::max(ms, 1e-3)));
+  run_loop(ref, loops);
+  result.facts["loops"] = loops;
+
+  auto phase = [&](const char* name, const std::function<std::string()>& start,
+                   const std::function<void()>& stop) {
+    const uint64_t before = p.delivered_in_hold.load();
+    std::string error = start();
+    if (!error.empty()) {
+      result.facts[name] = {{"skipped", error}};
+      return;
+    }
+    const auto t = Clock::now();
+    run_loop(out, loops);
+    stop();
+    const uint64_t delivered = p.delivered_in_hold.load() - before;
+    result.delivered_in_kernel += delivered;
+    result.facts[name] = {
+        {"signals", delivered},
+        {"ms", std::chrono::duration<double, std::milli>(Clock::now() - t).count()}};
+    if (delivered == 0 && result.error.empty())
+      result.error = fmt::format("the {} storm delivered no signal while the kernel ran", name);
+    if (!images_equal(ref, out, compared, m)) {
+      result.failed_phases.emplace_back();
+      result.failed_phases.back().name = name;
+      result.failed_phases.back().delivered_in_kernel = delivered;
+      result.failed_phases.back().out = out;
+    }
+  };
+
+  std::atomic<bool> done{false};
+  std::unique_ptr<SignalSender> sender;
+  phase(
+      "tgkill",
+      [&] {
+        done = false;
+        sender = std::make_unique<SignalSender>(tid, kPrimarySignal, p.delivered[1], done);
+        sender->start();
+        return std::string();
+      },
+      [&] {
+        done = true;
+        sender->join();
+      });
+  std::unique_ptr<ThreadTimer> timer;
+  phase(
+      "posix-timer",
+      [&] {
+        timer = std::make_unique<ThreadTimer>(tid, 20000);
+        return timer->ok() ? std::string() : fmt::format("timer_create: {}", std::strerror(errno));
+      },
+      [&] { timer.reset(); });
+  std::unique_ptr<TaskClockSignal> clock;
+  phase(
+      "task-clock",
+      [&] {
+        clock = std::make_unique<TaskClockSignal>(20000);
+        return clock->error();
+      },
+      [&] { clock.reset(); });
+
+  for (int sig : {SIGALRM, SIGURG})
+    uninstall_handler(sig);
+  p.irritate_only_in_hold = false;
+  sigctx_active_kernel = nullptr;
+  return result;
+}
+
+}  // namespace sigctx

@@ -1,0 +1,43 @@
+// Dirty kernels: hand-written routines that keep state live and moving through many
+// instructions, so that corruption at any instruction boundary changes their final result. The
+// injectors (signal/) fire a transition at their boundaries; the oracle is the same kernel run
+// without injection. Conventions for writing one are in kernel_asm.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "probes/machine.h"
+#include "xstate/component.h"
+
+namespace sigctx {
+
+struct DirtyKernel {
+  std::string_view name;           // "memclr"; case ids are signal/<injector>/<name>
+  std::string_view description;    // what it does and which bug shape it models
+  const char* entry = nullptr;     // first instruction
+  const char* code_end = nullptr;  // end of its instructions
+  const char* end = nullptr;       // end of its bytes
+  ComponentMask uses = 0;          // components it transforms (all available ones are checked)
+  // What the CPU and OS must offer beyond the components it uses; null = nothing more.
+  Availability (*extra_requirement)(const Machine&) = nullptr;
+  size_t buffer_bytes = 0;  // memory it clears through rdi (rcx = size), 0 = none
+  // A register the kernel never reads or writes: the frame-edit transition edits it at one
+  // boundary and checks at the next that the edit took effect.
+  ComponentId edit_component = ComponentId::kGpr;
+  std::string_view edit_register;
+  std::vector<std::string_view> guards;  // catalog bugs its shape models
+};
+
+std::span<const DirtyKernel* const> all_kernels();
+const DirtyKernel* find_kernel(std::string_view name);
+Availability kernel_available(const DirtyKernel& k, const Machine& m);
+
+// The instruction at an offset inside a kernel, branch targets as offsets ("jne 0x4").
+std::string kernel_instruction_text(const DirtyKernel& k, uint32_t offset);
+
+}  // namespace sigctx

@@ -1,0 +1,177 @@
+#include <fmt/format.h>
+#include <array>
+
+#include "xstate/component_registry.h"
+#include "xstate/disasm.h"
+#include "xstate/kernels/kernel.h"
+
+#define SIGCTX_DECLARE_KERNEL(name)                  \
+  extern "C" char sigctx_kernel_##name[];            \
+  extern "C" char sigctx_kernel_##name##_code_end[]; \
+  extern "C" char sigctx_kernel_##name##_end[];
+
+SIGCTX_DECLARE_KERNEL(gpr_mix)
+SIGCTX_DECLARE_KERNEL(sse_mix)
+SIGCTX_DECLARE_KERNEL(avx_mix)
+SIGCTX_DECLARE_KERNEL(avx512_mix)
+SIGCTX_DECLARE_KERNEL(memclr)
+SIGCTX_DECLARE_KERNEL(x87_stack)
+SIGCTX_DECLARE_KERNEL(mxcsr_fcw)
+SIGCTX_DECLARE_KERNEL(fsbase_pkru)
+
+namespace sigctx {
+
+namespace {
+
+#define SIGCTX_KERNEL_CODE(name) \
+  sigctx_kernel_##name, sigctx_kernel_##name##_code_end, sigctx_kernel_##name##_end
+
+constexpr ComponentMask bits(std::initializer_list<ComponentId> ids) {
+  ComponentMask m = 0;
+  for (ComponentId id : ids)
+    m |= component_bit(id);
+  return m;
+}
+
+Availability needs_avx512bw(const Machine& m) {
+  return m.features.avx512bw ? Availability::yes()
+                             : Availability::no("CPU lacks AVX512BW (KXORQ/KADDQ on 64-bit masks)");
+}
+
+Availability needs_fsgsbase_and_pku(const Machine& m) {
+  if (!m.fsgsbase_instructions())
+    return Availability::no("RD/WRFSBASE not enabled by the kernel (HWCAP2_FSGSBASE clear)");
+  return Availability::yes();
+}
+
+const DirtyKernel kGprMix = {
+    "gpr_mix",
+    "every GPR but rsp and CF through four rounds of add/adc/sub/xor/rotate/bswap/neg/xchg and an "
+    "odd multiply",
+    SIGCTX_KERNEL_CODE(gpr_mix),
+    bits({ComponentId::kGpr, ComponentId::kRflags}),
+    nullptr,
+    0,
+    ComponentId::kSse,
+    "xmm7",
+    {},
+};
+
+const DirtyKernel kSseMix = {
+    "sse_mix",
+    "XMM0-15 through PADDQ/PSUBQ/PXOR chains and PSHUFD lane moves",
+    SIGCTX_KERNEL_CODE(sse_mix),
+    bits({ComponentId::kSse}),
+    nullptr,
+    0,
+    ComponentId::kGpr,
+    "r12",
+    {"freebsd-xmm8-15"},
+};
+
+const DirtyKernel kAvxMix = {
+    "avx_mix",
+    "YMM0-15 through VXORPS chains, VPERM2F128 half swaps and VSHUFPD lane swaps (AVX1 only)",
+    SIGCTX_KERNEL_CODE(avx_mix),
+    bits({ComponentId::kSse, ComponentId::kAvx}),
+    nullptr,
+    0,
+    ComponentId::kGpr,
+    "r13",
+    {"illumos-15254", "linux-5.2-sigframe"},
+};
+
+const DirtyKernel kAvx512Mix = {
+    "avx512_mix",
+    "ZMM0-31 and k0-k7: VPXORQ chains, merge-masked VPADDQ/VPSUBQ, VALIGNQ lane rotations, "
+    "KXORQ/KADDQ/KNOTQ",
+    SIGCTX_KERNEL_CODE(avx512_mix),
+    bits({ComponentId::kSse, ComponentId::kAvx, ComponentId::kOpmask, ComponentId::kZmmHi256,
+          ComponentId::kHi16Zmm}),
+    needs_avx512bw,
+    0,
+    ComponentId::kGpr,
+    "r14",
+    {"darwin-opmask", "illumos-15254"},
+};
+
+const DirtyKernel kMemclr = {
+    "memclr",
+    "Go's AVX memclr: YMM0 zeroed once, then a loop of 32-byte VMOVDQU stores; the buffer must "
+    "end all zero",
+    SIGCTX_KERNEL_CODE(memclr),
+    bits({ComponentId::kAvx}),
+    nullptr,
+    4096,
+    ComponentId::kGpr,
+    "r15",
+    {"illumos-15254", "linux-5.2-sigframe"},
+};
+
+const DirtyKernel kX87Stack = {
+    "x87_stack",
+    "a full x87 stack permuted by FXCH/FINCSTP/FDECSTP/FCHS, with FCW changed mid-kernel",
+    SIGCTX_KERNEL_CODE(x87_stack),
+    bits({ComponentId::kX87, ComponentId::kGpr}),
+    nullptr,
+    0,
+    ComponentId::kSse,
+    "xmm3",
+    {},
+};
+
+const DirtyKernel kMxcsrFcw = {
+    "mxcsr_fcw",
+    "MXCSR and FCW rounding changed mid-kernel and then used by CVTSD2SI and FIST",
+    SIGCTX_KERNEL_CODE(mxcsr_fcw),
+    bits({ComponentId::kMxcsr, ComponentId::kX87, ComponentId::kSse, ComponentId::kGpr}),
+    nullptr,
+    0,
+    ComponentId::kSse,
+    "xmm5",
+    {},
+};
+
+const DirtyKernel kFsbasePkru = {
+    "fsbase_pkru",
+    "FS base, GS base and PKRU rewritten mid-kernel with WRFSBASE/WRGSBASE/WRPKRU",
+    SIGCTX_KERNEL_CODE(fsbase_pkru),
+    bits({ComponentId::kFsbase, ComponentId::kGsbase, ComponentId::kPkru, ComponentId::kGpr}),
+    needs_fsgsbase_and_pku,
+    0,
+    ComponentId::kSse,
+    "xmm6",
+    {"linux-6.12-pkru", "amd-nullsel-base"},
+};
+
+// One line per kernel.
+constexpr std::array<const DirtyKernel*, 8> kKernels = {
+    &kGprMix, &kSseMix, &kAvxMix, &kAvx512Mix, &kMemclr, &kX87Stack, &kMxcsrFcw, &kFsbasePkru,
+};
+
+}  // namespace
+
+std::span<const DirtyKernel* const> all_kernels() {
+  return kKernels;
+}
+
+const DirtyKernel* find_kernel(std::string_view name) {
+  for (const auto* k : kKernels)
+    if (k->name == name) return k;
+  return nullptr;
+}
+
+Availability kernel_available(const DirtyKernel& k, const Machine& m) {
+  for (const ComponentDescriptor* c : all_components()) {
+    if (!(k.uses & component_bit(c->id))) continue;
+    Availability a = c->availability(m);
+    if (!a.ok) return Availability::no(fmt::format("{}: {}", c->name, a.reason));
+  }
+  return k.extra_requirement ? k.extra_requirement(m) : Availability::yes();
+}
+
+std::string kernel_instruction_text(const DirtyKernel& k, uint32_t offset) {
+  return disassemble(k.entry + offset, offset).text;
+}
+
+}  // namespace sigctx

@@ -136,6 +136,7 @@ void HandlerPlan::reset() {
   delivered_in_spin.store(0);
   fault = {};
   fault_armed = false;
+  fault_applied = false;
   guard_fault_address = 0;
   irritate_only_in_hold = false;
   kernel_start = kernel_end = 0;
@@ -201,9 +202,16 @@ extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* uco
   }
   if (level == 1 && p.nested) sigctx_hold(p.nested->in, p.nested->out, &p.nested->plan);
   // After the nested hold, whose own store puts back the GS base the handler was entered with.
-  if (level == p.fault.level && p.fault.active && p.fault_armed &&
+  // In a dirty-kernel run a level-1 fault belongs to the trap (kernel_trap.cpp); a level-2 one
+  // to the nested signal that follows the trap at the fault's boundary.
+  const KernelTrapState& kernel = kernel_trap_state();
+  const unsigned fault_level = kernel.active ? 2 : level;
+  const bool at_boundary = !kernel.active || kernel.fault_boundary < 0 ||
+                           kernel.fault_boundary + 1 == static_cast<int64_t>(kernel.boundaries);
+  if (fault_level == p.fault.level && at_boundary && p.fault.active && p.fault_armed &&
       (p.irritator[level - 1].image || p.fault.kind == FaultKind::kGuard)) {
     p.fault_armed = false;
+    p.fault_applied = true;
     static const CpuImage kNoImage{};
     const CpuImage* handler_image = p.irritator[level - 1].image;
     apply_fault(p.fault, frame, obs, handler_image ? *handler_image : kNoImage, m,

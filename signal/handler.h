@@ -86,6 +86,7 @@ struct HandlerPlan {
   // A fault hits the first delivery after the case arms it (once per hold): a bug that
   // corrupts one restore, which later correct deliveries then faithfully preserve.
   bool fault_armed = false;
+  bool fault_applied = false;        // the fault hit at least once since the case started
   uint64_t guard_fault_address = 0;  // for FaultKind::kGuard
 
   void reset();

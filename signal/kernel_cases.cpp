@@ -152,9 +152,10 @@ void KernelCase::prepare(unsigned generation) {
     in_->gpr[kRdi] = reinterpret_cast<uint64_t>(buffer_.get());
     in_->gpr[kRcx] = k_.buffer_bytes;
   }
+  // The irritator also carries FS/GS base values, which it never loads: a leak fault uses them.
   irritator_->clear();
   for (const ComponentDescriptor* c : all_components())
-    if (irritated_ & component_bit(c->id)) c->fill(*irritator_, m_, h1, Shape::kLanes);
+    if (loaded_ & component_bit(c->id)) c->fill(*irritator_, m_, h1, Shape::kLanes);
   handler_plan().irritator[0] = {irritator_.get(), irritator_loaders_.data()};
   edit_->clear();
   component(k_.edit_component).fill(*edit_, m_, ed, Shape::kLanes);
@@ -342,8 +343,13 @@ void KernelCase::report_boundary(int64_t boundary, Injector injector, BoundaryTr
     o.gpr_skip = 0;
     o.where = fmt::format("after sigreturn at boundary {}", boundary);
     o.injection = where;
-    for (auto& d : diff_images(*restored_clean, *restored_bad, m_, o, classify_))
+    for (auto& d : diff_images(*restored_clean, *restored_bad, m_, o, classify_)) {
+      // The edited register holds the edit by design.
+      if (t == BoundaryTransition::kEdit && d.component == k_.edit_component &&
+          d.reg == k_.edit_register)
+        continue;
       r_.diffs.push_back(std::move(d));
+    }
   }
   if (r_.diffs.empty()) {
     // Nothing visible in the restored registers: the damage is elsewhere (memory, a value the
@@ -617,6 +623,16 @@ void KernelCase::run() {
   }
   for (int sig : {SIGTRAP, kStepNestedSignal, kCaptureSignal})
     uninstall_handler(sig);
+  if (ctx_.fault.active && !plan.fault_applied && r_.status != Status::kError && !r_.failed()) {
+    r_.status = Status::kError;
+    r_.reason = ctx_.fault.boundary >= 0
+                    ? fmt::format(
+                          "--inject-fault {} never fired: boundary {} is not one this case "
+                          "injects at (try --at {})",
+                          ctx_.fault.spec, ctx_.fault.boundary, ctx_.fault.boundary)
+                    : fmt::format("--inject-fault {} never fired", ctx_.fault.spec);
+    return;
+  }
   if (r_.status != Status::kError) r_.status = r_.failed() ? Status::kFail : Status::kPass;
 }
 

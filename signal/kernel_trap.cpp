@@ -176,14 +176,6 @@ const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerOb
   }
   ++st.injected;
 
-  if (p.fault.active && p.fault_armed &&
-      (st.fault_boundary < 0 || st.fault_boundary == static_cast<int64_t>(boundary))) {
-    p.fault_armed = false;
-    static const CpuImage kNoImage{};
-    apply_fault(p.fault, frame, obs, p.irritator[0].image ? *p.irritator[0].image : kNoImage, m,
-                p.guard_fault_address);
-  }
-
   const Irritator* irritator = p.irritator[0].image ? &p.irritator[0] : nullptr;
   const Irritator* result = nullptr;
   switch (st.transition) {
@@ -220,6 +212,17 @@ const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerOb
       result = irritator;
       break;
   }
+  // A fault acts after the transition: a frame check has compared the untouched frame, and a
+  // fault on the edited register undoes the edit, as a kernel that ignores frame edits would.
+  if (p.fault.active && p.fault_armed && p.fault.level == 1 &&
+      (st.fault_boundary < 0 || st.fault_boundary == static_cast<int64_t>(boundary))) {
+    p.fault_armed = false;
+    p.fault_applied = true;
+    static const CpuImage kNoImage{};
+    apply_fault(p.fault, frame, obs, p.irritator[0].image ? *p.irritator[0].image : kNoImage, m,
+                p.guard_fault_address);
+  }
+
   if (st.capture) raise_in_this_thread(kCaptureSignal);  // blocked here too
   return result;
 }

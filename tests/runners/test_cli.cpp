@@ -80,6 +80,10 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
        "--inject-fault: component avx has no register 'xmm1'"},
       {{"run", "--json", "/nonexistent-dir/out.json"}, "--json /nonexistent-dir/out.json"},
       {{"list", "--cases", "zzz"}, "--cases 'zzz' matches no case"},
+      {{"run", "--injector", "laser"}, "--injector: 'laser' is not one of step, hwbp, int3, async"},
+      {{"run", "--at", "-3"}, "--at"},
+      {{"run", "--stride", "0"}, "--stride"},
+      {{"run", "--inject-fault", "avx:ymm0@x"}, "--inject-fault: '@x' is not a boundary number"},
       {{"explode"}, "unknown command 'explode' (commands: probe, list, run)"},
       {{}, "A subcommand is required"},
   };
@@ -182,6 +186,42 @@ TEST(Cli, SameResultsUnderStrace) {
   const auto j = nlohmann::json::parse(read_file(file));
   EXPECT_TRUE(j["machine"]["environment"]["ptraced"].get<bool>());
   EXPECT_EQ(j["summary"]["pass"], j["summary"]["total"]);
+}
+
+// A dirty-kernel failure names its boundary and instruction, and its reproduce line pins them.
+TEST(Cli, KernelFailureIsLocalisedAndReproducible) {
+  const std::string file = ::testing::TempDir() + "/kernel.json";
+  Outcome o = run({kSigctx, "run", "--cases", "signal/step/memclr", "--inject-fault",
+                   "avx:ymm0@100", "--json", file});
+  EXPECT_EQ(o.status, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("FAIL  signal/step/memclr  at memclr+0x"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("(boundary 100 of 226: vmovdqu %ymm0"), std::string::npos) << o.out;
+  expect_valid(file);
+  const auto j = nlohmann::json::parse(read_file(file));
+  const auto& c = j["cases"][0];
+  EXPECT_EQ(c["diffs"][0]["injection"]["boundary"], 100);
+  EXPECT_EQ(c["diffs"][0]["injection"]["boundaries"], 226);
+  const std::string line = c["reproduce"];
+  EXPECT_NE(line.find("--at 100"), std::string::npos) << line;
+  // The reproduce line, run as given, fails the same way.
+  std::vector<std::string> argv = {kSigctx};
+  for (size_t start = std::string("sigctx ").size(), end; start < line.size(); start = end + 1) {
+    end = line.find(' ', start);
+    if (end == std::string::npos) end = line.size();
+    argv.push_back(line.substr(start, end - start));
+  }
+  const std::string again = ::testing::TempDir() + "/kernel-again.json";
+  argv.insert(argv.end(), {"--json", again});
+  o = run(argv);
+  EXPECT_EQ(o.status, 1);
+  const auto k = nlohmann::json::parse(read_file(again));
+  EXPECT_EQ(k["cases"][0]["diffs"][0], c["diffs"][0]);
+}
+
+TEST(Cli, BoundaryPastTheKernelIsAnError) {
+  const Outcome o = run({kSigctx, "run", "--cases", "signal/step/sse_mix", "--at", "5000"});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("--at 5000: sse_mix has 64 boundaries (0..63)"), std::string::npos) << o.out;
 }
 
 }  // namespace

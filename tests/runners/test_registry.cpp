@@ -8,6 +8,7 @@
 #include "runners/case_registry.h"
 #include "tests/support/machines.h"
 #include "xstate/component_registry.h"
+#include "xstate/kernels/kernel.h"
 
 namespace sigctx {
 namespace {
@@ -30,6 +31,27 @@ TEST(Registry, EveryTransitionCoversEveryComponent) {
       EXPECT_NE(find_case(std::string("signal/") + t + "/" + std::string(c->name)), nullptr)
           << t << "/" << c->name;
   EXPECT_NE(find_case("signal/altstack/size"), nullptr);
+}
+
+TEST(Registry, EveryKernelHasEveryInjector) {
+  for (const DirtyKernel* k : all_kernels()) {
+    for (const char* kind : {"step", "step-nested", "step-edit", "step-frame", "hwbp", "int3"})
+      EXPECT_NE(find_case(std::string("signal/") + kind + "/" + std::string(k->name)), nullptr)
+          << kind << "/" << k->name;
+    // Storms loop the kernel; memclr clears its buffer once.
+    EXPECT_EQ(find_case("signal/storm/" + std::string(k->name)) != nullptr, k->buffer_bytes == 0)
+        << k->name;
+  }
+}
+
+TEST(Registry, KernelsNeedWhatTheyUse) {
+  const Machine zen3 = test::zen3();
+  EXPECT_EQ(find_case("signal/step/avx512_mix")->applicable(zen3).reason,
+            "opmask: CPU lacks AVX512F");
+  EXPECT_TRUE(find_case("signal/step/memclr")->applicable(zen3).ok);
+  const Machine old = test::nehalem_like();
+  EXPECT_EQ(find_case("signal/step/memclr")->applicable(old).reason, "avx: CPU lacks AVX");
+  EXPECT_TRUE(find_case("signal/step/sse_mix")->applicable(old).ok);
 }
 
 TEST(Registry, GuardsNameCatalogEntries) {

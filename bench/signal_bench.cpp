@@ -92,5 +92,3 @@ BENCHMARK(BM_SyncHoldAllComponents);
 
 }  // namespace
 }  // namespace sigctx
-
-BENCHMARK_MAIN();

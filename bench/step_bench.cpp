@@ -1,0 +1,134 @@
+// The cost of exhaustive injection per instruction boundary:
+//   BM_StepBare          TF stepping over a dirty kernel with an empty SIGTRAP handler;
+//   BM_StepSweepChecked  the real sweep of signal/step/<kernel>: a reference run, then stepping
+//                        with the clobbering handler at every boundary, then the comparison.
+// BM_StepSweepChecked reports x_bare, its cost per boundary over BM_StepBare's, measured in the
+// same run (the target is at most 1.25).
+#include <benchmark/benchmark.h>
+#include <signal.h>
+#include <ucontext.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+#include "signal/handler.h"
+#include "signal/hold.h"
+#include "signal/kernel_run.h"
+#include "xstate/component_registry.h"
+#include "xstate/diff.h"
+#include "xstate/kernels/kernel.h"
+
+namespace sigctx {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const Machine& machine() {
+  static const Machine m = probe_machine();
+  return m;
+}
+
+const DirtyKernel& bench_kernel() {
+  return *find_kernel("gpr_mix");
+}
+
+// Loaded and irritated: every component but FS/GS base, so the bare handler below (plain C, no
+// TLS switch) runs safely.
+ComponentMask bench_components() {
+  return available_components(machine()) &
+         ~(component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase));
+}
+
+struct Images {
+  std::unique_ptr<CpuImage> in = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> out = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> ref = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> irritator = std::make_unique<CpuImage>();
+  Images() {
+    in->clear();
+    irritator->clear();
+    for (const ComponentDescriptor* c : all_components())
+      if (bench_components() & component_bit(c->id)) {
+        c->fill(*in, machine(), {1, kRoleMain, 1}, Shape::kLanes);
+        c->fill(*irritator, machine(), {1, kRoleHandler1, 1}, Shape::kLanes);
+      }
+  }
+};
+
+std::atomic<uint64_t> g_bare_traps{0};
+double g_bare_ns_per_boundary = 0;
+
+void bare_trap(int, siginfo_t*, void* uc) {
+  g_bare_traps.fetch_add(1, std::memory_order_relaxed);
+  auto* u = static_cast<ucontext_t*>(uc);
+  if (static_cast<uint64_t>(u->uc_mcontext.gregs[REG_RIP]) ==
+      reinterpret_cast<uint64_t>(sigctx_hold_step_return))
+    u->uc_mcontext.gregs[REG_EFL] &= ~0x100;
+}
+
+void BM_StepBare(benchmark::State& state) {
+  const Machine& m = machine();
+  init_signal_runtime(m);
+  Images img;
+  const RoutineList loaders = loaders_for(m, bench_components());
+  const RoutineList stores = stores_for(m, bench_components());
+  const HoldPlan plan{PLAN_ACTION_KERNEL_STEP, loaders.data(), stores.data(),
+                      default_hold_options(m)};
+  sigctx_active_kernel = bench_kernel().entry;
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof(sa));
+  sa.sa_sigaction = bare_trap;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGTRAP, &sa, nullptr);
+  g_bare_traps = 0;
+  const auto t0 = Clock::now();
+  for (auto _ : state)
+    sigctx_hold(img.in.get(), img.out.get(), &plan);
+  const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+  signal(SIGTRAP, SIG_DFL);
+  // Every trap but the one at the return is a kernel boundary.
+  const uint64_t boundaries = g_bare_traps.load() - state.iterations();
+  g_bare_ns_per_boundary = ns / static_cast<double>(boundaries);
+  state.counters["boundaries"] = static_cast<double>(boundaries) / state.iterations();
+  state.counters["ns_per_boundary"] = g_bare_ns_per_boundary;
+}
+BENCHMARK(BM_StepBare)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
+
+void BM_StepSweepChecked(benchmark::State& state) {
+  const Machine& m = machine();
+  init_signal_runtime(m);
+  Images img;
+  const ComponentMask mask = bench_components();
+  const RoutineList loaders = loaders_for(m, mask), stores = stores_for(m, mask);
+  const HoldPlan plan{PLAN_ACTION_KERNEL, loaders.data(), stores.data(), default_hold_options(m)};
+  handler_plan().irritator[0] = {img.irritator.get(), loaders.data()};
+  install_handler(SIGTRAP, false);
+  KernelRunRequest plain, sweep;
+  plain.kernel = sweep.kernel = &bench_kernel();
+  plain.inject = false;
+  sweep.transition = BoundaryTransition::kClobber;
+  ClassifyContext ctx;
+  ctx.machine = &m;
+  DiffOptions o;
+  o.checked = mask;
+  o.gpr_skip = 1u << kRsp;
+  uint64_t boundaries = 0;
+  size_t differences = 0;
+  const auto t0 = Clock::now();
+  for (auto _ : state) {
+    run_kernel(m, plain, plan, *img.in, *img.ref, nullptr);
+    boundaries += run_kernel(m, sweep, plan, *img.in, *img.out, nullptr).boundaries;
+    differences += diff_images(*img.ref, *img.out, m, o, ctx).size();
+  }
+  const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+  uninstall_handler(SIGTRAP);
+  if (differences) state.SkipWithError("the checked sweep found differences");
+  const double per = ns / static_cast<double>(boundaries);
+  state.counters["ns_per_boundary"] = per;
+  if (g_bare_ns_per_boundary > 0) state.counters["x_bare"] = per / g_bare_ns_per_boundary;
+}
+BENCHMARK(BM_StepSweepChecked)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
+
+}  // namespace
+}  // namespace sigctx

@@ -425,7 +425,24 @@ void KernelCase::run_step(unsigned generations) {
     }
     const KernelRunResult res = run_once(req);
     r_.injections += res.injected;
-    boundaries_ = res.boundaries;
+    // Every boundary the selection names must have had its transition: a trap the OS dropped
+    // would otherwise pass as "nothing went wrong there".
+    uint64_t intended = 0;
+    for (uint64_t b = 0; b < boundaries_; ++b)
+      intended += all.selects(b);
+    if (res.boundaries != boundaries_ || res.injected != intended) {
+      r_.status = Status::kError;
+      r_.reason =
+          fmt::format("stepping generation {} saw {} of {} boundaries and injected {} of {}", g,
+                      res.boundaries, boundaries_, res.injected, intended);
+      return;
+    }
+    // TF is the injector's, never the interrupted code's: it must not survive into the result.
+    if (out_->rflags & RFLAGS_TF) {
+      r_.findings.push_back({"step.tf", "RFLAGS.TF is still set after stepping ended", "TF clear",
+                             fmt::format("rflags {:#x}", out_->rflags)});
+      return;
+    }
     std::vector<RegisterDiff> diffs;
     std::vector<Finding> findings;
     const bool differs = differs_from_reference(&diffs, &findings, {});

@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "signal/case_support.h"
 #include "signal/hwbp.h"
 #include "signal/kernel_run.h"
 #include "signal/storm.h"
@@ -60,24 +61,9 @@ constexpr KindInfo kKinds[] = {
      Injector::kAsync, BoundaryTransition::kClobber, 1},
 };
 
-constexpr ComponentMask kSegmentBases =
-    component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase);
 constexpr uint8_t kBufferFill = 0xa5;
 constexpr size_t kBufferGuard = 64;
 constexpr size_t kTraceCapacity = 1 << 16;
-
-ComponentMask in_frame(ComponentMask mask) {
-  ComponentMask out = 0;
-  for (const ComponentDescriptor* c : all_components())
-    if ((mask & component_bit(c->id)) && c->in_signal_frame) out |= component_bit(c->id);
-  return out;
-}
-
-uint64_t current_gsbase() {
-  uint64_t gs = 0;
-  syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);
-  return gs;
-}
 
 struct AlignedFree {
   void operator()(uint8_t* p) const { std::free(p); }
@@ -182,7 +168,7 @@ KernelRunRequest KernelCase::request(Injector injector, BoundaryTransition t) co
   req.kernel = &k_;
   req.injector = injector;
   req.transition = t;
-  req.compared = in_frame(loaded_);
+  req.compared = in_signal_frame(loaded_);
   req.edit_values = edit_.get();
   req.fault_boundary = ctx_.fault.boundary;
   return req;
@@ -326,7 +312,7 @@ void KernelCase::report_boundary(int64_t boundary, Injector injector, BoundaryTr
     restored_clean->clear();
     restored_bad->clear();
     SignalFrame fa = SignalFrame::of(*capture_clean_), fb = SignalFrame::of(*capture_bad_);
-    const ComponentMask framed = in_frame(loaded_);
+    const ComponentMask framed = in_signal_frame(loaded_);
     for (const ComponentDescriptor* c : all_components())
       if (framed & component_bit(c->id)) {
         fa.read(*c, m_, *restored_clean, nullptr);

@@ -6,6 +6,7 @@
 
 #include "signal/hold.h"
 #include "xstate/component_registry.h"
+#include "xstate/diff.h"
 
 namespace sigctx {
 
@@ -72,24 +73,6 @@ void start_edit(KernelTrapState& st, SignalFrame& f, const Machine& m, uint64_t 
   st.edit_boundary = boundary;
 }
 
-bool fields_equal(const CpuImage& a, const CpuImage& b, ComponentMask compared, const Machine& m) {
-  for (const ComponentDescriptor* c : all_components()) {
-    if (!(compared & component_bit(c->id))) continue;
-    for (const Field& f : fields_of(*c, m)) {
-      if (!c->field_applies(b, f)) continue;
-      if (f.size <= 8) {
-        uint64_t x = 0, y = 0;
-        std::memcpy(&x, a.bytes() + f.offset, f.size);
-        std::memcpy(&y, b.bytes() + f.offset, f.size);
-        if ((x ^ y) & f.mask) return false;
-      } else if (std::memcmp(a.bytes() + f.offset, b.bytes() + f.offset, f.size) != 0) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 KernelTrapState& kernel_trap_state() {
@@ -127,7 +110,7 @@ bool frame_matches(SignalFrame& f, uint64_t rsp_base, FrameRecord& record, size_
   }
   g_live_image.gpr[kRsp] -= rsp_base;
   g_recorded_image.gpr[kRsp] -= record.rsp_base;
-  return fields_equal(g_live_image, g_recorded_image, compared, m);
+  return images_equal(g_recorded_image, g_live_image, compared, m);
 }
 
 const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerObservation* obs) {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "signal/altstack.h"
+#include "signal/case_support.h"
 #include "signal/frame_abi.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
@@ -39,16 +40,6 @@ const char* transition_name(SignalTransition t) {
 
 namespace {
 
-constexpr ComponentMask kSegmentBases =
-    component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase);
-
-ComponentMask in_frame_mask() {
-  ComponentMask mask = 0;
-  for (const ComponentDescriptor* c : all_components())
-    if (c->in_signal_frame) mask |= component_bit(c->id);
-  return mask;
-}
-
 // Mixed shapes alternate lanes and init values across components; the seed picks the phase,
 // so both halves get each shape across seeds.
 Shape shape_of(const SignalCaseSpec& spec, const ComponentDescriptor& c, uint64_t seed) {
@@ -75,12 +66,6 @@ InjectionPoint injection_at(const char* label) {
   p.offset = static_cast<uint64_t>(label - reinterpret_cast<const char*>(&sigctx_hold));
   p.instruction = disassemble_one(label);
   return p;
-}
-
-uint64_t current_gsbase() {
-  uint64_t gs = 0;
-  syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);
-  return gs;
 }
 
 void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig) {
@@ -163,7 +148,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
   const ComponentMask available = available_components(m);
   ComponentMask loaded = (spec.components ? spec.components : available) & available;
   if (!spec.components && (t == SignalTransition::kFrame || t == SignalTransition::kEdit))
-    loaded &= in_frame_mask();
+    loaded &= in_signal_frame(~ComponentMask{0});
   // FS/GS base are not restored by sigreturn on Linux, so the irritator leaves them alone.
   const ComponentMask irritated = available & ~kSegmentBases;
   const bool via_syscall = t != SignalTransition::kAsync;
@@ -240,7 +225,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
 
     ComponentMask edited = 0;
     if (t == SignalTransition::kEdit) {
-      edited = loaded & in_frame_mask();
+      edited = loaded & in_signal_frame(~ComponentMask{0});
       img.edit->clear();
       fill_image(*img.edit, m, edited, ed, nullptr, 0);
       plan.edit_image = img.edit.get();

@@ -15,30 +15,13 @@
 #include "signal/handler.h"
 #include "signal/sender.h"
 #include "xstate/component_registry.h"
+#include "xstate/diff.h"
 
 namespace sigctx {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool images_equal(const CpuImage& a, const CpuImage& b, ComponentMask compared, const Machine& m) {
-  for (const ComponentDescriptor* c : all_components()) {
-    if (!(compared & component_bit(c->id))) continue;
-    for (const Field& f : fields_of(*c, m)) {
-      if (!c->field_applies(a, f)) continue;
-      if (f.size <= 8) {
-        uint64_t x = 0, y = 0;
-        std::memcpy(&x, a.bytes() + f.offset, f.size);
-        std::memcpy(&y, b.bytes() + f.offset, f.size);
-        if ((x ^ y) & f.mask) return false;
-      } else if (std::memcmp(a.bytes() + f.offset, b.bytes() + f.offset, f.size) != 0) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
 
 // A POSIX timer delivering SIGALRM to one thread every period.
 class ThreadTimer {

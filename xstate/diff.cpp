@@ -63,6 +63,25 @@ std::vector<RegisterDiff> diff_images(const CpuImage& expected, const CpuImage& 
   return out;
 }
 
+bool images_equal(const CpuImage& expected, const CpuImage& actual, ComponentMask checked,
+                  const Machine& m) {
+  for (const ComponentDescriptor* c : all_components()) {
+    if (!(checked & component_bit(c->id))) continue;
+    for (const Field& f : fields_of(*c, m)) {
+      if (!c->field_applies(expected, f)) continue;
+      if (f.size <= 8) {
+        uint64_t x = 0, y = 0;
+        std::memcpy(&x, expected.bytes() + f.offset, f.size);
+        std::memcpy(&y, actual.bytes() + f.offset, f.size);
+        if ((x ^ y) & f.mask) return false;
+      } else if (std::memcmp(expected.bytes() + f.offset, actual.bytes() + f.offset, f.size) != 0) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 std::string hex_bytes(const std::vector<uint8_t>& le) {
   std::string s = "0x";
   for (size_t i = le.size(); i-- > 0;)

@@ -45,6 +45,12 @@ std::vector<RegisterDiff> diff_images(const CpuImage& expected, const CpuImage& 
                                       const Machine& m, const DiffOptions& opts,
                                       const ClassifyContext& ctx);
 
+// Whether two images agree on every compared field of `checked` (masks applied, empty x87
+// registers skipped): what diff_images reports as no difference, without allocating, so a
+// signal handler may call it.
+bool images_equal(const CpuImage& expected, const CpuImage& actual, ComponentMask checked,
+                  const Machine& m);
+
 // Hex of a little-endian byte string, most significant byte first: "0x5ac1d20103050702".
 std::string hex_bytes(const std::vector<uint8_t>& le);
 

@@ -8,36 +8,15 @@
 
 #include "runners/case_registry.h"
 #include "runners/executor.h"
+#include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
 #include "xstate/kernels/kernel.h"
 
 namespace sigctx {
 namespace {
 
-const Machine& live() {
-  static const Machine m = probe_machine();
-  return m;
-}
-
-CaseResult run_case(const std::string& id, const std::string& fault_text,
-                    const InjectionOverrides& injection = {}) {
-  const CaseDescriptor* c = find_case(id);
-  EXPECT_NE(c, nullptr) << id;
-  if (!c) return {};
-  FaultSpec fault;
-  if (!fault_text.empty()) {
-    std::string error;
-    auto parsed = parse_fault_spec(fault_text, &error);
-    EXPECT_TRUE(parsed.has_value()) << error;
-    if (parsed) fault = *parsed;
-  }
-  CaseResult out;
-  ExecutorOptions opts;
-  opts.timeout_s = 60;
-  execute({{c, 0x6a09e667, 0}}, live(), fault, injection, opts,
-          [&](size_t, CaseResult&& r) { out = std::move(r); });
-  return out;
-}
+using test::live_machine;
+using test::run_case;
 
 // A register each kernel keeps live at a boundary of its first execution pass (so an int3 can
 // reach it too).
@@ -87,7 +66,7 @@ TEST_P(KernelMutationTest, FoundAtItsBoundary) {
   const KernelMutation& mu = GetParam();
   const DirtyKernel* k = find_kernel(mu.target.kernel);
   ASSERT_NE(k, nullptr);
-  const Availability a = kernel_available(*k, live());
+  const Availability a = kernel_available(*k, live_machine());
   if (!a.ok) GTEST_SKIP() << k->name << " cannot run here: " << a.reason;
   InjectionOverrides injection;
   if (mu.injector) {
@@ -128,7 +107,7 @@ TEST(KernelControl, UnmutatedCasesPass) {
     if (c.id.rfind("signal/", 0) != 0 || c.kernel == "sigctx_hold" ||
         c.kernel == "sigctx_handler_entry")
       continue;
-    if (!c.applicable(live()).ok) continue;
+    if (!c.applicable(live_machine()).ok) continue;
     if (c.id.find("/storm/") != std::string::npos) continue;  // timed, see below
     const CaseResult r = run_case(c.id, "");
     EXPECT_EQ(r.status, Status::kPass) << c.id << ": " << r.reason;

@@ -7,34 +7,14 @@
 
 #include "runners/case_registry.h"
 #include "runners/executor.h"
+#include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
 namespace {
 
-const Machine& live() {
-  static const Machine m = probe_machine();
-  return m;
-}
-
-CaseResult run_case(const std::string& id, const std::string& fault_text) {
-  const CaseDescriptor* c = find_case(id);
-  EXPECT_NE(c, nullptr) << id;
-  if (!c) return {};
-  FaultSpec fault;
-  if (!fault_text.empty()) {
-    std::string error;
-    auto parsed = parse_fault_spec(fault_text, &error);
-    EXPECT_TRUE(parsed.has_value()) << error;
-    if (parsed) fault = *parsed;
-  }
-  CaseResult out;
-  ExecutorOptions opts;
-  opts.timeout_s = 30;
-  execute({{c, 0x6a09e667, 0}}, live(), fault, {}, opts,
-          [&](size_t, CaseResult&& r) { out = std::move(r); });
-  return out;
-}
+using test::live_machine;
+using test::run_case;
 
 struct Mutation {
   const char* transition;
@@ -116,7 +96,7 @@ TEST_P(MutationTest, IsReportedExactly) {
   const Mutation& mu = GetParam();
   const auto* comp = find_component(mu.component);
   ASSERT_NE(comp, nullptr);
-  const Availability a = comp->availability(live());
+  const Availability a = comp->availability(live_machine());
   if (!a.ok) GTEST_SKIP() << mu.component << " not available here: " << a.reason;
   const std::string id =
       fmt::format("signal/{}/{}", mu.transition, mu.variant ? mu.variant : mu.component);

@@ -1,0 +1,35 @@
+#include "tests/support/run_case.h"
+
+#include <gtest/gtest.h>
+
+#include "runners/case_registry.h"
+#include "runners/executor.h"
+
+namespace sigctx::test {
+
+const Machine& live_machine() {
+  static const Machine m = probe_machine();
+  return m;
+}
+
+CaseResult run_case(const std::string& id, const std::string& fault_text,
+                    const InjectionOverrides& injection, unsigned timeout_s) {
+  const CaseDescriptor* c = find_case(id);
+  EXPECT_NE(c, nullptr) << id;
+  if (!c) return {};
+  FaultSpec fault;
+  if (!fault_text.empty()) {
+    std::string error;
+    auto parsed = parse_fault_spec(fault_text, &error);
+    EXPECT_TRUE(parsed.has_value()) << error;
+    if (parsed) fault = *parsed;
+  }
+  CaseResult out;
+  ExecutorOptions opts;
+  opts.timeout_s = timeout_s;
+  execute({{c, 0x6a09e667, 0}}, live_machine(), fault, injection, opts,
+          [&](size_t, CaseResult&& r) { out = std::move(r); });
+  return out;
+}
+
+}  // namespace sigctx::test

@@ -1,0 +1,19 @@
+// Running one registered case in-process through the forked executor, as the mutation tests do.
+#pragma once
+
+#include <string>
+
+#include "runners/case.h"
+
+namespace sigctx::test {
+
+// This machine, probed once.
+const Machine& live_machine();
+
+// Runs case `id` with seed 0x6a09e667 under the given --inject-fault text (empty: none) and
+// injection overrides; a case that is not registered or a fault that does not parse fails the
+// calling test.
+CaseResult run_case(const std::string& id, const std::string& fault_text,
+                    const InjectionOverrides& injection = {}, unsigned timeout_s = 60);
+
+}  // namespace sigctx::test

@@ -9,17 +9,27 @@
 
 #include "probes/machine.h"
 #include "results/case_result.h"
+#include "signal/emulation.h"
 #include "signal/fault.h"
 #include "signal/injection.h"
 #include "xstate/component.h"
 
 namespace sigctx {
 
+// What a run changes about every case it runs.
+struct RunControls {
+  FaultSpec fault;                       // inactive unless --inject-fault
+  InjectionOverrides injection;          // --injector, --at, --stride
+  const Emulation* emulation = nullptr;  // --emulate BUG
+};
+
 struct CaseContext {
   const Machine& machine;
   uint64_t seed = 0;
   FaultSpec fault;               // inactive unless --inject-fault
   InjectionOverrides injection;  // --injector, --at, --stride
+  // --emulate BUG: active in the case's child before the case runs (signal/emulation.h).
+  const Emulation* emulation = nullptr;
 };
 
 struct CaseDescriptor {

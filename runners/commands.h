@@ -22,12 +22,15 @@ struct RunOptions {
   std::string injector;  // --injector step|hwbp|int3|async
   int64_t at = -1;       // --at N
   uint64_t stride = 1;   // --stride K
+  std::string emulate;   // --emulate BUG
   bool verbose = false;
 };
 
 int probe_command(bool json);
 int list_command(const std::vector<std::string>& cases);
 int run_command(const RunOptions& o);
+// BUG or CASE; empty: the catalog's index.
+int explain_command(const std::string& what);
 
 // "sigctx 0.1.0 (git 0123abcd)"
 std::string tool_version_line();

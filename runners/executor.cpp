@@ -220,8 +220,8 @@ std::vector<Child> pump(std::vector<Child>& running, const ExecutorOptions& opts
 
 }  // namespace
 
-void execute(const std::vector<Job>& jobs, const Machine& m, const FaultSpec& fault,
-             const InjectionOverrides& injection, const ExecutorOptions& opts,
+void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& controls,
+             const ExecutorOptions& opts,
              const std::function<void(size_t, CaseResult&&)>& on_done) {
   std::vector<Child> running;
   std::map<size_t, CaseResult> finished;
@@ -230,9 +230,12 @@ void execute(const std::vector<Job>& jobs, const Machine& m, const FaultSpec& fa
   while (next_to_report < jobs.size()) {
     while (running.size() < parallel && next_to_start < jobs.size()) {
       const Job job = jobs[next_to_start];
-      auto fn = [&m, &fault, &injection, job](CaseResult& r) {
-        CaseContext ctx{m, job.seed, fault, injection};
+      auto fn = [&m, &controls, job](CaseResult& r) {
+        CaseContext ctx{m, job.seed, controls.fault, controls.injection, controls.emulation};
+        activate_emulation(controls.emulation, m, job.seed);
         job.descriptor->run(ctx, r);
+        // How often the bug's effect was applied: zero means the case never met its trigger.
+        if (controls.emulation) r.facts["emulated_deliveries"] = emulation_applications();
       };
       std::optional<Child> c = spawn(fn, opts.timeout_s);
       if (!c) {

@@ -26,9 +26,8 @@ struct ExecutorOptions {
 
 // Runs every job; on_done is called once per job, in job order, as soon as the job and every
 // job before it have finished.
-void execute(const std::vector<Job>& jobs, const Machine& m, const FaultSpec& fault,
-             const InjectionOverrides& injection, const ExecutorOptions& opts,
-             const std::function<void(size_t, CaseResult&&)>& on_done);
+void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& controls,
+             const ExecutorOptions& opts, const std::function<void(size_t, CaseResult&&)>& on_done);
 
 // Runs fn in a forked child the same way (timeout, crash catching) and returns its result; for
 // probes and tests.

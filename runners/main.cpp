@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "cases, and whether each can run here");
   list->add_option("--cases", list_cases, "glob of case ids (repeatable)");
 
+  std::string explain_what;
+  auto* explain = app.add_subcommand("explain", "what a case checks, or a catalog bug's story");
+  explain->add_option("what", explain_what, "a catalog bug id or a case id; none: the catalog");
+
   RunOptions run_opts;
   std::string seed_text;
   auto* run = app.add_subcommand("run", "run cases and report");
@@ -55,6 +59,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   run->add_option("--stride", run_opts.stride, "dirty kernels: inject at every K-th boundary")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  run->add_option("--emulate", run_opts.emulate,
+                  "apply a catalog bug's effect on this (correct) kernel: the catalog as the "
+                  "suite's own mutation test (sigctx explain BUG says what it does)");
   run->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
 
   // Name an unknown command rather than CLI11's generic "a subcommand is required".
@@ -84,6 +91,7 @@ int main(int argc, char** argv) {
 
   if (*probe) return probe_command(probe_json);
   if (*list) return list_command(list_cases);
+  if (*explain) return explain_command(explain_what);
   if (!seed_text.empty()) {
     const std::string err = parse_seed(seed_text, &run_opts.seed);
     if (!err.empty()) {

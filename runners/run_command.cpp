@@ -8,6 +8,7 @@
 #include "results/atomic_file.h"
 #include "results/console.h"
 #include "results/run_result.h"
+#include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
 #include "runners/commands.h"
 #include "runners/executor.h"
@@ -45,6 +46,7 @@ uint64_t iteration_seed(uint64_t seed, unsigned iteration) {
 std::string reproduce_line(const CaseResult& r, const RunOptions& o) {
   std::string s = fmt::format("sigctx run --cases {} --seed {:#x}", r.id, r.seed);
   if (!o.inject_fault.empty()) s += " --inject-fault " + o.inject_fault;
+  if (!o.emulate.empty()) s += " --emulate " + o.emulate;
   if (!r.reproduce_options.empty()) return s + " " + r.reproduce_options;
   if (o.at >= 0) s += fmt::format(" --at {}", o.at);
   if (o.stride > 1) s += fmt::format(" --stride {}", o.stride);
@@ -56,6 +58,17 @@ std::string failure_reason(const CaseResult& r) {
   if (!r.diffs.empty()) return describe_group(r.diffs, group_diffs(r.diffs).front());
   if (!r.findings.empty()) return r.findings.front().check + ": " + r.findings.front().message;
   return "";
+}
+
+// Why --emulate does not accept a name: not in the catalog, or not emulated (yet).
+std::string emulation_error(const std::string& bug) {
+  std::string emulated;
+  for (const Emulation& e : emulations())
+    emulated += (emulated.empty() ? "" : ", ") + std::string(e.bug);
+  if (!find_bug(bug))
+    return fmt::format("'{}' is not a catalog bug (sigctx explain lists them; emulated: {})", bug,
+                       emulated);
+  return fmt::format("'{}' is in the catalog but has no emulation (emulated: {})", bug, emulated);
 }
 
 bool use_color() {
@@ -72,7 +85,8 @@ int run_command(const RunOptions& o) {
     fmt::print(stderr, "sigctx: error: {}\n", error);
     return kExitUsage;
   }
-  FaultSpec fault;
+  RunControls controls;
+  FaultSpec& fault = controls.fault;
   if (!o.inject_fault.empty()) {
     auto parsed = parse_fault_spec(o.inject_fault, &error);
     if (!parsed) {
@@ -81,7 +95,7 @@ int run_command(const RunOptions& o) {
     }
     fault = *parsed;
   }
-  InjectionOverrides injection;
+  InjectionOverrides& injection = controls.injection;
   if (!o.injector.empty()) {
     injection.injector = parse_injector(o.injector);
     if (!injection.injector) {
@@ -92,6 +106,13 @@ int run_command(const RunOptions& o) {
   }
   injection.at = o.at;
   injection.stride = o.stride;
+  if (!o.emulate.empty()) {
+    controls.emulation = find_emulation(o.emulate);
+    if (!controls.emulation) {
+      fmt::print(stderr, "sigctx: error: --emulate: {}\n", emulation_error(o.emulate));
+      return kExitUsage;
+    }
+  }
   if (!o.json_path.empty() && !check_writable(o.json_path, &error)) {
     fmt::print(stderr, "sigctx: error: --json {}\n", error);
     return kExitUsage;
@@ -111,7 +132,7 @@ int run_command(const RunOptions& o) {
                  {"repeat", o.repeat},       {"jobs", o.jobs},
                  {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault},
                  {"injector", o.injector},   {"at", o.at},
-                 {"stride", o.stride}};
+                 {"stride", o.stride},       {"emulate", o.emulate}};
 
   // Slots in report order: a skip is known at once, a job reports through the executor.
   struct Slot {
@@ -160,7 +181,7 @@ int run_command(const RunOptions& o) {
   ExecutorOptions eo;
   eo.jobs = o.jobs;
   eo.timeout_s = o.timeout_s;
-  execute(jobs, machine, fault, injection, eo, [&](size_t k, CaseResult&& r) {
+  execute(jobs, machine, controls, eo, [&](size_t k, CaseResult&& r) {
     Slot& s = slots[job_slot[k]];
     s.result = std::move(r);
     s.ready = true;

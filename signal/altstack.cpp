@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <atomic>
 #include <cstring>
 
 namespace sigctx {
@@ -16,6 +17,9 @@ size_t page_size() {
 size_t round_up(size_t v, size_t a) {
   return (v + a - 1) / a * a;
 }
+
+// The stack installed last, while no delivery has landed on it yet.
+std::atomic<uint64_t> g_untouched_low{0}, g_untouched_high{0};
 }  // namespace
 
 GuardedAltstack::GuardedAltstack(size_t size, bool shared) : size_(size) {
@@ -40,7 +44,16 @@ bool GuardedAltstack::install() const {
   ss.ss_sp = sp_;
   ss.ss_size = size_;
   ss.ss_flags = 0;
-  return sigaltstack(&ss, nullptr) == 0;
+  if (sigaltstack(&ss, nullptr) != 0) return false;
+  g_untouched_low.store(reinterpret_cast<uint64_t>(sp_));
+  g_untouched_high.store(top());
+  return true;
+}
+
+bool GuardedAltstack::first_delivery_on_untouched(uint64_t address) {
+  const uint64_t low = g_untouched_low.load(), high = g_untouched_high.load();
+  if (address < low || address >= high) return false;
+  return g_untouched_low.exchange(0) == low;
 }
 
 void GuardedAltstack::disable() {

@@ -45,6 +45,10 @@ class GuardedAltstack {
   std::vector<Finding> check_guards() const;
   // Address of the byte just below the stack (for the guard fault).
   uint64_t below() const { return reinterpret_cast<uint64_t>(sp_) - 1; }
+  // Inside a handler: whether `address` (the frame) lies on the stack installed last, and this
+  // is the first delivery onto it, so the kernel wrote into pages nothing had touched (the
+  // linux-5.2-sigframe trigger). Answers true once per install().
+  static bool first_delivery_on_untouched(uint64_t address);
 
  private:
   uint8_t* base_ = nullptr;

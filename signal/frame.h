@@ -87,4 +87,9 @@ class SignalFrame {
 // Copies the frame of a live handler into *out. Async-signal-safe.
 void capture_frame(void* ucontext, FrameSnapshot* out);
 
+// Takes the FPU state out of a live frame (uc_mcontext.fpregs = NULL, so the handler sees a
+// frame without it) and returns where it was; attach_fpstate puts it back before sigreturn.
+void* detach_fpstate(void* ucontext);
+void attach_fpstate(void* ucontext, void* fpstate);
+
 }  // namespace sigctx

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "signal/emulation.h"
 #include "signal/kernel_trap.h"
 #include "xstate/component_registry.h"
 
@@ -21,6 +22,14 @@ uint64_t load_prefix(const uint8_t* p, size_t n) {
   uint64_t v = 0;
   std::memcpy(&v, p, n < 8 ? n : 8);
   return v;
+}
+
+// A signal delivered on the way out of a system call interrupted the instruction after a
+// SYSCALL (0f 05); any other interruption came asynchronously. rip is in mapped code, and so,
+// in practice, are the two bytes before it.
+bool interrupted_outside_syscall(uint64_t rip) {
+  const auto* code = reinterpret_cast<const uint8_t*>(rip);
+  return !(code[-2] == 0x0f && code[-1] == 0x05);
 }
 
 // Sets GS base from compiled code (the handler's own GS base persists after sigreturn on
@@ -187,13 +196,13 @@ void raise_in_this_thread(int sig) {
 
 using namespace sigctx;
 
-extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* ucontext,
-                                             HandlerObservation* obs) {
-  if (kernel_trap_state().active && (sig == SIGTRAP || sig == kCaptureSignal))
-    return on_kernel_signal(sig, info, ucontext, obs);
+namespace {
+
+// A delivery the running case's HandlerPlan describes.
+const Irritator* on_plan_signal(int sig, SignalFrame& frame, void* ucontext,
+                                HandlerObservation* obs) {
   HandlerPlan& p = g_plan;
   const unsigned level = sig == kNestedSignal ? 2 : 1;
-  SignalFrame frame = SignalFrame::live(ucontext);
   const Machine& m = *p.machine;
 
   if (level == 1 && p.edit_image) {
@@ -239,4 +248,28 @@ extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* uco
   // Counted last: a sender waiting for this delivery must see the spin's exit already.
   p.delivered[level].fetch_add(1);
   return irritate ? &p.irritator[level - 1] : nullptr;
+}
+
+}  // namespace
+
+extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* ucontext,
+                                             HandlerObservation* obs) {
+  const KernelTrapState& kernel = kernel_trap_state();
+  // The capture signal is the suite's instrument, not a transition under test: no emulation.
+  if (kernel.active && sig == kCaptureSignal) return on_kernel_signal(sig, info, ucontext, obs);
+  const bool trap = kernel.active && sig == SIGTRAP;
+  SignalFrame frame = SignalFrame::live(ucontext);
+  // Traps are synchronous exceptions, and the nested signal of a sweep is raised by the SIGTRAP
+  // handler and delivered as its sigreturn completes: synchronous too, though neither
+  // interrupts a SYSCALL.
+  const bool asynchronous = !trap && !(kernel.active && sig == kStepNestedSignal) &&
+                            interrupted_outside_syscall(frame.rip());
+  EmulationSite site{ucontext, &frame,      g_plan.machine, sig == kNestedSignal ? 2u : 1u,
+                     nullptr,  asynchronous};
+  emulate_on_entry(site);
+  const Irritator* irritator =
+      trap ? on_kernel_signal(sig, info, ucontext, obs) : on_plan_signal(sig, frame, ucontext, obs);
+  site.handler_image = irritator ? irritator->image : nullptr;
+  emulate_on_return(site);
+  return irritator;
 }

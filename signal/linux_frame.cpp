@@ -87,6 +87,17 @@ void capture_frame(void* ucontext, FrameSnapshot* out) {
   out->fpstate_len = len;
 }
 
+void* detach_fpstate(void* ucontext) {
+  auto* uc = static_cast<ucontext_t*>(ucontext);
+  void* fp = uc->uc_mcontext.fpregs;
+  uc->uc_mcontext.fpregs = nullptr;
+  return fp;
+}
+
+void attach_fpstate(void* ucontext, void* fpstate) {
+  static_cast<ucontext_t*>(ucontext)->uc_mcontext.fpregs = static_cast<fpregset_t>(fpstate);
+}
+
 uint32_t SignalFrame::magic1() const {
   return fpstate_ ? read32(fpstate_ + kSwReservedOffset) : 0;
 }

@@ -71,29 +71,38 @@ std::vector<std::string> guards_for(SignalTransition t, const Variant& v) {
   };
   const bool vector_upper = has(ComponentId::kAvx) || has(ComponentId::kZmmHi256) ||
                             has(ComponentId::kHi16Zmm) || has(ComponentId::kOpmask);
+  // Every transition's handler clobbers, and every check covers what sigreturn restored.
+  if (vector_upper) g.push_back("illumos-15254");
   switch (t) {
     case SignalTransition::kSync:
     case SignalTransition::kNested:
-      if (vector_upper) g.push_back("illumos-15254");
       break;
     case SignalTransition::kAsync:
       if (has(ComponentId::kOpmask)) g.push_back("darwin-opmask");
-      if (vector_upper) g.push_back("illumos-15254");
       break;
     case SignalTransition::kFrame:
-      g.push_back("valgrind-sigcontext");
+      g.push_back("valgrind-sigcontext");  // the frame must carry the FPU state
       if (v.components == 0) g.push_back("qemu-user-xfeatures");
       break;
-    case SignalTransition::kEdit:
-      g.push_back("valgrind-sigcontext");
+    case SignalTransition::kEdit: {
+      // Valgrind honours GPR edits; an edit of any other register is lost.
+      const ComponentMask gprs =
+          component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags);
+      if (v.components == 0 || (v.components & ~gprs)) g.push_back("valgrind-sigcontext");
       if (v.components == 0) g.push_back("qemu-user-xfeatures");
       break;
+    }
     case SignalTransition::kAltstack:
-      g.push_back("linux-5.2-sigframe");
-      g.push_back("linux-altstack-overflow");
+      // Each delivery lands on a freshly mapped stack, the 5.2 trigger.
+      if (has(ComponentId::kSse) || has(ComponentId::kAvx)) g.push_back("linux-5.2-sigframe");
+      g.push_back("linux-altstack-overflow");  // the guards around the stack are checked
       break;
   }
-  if (has(ComponentId::kPkru) && t != SignalTransition::kAltstack) g.push_back("linux-6.12-pkru");
+  // A PKRU pattern the interrupted code (or, nested and edited, the handler) holds: an init
+  // PKRU reads the same as a cleared XSTATE_BV bit.
+  const bool pkru_patterned =
+      v.shape != Shape::kZero || t == SignalTransition::kEdit || t == SignalTransition::kNested;
+  if (has(ComponentId::kPkru) && pkru_patterned) g.push_back("linux-6.12-pkru");
   if ((v.shape == Shape::kZero || v.mixed) && has(ComponentId::kSse))
     g.push_back("freebsd-xmm8-15");
   return g;

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "runners/bug_catalog.h"
+
 extern char** environ;
 
 namespace sigctx {
@@ -84,7 +86,11 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--at", "-3"}, "--at"},
       {{"run", "--stride", "0"}, "--stride"},
       {{"run", "--inject-fault", "avx:ymm0@x"}, "--inject-fault: '@x' is not a boundary number"},
-      {{"explode"}, "unknown command 'explode' (commands: probe, list, run)"},
+      {{"run", "--emulate", "linux-9.9"}, "--emulate: 'linux-9.9' is not a catalog bug"},
+      {{"run", "--emulate", "zenbleed"},
+       "--emulate: 'zenbleed' is in the catalog but has no emulation"},
+      {{"explain", "signal/nope"}, "explain: 'signal/nope' is neither a catalog bug nor a case"},
+      {{"explode"}, "unknown command 'explode' (commands: probe, list, explain, run)"},
       {{}, "A subcommand is required"},
   };
   for (const auto& b : cases) {
@@ -136,6 +142,45 @@ TEST(Cli, FailingRunExitsOneWithDiffReproduceAndValidJson) {
   EXPECT_EQ(c["diffs"][0]["register"], "xmm9");
   EXPECT_EQ(c["diffs"][0]["class"], "handler");
   EXPECT_EQ(c["diffs"][0]["injection"]["instruction"], "syscall");
+}
+
+// --emulate: the bug's cases fail and say how to reproduce it; the result records the option.
+TEST(Cli, EmulatedBugFailsAndReproduces) {
+  const std::string file = ::testing::TempDir() + "/emulate.json";
+  const Outcome o = run({kSigctx, "run", "--cases", "signal/sync/sse", "--cases", "signal/sync/avx",
+                         "--emulate", "illumos-15254", "--json", file});
+  EXPECT_EQ(o.status, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("PASS  signal/sync/sse"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("FAIL  signal/sync/avx"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("reproduce: sigctx run --cases signal/sync/avx --seed 0x6a09e667 "
+                       "--emulate illumos-15254"),
+            std::string::npos)
+      << o.out;
+  expect_valid(file);
+  const auto j = nlohmann::json::parse(read_file(file));
+  EXPECT_EQ(j["options"]["emulate"], "illumos-15254");
+  EXPECT_EQ(j["cases"][1]["diffs"][0]["class"], "handler");
+  EXPECT_GT(j["cases"][1]["facts"]["emulated_deliveries"].get<int>(), 0);
+}
+
+// explain tells a bug's story with the cases that catch it, and a case's checks with its bugs.
+TEST(Cli, ExplainBugsAndCases) {
+  const Outcome index = run({kSigctx, "explain"});
+  EXPECT_EQ(index.status, 0) << index.err;
+  for (const BugEntry& b : bug_catalog())
+    EXPECT_NE(index.out.find(std::string(b.id)), std::string::npos) << b.id;
+
+  const Outcome bug = run({kSigctx, "explain", "illumos-15254"});
+  EXPECT_EQ(bug.status, 0) << bug.err;
+  for (const char* part : {"system:", "transition:", "mechanism:", "symptom:", "reference:",
+                           "--emulate:", "caught by:", "    signal/sync/avx\n"})
+    EXPECT_NE(bug.out.find(part), std::string::npos) << part << " in:\n" << bug.out;
+
+  const Outcome c = run({kSigctx, "explain", "signal/async/opmask"});
+  EXPECT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.out.find("darwin-opmask"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("illumos-15254"), std::string::npos) << c.out;
+  EXPECT_EQ(c.out.find("linux-6.12-pkru"), std::string::npos) << c.out;
 }
 
 TEST(Cli, RepeatDerivesSeedsAndReproducesExactly) {

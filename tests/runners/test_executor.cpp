@@ -108,7 +108,7 @@ TEST(Executor, ParallelJobsReportInJobOrder) {
   opts.jobs = 4;
   std::vector<std::string> order;
   const auto start = std::chrono::steady_clock::now();
-  execute(jobs, m, {}, {}, opts, [&](size_t k, CaseResult&& r) {
+  execute(jobs, m, {}, opts, [&](size_t k, CaseResult&& r) {
     order.push_back(r.id);
     EXPECT_EQ(r.injections, static_cast<uint64_t>(sleep_ms[k]));
   });

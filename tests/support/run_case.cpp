@@ -13,11 +13,15 @@ const Machine& live_machine() {
 }
 
 CaseResult run_case(const std::string& id, const std::string& fault_text,
-                    const InjectionOverrides& injection, unsigned timeout_s) {
+                    const InjectionOverrides& injection, unsigned timeout_s,
+                    const Emulation* emulation) {
   const CaseDescriptor* c = find_case(id);
   EXPECT_NE(c, nullptr) << id;
   if (!c) return {};
-  FaultSpec fault;
+  RunControls controls;
+  controls.injection = injection;
+  controls.emulation = emulation;
+  FaultSpec& fault = controls.fault;
   if (!fault_text.empty()) {
     std::string error;
     auto parsed = parse_fault_spec(fault_text, &error);
@@ -27,7 +31,7 @@ CaseResult run_case(const std::string& id, const std::string& fault_text,
   CaseResult out;
   ExecutorOptions opts;
   opts.timeout_s = timeout_s;
-  execute({{c, 0x6a09e667, 0}}, live_machine(), fault, injection, opts,
+  execute({{c, 0x6a09e667, 0}}, live_machine(), controls, opts,
           [&](size_t, CaseResult&& r) { out = std::move(r); });
   return out;
 }

@@ -14,6 +14,7 @@ const Machine& live_machine();
 // injection overrides; a case that is not registered or a fault that does not parse fails the
 // calling test.
 CaseResult run_case(const std::string& id, const std::string& fault_text,
-                    const InjectionOverrides& injection = {}, unsigned timeout_s = 60);
+                    const InjectionOverrides& injection = {}, unsigned timeout_s = 60,
+                    const Emulation* emulation = nullptr);
 
 }  // namespace sigctx::test

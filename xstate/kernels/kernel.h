@@ -30,7 +30,6 @@ struct DirtyKernel {
   // boundary and checks at the next that the edit took effect.
   ComponentId edit_component = ComponentId::kGpr;
   std::string_view edit_register;
-  std::vector<std::string_view> guards;  // catalog bugs its shape models
 };
 
 std::span<const DirtyKernel* const> all_kernels();

@@ -54,7 +54,6 @@ const DirtyKernel kGprMix = {
     0,
     ComponentId::kSse,
     "xmm7",
-    {},
 };
 
 const DirtyKernel kSseMix = {
@@ -66,7 +65,6 @@ const DirtyKernel kSseMix = {
     0,
     ComponentId::kGpr,
     "r12",
-    {"freebsd-xmm8-15"},
 };
 
 const DirtyKernel kAvxMix = {
@@ -78,7 +76,6 @@ const DirtyKernel kAvxMix = {
     0,
     ComponentId::kGpr,
     "r13",
-    {"illumos-15254", "linux-5.2-sigframe"},
 };
 
 const DirtyKernel kAvx512Mix = {
@@ -92,7 +89,6 @@ const DirtyKernel kAvx512Mix = {
     0,
     ComponentId::kGpr,
     "r14",
-    {"darwin-opmask", "illumos-15254"},
 };
 
 const DirtyKernel kMemclr = {
@@ -105,7 +101,6 @@ const DirtyKernel kMemclr = {
     4096,
     ComponentId::kGpr,
     "r15",
-    {"illumos-15254", "linux-5.2-sigframe"},
 };
 
 const DirtyKernel kX87Stack = {
@@ -117,7 +112,6 @@ const DirtyKernel kX87Stack = {
     0,
     ComponentId::kSse,
     "xmm3",
-    {},
 };
 
 const DirtyKernel kMxcsrFcw = {
@@ -129,7 +123,6 @@ const DirtyKernel kMxcsrFcw = {
     0,
     ComponentId::kSse,
     "xmm5",
-    {},
 };
 
 const DirtyKernel kFsbasePkru = {
@@ -141,7 +134,6 @@ const DirtyKernel kFsbasePkru = {
     0,
     ComponentId::kSse,
     "xmm6",
-    {"linux-6.12-pkru", "amd-nullsel-base"},
 };
 
 // One line per kernel.

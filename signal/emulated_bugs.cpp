@@ -1,0 +1,167 @@
+// The catalog bugs --emulate can replay, one entry each, in catalog order. An entry names what
+// the handler does; the hooks are as close to the real mechanism as a handler on a correct
+// kernel can get (runners/bug_catalog.cpp tells each mechanism).
+#include <array>
+#include <cstring>
+
+#include "signal/altstack.h"
+#include "signal/emulation.h"
+#include "xstate/component_registry.h"
+
+namespace sigctx {
+
+namespace {
+
+constexpr unsigned kLevels = 3;
+
+constexpr ComponentMask bit(ComponentId id) {
+  return component_bit(id);
+}  // per nesting level, index 1..2
+
+bool frame_has(const EmulationSite& s, ComponentId id) {
+  const ComponentDescriptor& c = component(id);
+  return s.frame->has_fpstate() && c.in_signal_frame && c.availability(*s.machine).ok &&
+         (c.xsave_index < 2 || s.frame->has_xstate());
+}
+
+// Writes the named registers' fields of a component from `values` into the frame.
+bool write_registers(EmulationSite& s, ComponentId id, const CpuImage& values, unsigned first_reg,
+                     unsigned last_reg) {
+  if (!frame_has(s, id)) return false;
+  const ComponentDescriptor& c = component(id);
+  bool wrote = false;
+  for (const Field& f : fields_of(c, *s.machine)) {
+    if (f.reg < first_reg || f.reg > last_reg) continue;
+    uint8_t* slot = s.frame->slot(c, f, s.machine->xsave);
+    if (!slot) continue;
+    std::memcpy(slot, values.bytes() + f.offset, f.size);
+    wrote = true;
+  }
+  if (wrote && s.frame->has_xstate())
+    s.frame->set_xstate_bv(s.frame->xstate_bv() | (1ull << c.xsave_index));
+  return wrote;
+}
+
+bool write_all_registers(EmulationSite& s, ComponentId id, const CpuImage& values) {
+  return write_registers(s, id, values, 0, 255);
+}
+
+// illumos-15254: returning through setcontext restored only the FXSAVE image, so everything
+// above it comes back as the handler left it.
+bool illumos_15254_return(EmulationSite& s) {
+  if (!s.handler_image) return false;
+  bool changed = false;
+  for (ComponentId id :
+       {ComponentId::kAvx, ComponentId::kOpmask, ComponentId::kZmmHi256, ComponentId::kHi16Zmm})
+    changed |= write_all_registers(s, id, *s.handler_image);
+  return changed;
+}
+
+// linux-5.2-sigframe: XSAVE into a not-yet-faulted frame page saved another task's registers.
+alignas(64) CpuImage g_other_thread;
+void linux_5_2_prepare(const Machine& m, uint64_t seed) {
+  g_other_thread.clear();
+  const PatternSource other{seed_tag(seed), static_cast<uint8_t>(kRoleThread0 + 1), 0};
+  for (ComponentId id : {ComponentId::kSse, ComponentId::kAvx})
+    if (component(id).availability(m).ok)
+      component(id).fill(g_other_thread, m, other, Shape::kLanes);
+}
+bool linux_5_2_entry(EmulationSite& s) {
+  // The ucontext is part of the frame the kernel just wrote.
+  if (!GuardedAltstack::first_delivery_on_untouched(reinterpret_cast<uint64_t>(s.ucontext)))
+    return false;
+  bool changed = write_all_registers(s, ComponentId::kSse, g_other_thread);
+  changed |= write_all_registers(s, ComponentId::kAvx, g_other_thread);
+  return changed;
+}
+
+// darwin-opmask: only an asynchronous signal's return restores k0-k7 wrongly; the frame the
+// handler saw was right, so the change comes after it.
+bool darwin_opmask_return(EmulationSite& s) {
+  if (!s.asynchronous || !s.handler_image) return false;
+  return write_all_registers(s, ComponentId::kOpmask, *s.handler_image);
+}
+
+// freebsd-xmm8-15: with SSE in its init state the kernel zero-filled 8 XMM registers, leaving
+// xmm8-15 as the save area had them: here, the handler's.
+bool g_sse_init_at_entry[kLevels];
+bool freebsd_entry(EmulationSite& s) {
+  bool init = false;
+  if (s.frame->has_xstate()) {
+    init = !((s.frame->xstate_bv() >> component(ComponentId::kSse).xsave_index) & 1);
+  }
+  if (!init && frame_has(s, ComponentId::kSse)) {  // XINUSE may stay set for zeroed registers
+    init = true;
+    const ComponentDescriptor& sse = component(ComponentId::kSse);
+    for (const Field& f : fields_of(sse, *s.machine)) {
+      const uint8_t* slot = s.frame->slot(sse, f, s.machine->xsave);
+      for (unsigned i = 0; slot && i < f.size; ++i)
+        init &= slot[i] == 0;
+    }
+  }
+  g_sse_init_at_entry[s.level] = init;
+  return false;
+}
+bool freebsd_return(EmulationSite& s) {
+  if (!g_sse_init_at_entry[s.level] || !s.handler_image) return false;
+  return write_registers(s, ComponentId::kSse, *s.handler_image, 8, 15);
+}
+
+// linux-6.12-pkru: XSTATE_BV[PKRU] clear in the frame, so sigreturn loads PKRU's init value.
+bool linux_6_12_pkru_return(EmulationSite& s) {
+  const int bit = component(ComponentId::kPkru).xsave_index;
+  if (!frame_has(s, ComponentId::kPkru) || !((s.frame->xstate_bv() >> bit) & 1)) return false;
+  s.frame->set_xstate_bv(s.frame->xstate_bv() & ~(1ull << bit));
+  return true;
+}
+
+// valgrind-sigcontext: the handler sees a frame without FPU state, and sigreturn restores the
+// state valgrind kept aside, whatever the handler wrote.
+void* g_detached_fpstate[kLevels];
+bool valgrind_entry(EmulationSite& s) {
+  g_detached_fpstate[s.level] = detach_fpstate(s.ucontext);
+  *s.frame = SignalFrame::live(s.ucontext);
+  return g_detached_fpstate[s.level] != nullptr;
+}
+bool valgrind_return(EmulationSite& s) {
+  if (!g_detached_fpstate[s.level]) return false;
+  attach_fpstate(s.ucontext, g_detached_fpstate[s.level]);
+  g_detached_fpstate[s.level] = nullptr;
+  *s.frame = SignalFrame::live(s.ucontext);
+  return false;  // counted once, at entry
+}
+
+constexpr std::array<Emulation, 6> kEmulations = {{
+    {"illumos-15254",
+     "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
+     "zmm16-31 are written into the frame",
+     bit(ComponentId::kAvx) | bit(ComponentId::kOpmask) | bit(ComponentId::kZmmHi256) |
+         bit(ComponentId::kHi16Zmm),
+     nullptr, nullptr, illumos_15254_return},
+    {"linux-5.2-sigframe",
+     "on the first delivery onto a freshly mapped sigaltstack, the frame's XMM and YMM upper "
+     "halves hold sibling thread 1's pattern",
+     bit(ComponentId::kSse) | bit(ComponentId::kAvx), linux_5_2_prepare, linux_5_2_entry, nullptr},
+    {"darwin-opmask",
+     "after a handler for an asynchronous signal (one that interrupted code outside a system "
+     "call), k0-k7 in the frame take the handler's values",
+     bit(ComponentId::kOpmask), nullptr, nullptr, darwin_opmask_return},
+    {"freebsd-xmm8-15",
+     "when the frame shows SSE in its init state, xmm8-15 in the frame take the handler's "
+     "values before sigreturn",
+     bit(ComponentId::kSse), nullptr, freebsd_entry, freebsd_return},
+    {"linux-6.12-pkru", "before sigreturn, XSTATE_BV[PKRU] is cleared in the frame",
+     bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
+    {"valgrind-sigcontext",
+     "the handler sees uc_mcontext.fpregs = NULL, and sigreturn restores the FPU state of the "
+     "delivery, ignoring the handler's edits",
+     0, nullptr, valgrind_entry, valgrind_return},
+}};
+
+}  // namespace
+
+std::span<const Emulation> emulations() {
+  return kEmulations;
+}
+
+}  // namespace sigctx

@@ -1,0 +1,54 @@
+// --emulate BUG: the effect of a catalog bug (runners/bug_catalog.h), applied by the handler of
+// a correct kernel as faithfully as user space allows. The catalog thereby doubles as the
+// suite's own mutation test: with the emulation the cases that guard against the bug must fail,
+// naming its component and class; without it they pass. The effects themselves are in
+// emulated_bugs.cpp, one entry per bug.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "probes/machine.h"
+#include "signal/frame.h"
+#include "xstate/image.h"
+
+namespace sigctx {
+
+// One delivery, as an emulation hook sees it. Hooks run inside the handler: no allocation.
+struct EmulationSite {
+  void* ucontext = nullptr;
+  SignalFrame* frame = nullptr;  // the live frame (its fpstate may have been detached)
+  const Machine* machine = nullptr;
+  unsigned level = 1;                       // nesting level of this delivery
+  const CpuImage* handler_image = nullptr;  // what the handler loads before returning, if any
+  bool asynchronous = false;                // it interrupted code that was not in a system call
+};
+
+struct Emulation {
+  std::string_view bug;     // catalog id
+  std::string_view effect;  // what the handler does, for `explain` and result facts
+  // The components whose values it changes (none: it changes what the handler sees).
+  ComponentMask touches = 0;
+  // Outside any handler, when a case's child activates the emulation.
+  void (*prepare)(const Machine& m, uint64_t seed) = nullptr;
+  // Before the handler looks at the frame; after it, right before sigreturn. Each returns
+  // whether it changed this delivery.
+  bool (*on_entry)(EmulationSite& s) = nullptr;
+  bool (*on_return)(EmulationSite& s) = nullptr;
+};
+
+std::span<const Emulation> emulations();
+const Emulation* find_emulation(std::string_view bug);
+
+// Activates an emulation (nullptr: none) in this process, a case's child.
+void activate_emulation(const Emulation* e, const Machine& m, uint64_t seed);
+const Emulation* active_emulation();
+// Deliveries the active emulation changed since activation.
+uint64_t emulation_applications();
+
+// The handler's two hook points; no-ops without an active emulation.
+void emulate_on_entry(EmulationSite& s);
+void emulate_on_return(EmulationSite& s);
+
+}  // namespace sigctx

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include "signal/badframe_cases.h"
 #include "signal/kernel_cases.h"
 #include "signal/signal_cases.h"
 
@@ -17,6 +18,7 @@ const std::vector<CaseDescriptor>& all_cases() {
     // One line per family of cases.
     add(signal_cases());
     add(kernel_cases());
+    add(badframe_cases());
     return all;
   }();
   return cases;

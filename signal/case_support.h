@@ -1,9 +1,13 @@
 // Small pieces every signal-based case engine needs.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 #include "xstate/component.h"
+#include "xstate/diff.h"
+#include "xstate/image.h"
 
 namespace sigctx {
 
@@ -17,5 +21,11 @@ ComponentMask in_signal_frame(ComponentMask mask);
 
 // This thread's GS base (arch_prctl), which hold images put back after reading GS base.
 uint64_t current_gsbase();
+
+// Where in the hold driver a transition happens: a label inside sigctx_hold.
+InjectionPoint hold_injection_point(const char* label);
+
+// Makes the hold's SYSCALL a tgkill(pid, tid, sig).
+void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig);
 
 }  // namespace sigctx

@@ -115,6 +115,44 @@ bool linux_6_12_pkru_return(EmulationSite& s) {
   return true;
 }
 
+// linux-fx-only-fallback: a frame smaller than the kernel's own counted as malformed, so
+// sigreturn restored FP/SSE only. Clearing magic1 sends a correct kernel down that path.
+uint32_t g_delivered_xstate_size[kLevels];
+bool fx_only_entry(EmulationSite& s) {
+  g_delivered_xstate_size[s.level] = s.frame->has_xstate() ? s.frame->xstate_size() : 0;
+  return false;
+}
+bool fx_only_return(EmulationSite& s) {
+  if (!s.frame->has_xstate() || s.frame->xstate_size() >= g_delivered_xstate_size[s.level])
+    return false;
+  const uint32_t broken = 0;
+  std::memcpy(s.frame->raw_fpstate() + kSwReservedOffset, &broken, 4);
+  return true;
+}
+
+// cve-2017-15537: a header XRSTOR rejects (non-zero XCOMP_BV or reserved bytes, XSTATE_BV bits
+// XCR0 lacks) left the registers as the previous task had them: here, XMM0-15 hold other
+// process 1's pattern, behind a header a correct kernel accepts.
+alignas(64) CpuImage g_other_process;
+void cve_2017_15537_prepare(const Machine& m, uint64_t seed) {
+  g_other_process.clear();
+  const PatternSource other{seed_tag(seed), static_cast<uint8_t>(kRoleProcess0 + 1), 0};
+  component(ComponentId::kSse).fill(g_other_process, m, other, Shape::kLanes);
+}
+bool cve_2017_15537_return(EmulationSite& s) {
+  SignalFrame& f = *s.frame;
+  if (!f.has_xstate()) return false;
+  uint8_t* header = f.raw_fpstate() + kXsaveHeaderOffset;
+  bool rejected = f.xcomp_bv() != 0 || (f.xstate_bv() & ~s.machine->xcr0) != 0;
+  for (unsigned i = 16; i < 64; ++i)
+    rejected |= header[i] != 0;
+  if (!rejected) return false;
+  std::memset(header + 8, 0, 56);
+  f.set_xstate_bv(f.xstate_bv() & s.machine->xcr0);
+  write_all_registers(s, ComponentId::kSse, g_other_process);
+  return true;
+}
+
 // valgrind-sigcontext: the handler sees a frame without FPU state, and sigreturn restores the
 // state valgrind kept aside, whatever the handler wrote.
 void* g_detached_fpstate[kLevels];
@@ -131,7 +169,7 @@ bool valgrind_return(EmulationSite& s) {
   return false;  // counted once, at entry
 }
 
-constexpr std::array<Emulation, 6> kEmulations = {{
+constexpr std::array<Emulation, 8> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
@@ -152,6 +190,14 @@ constexpr std::array<Emulation, 6> kEmulations = {{
      bit(ComponentId::kSse), nullptr, freebsd_entry, freebsd_return},
     {"linux-6.12-pkru", "before sigreturn, XSTATE_BV[PKRU] is cleared in the frame",
      bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
+    {"linux-fx-only-fallback",
+     "before sigreturn, a frame whose xstate_size is smaller than the one the kernel wrote "
+     "loses magic1, so sigreturn restores FP/SSE only",
+     bit(ComponentId::kAvx), nullptr, fx_only_entry, fx_only_return},
+    {"cve-2017-15537",
+     "before sigreturn, a frame header XRSTOR would reject is made valid and every "
+     "XMM register in the frame takes other process 1's pattern",
+     bit(ComponentId::kSse), cve_2017_15537_prepare, nullptr, cve_2017_15537_return},
     {"valgrind-sigcontext",
      "the handler sees uc_mcontext.fpregs = NULL, and sigreturn restores the FPU state of the "
      "delivery, ignoring the handler's edits",

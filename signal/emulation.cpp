@@ -29,6 +29,10 @@ uint64_t emulation_applications() {
   return g_applications.load();
 }
 
+void note_emulation_applications(uint64_t n) {
+  g_applications.fetch_add(n);
+}
+
 void emulate_on_entry(EmulationSite& s) {
   if (g_active && g_active->on_entry && g_active->on_entry(s)) g_applications.fetch_add(1);
 }

@@ -46,6 +46,8 @@ void activate_emulation(const Emulation* e, const Machine& m, uint64_t seed);
 const Emulation* active_emulation();
 // Deliveries the active emulation changed since activation.
 uint64_t emulation_applications();
+// Adds the deliveries a forked grandchild of this process changed.
+void note_emulation_applications(uint64_t n);
 
 // The handler's two hook points; no-ops without an active emulation.
 void emulate_on_entry(EmulationSite& s);

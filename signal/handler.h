@@ -69,6 +69,8 @@ struct HandlerPlan {
   // Frame edit at level 1: write these components of edit_image into the frame.
   const CpuImage* edit_image = nullptr;
   ComponentMask edit_mask = 0;
+  // Bad frames: the level-1 handler breaks the frame's FPU header this way after any edit.
+  void (*mangle_frame)(SignalFrame& frame, const Machine& m) = nullptr;
   // Frame snapshot of the last level-1 delivery (after edits and faults).
   FrameSnapshot* snapshot = nullptr;
   // Nested: the level-1 handler holds this across a raised kNestedSignal.

@@ -60,21 +60,6 @@ void copy_component(CpuImage& dst, const CpuImage& src, const ComponentDescripto
     std::memcpy(dst.bytes() + f.offset, src.bytes() + f.offset, f.size);
 }
 
-InjectionPoint injection_at(const char* label) {
-  InjectionPoint p;
-  p.kernel = "sigctx_hold";
-  p.offset = static_cast<uint64_t>(label - reinterpret_cast<const char*>(&sigctx_hold));
-  p.instruction = disassemble_one(label);
-  return p;
-}
-
-void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig) {
-  img.gpr[kRax] = SYS_tgkill;
-  img.gpr[kRdi] = static_cast<uint64_t>(pid);
-  img.gpr[kRsi] = static_cast<uint64_t>(tid);
-  img.gpr[kRdx] = static_cast<uint64_t>(sig);
-}
-
 // The smallest sigaltstack the kernel accepts here: one delivery on a large canary stack gives
 // the frame's size; Linux needs one byte more (on_sig_stack() requires sp > ss_sp).
 size_t measure_frame_size(HandlerPlan& plan) {
@@ -174,7 +159,8 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
   const RoutineList nested_loaders = loaders_for(m, loaded);
   const HoldPlan hold{via_syscall ? uint64_t{PLAN_ACTION_SYSCALL} : uint64_t{PLAN_ACTION_SPIN},
                       loaders.data(), stores.data(), default_hold_options(m)};
-  const InjectionPoint point = injection_at(via_syscall ? sigctx_hold_syscall : sigctx_hold_spin);
+  const InjectionPoint point =
+      hold_injection_point(via_syscall ? sigctx_hold_syscall : sigctx_hold_spin);
   const uint64_t interrupted_rip =
       via_syscall ? reinterpret_cast<uint64_t>(sigctx_hold_syscall) + 2  // after SYSCALL
                   : reinterpret_cast<uint64_t>(sigctx_hold_spin);

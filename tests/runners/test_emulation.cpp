@@ -43,6 +43,10 @@ std::vector<Expected> expectations() {
        "handler",
        {"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"}},
       {"linux-6.12-pkru", "signal/sync/pkru", "pkru", "zeroed", {}},
+      {"linux-fx-only-fallback", "signal/badframe/xstate-size-smaller", "avx", "zeroed", {}},
+      {"cve-2017-15537", "signal/badframe/xcomp-bv", "sse", "foreign", {}},
+      {"cve-2017-15537", "signal/badframe/header-reserved", "sse", "foreign", {}},
+      {"cve-2017-15537", "signal/badframe/xstate-bv-unsupported", "sse", "foreign", {}},
       {"valgrind-sigcontext", "signal/edit/sse", "sse", "stale", {}},
       {"valgrind-sigcontext", "signal/frame/sse", "", "", {}, "frame.fpregs"},
   };

@@ -1,0 +1,353 @@
+// signal/badframe/*: the handler breaks the FPU header of its frame, then returns. The kernel
+// must either kill the task with SIGSEGV or restore exactly the components the frame still
+// declares, the rest in their init state; restoring anything else (the handler's values,
+// another task's) is a failure, and so is a silent FP/SSE-only restore of a well-formed smaller
+// frame (linux-fx-only-fallback). Linux's documented fallback, FP/SSE only when magic2 is
+// absent, is an expected deviation (xfail). Each delivery runs in a forked grandchild, whose
+// restored state comes back over shared memory, so a SIGSEGV ends only the grandchild.
+#include "signal/badframe_cases.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <chrono>
+#include <cstring>
+#include <new>
+#include <thread>
+
+#include "signal/case_support.h"
+#include "signal/emulation.h"
+#include "signal/handler.h"
+#include "signal/hold.h"
+#include "xstate/classify.h"
+#include "xstate/component_registry.h"
+#include "xstate/diff.h"
+
+namespace sigctx {
+
+namespace {
+
+constexpr ComponentMask bit(ComponentId id) {
+  return component_bit(id);
+}
+// What an FXSAVE-only frame carries.
+constexpr ComponentMask kFpSse =
+    bit(ComponentId::kX87) | bit(ComponentId::kMxcsr) | bit(ComponentId::kSse);
+constexpr uint64_t kXfeaturesFpSseAvx = 0x7;
+
+void write32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
+void write64(uint8_t* p, uint64_t v) {
+  std::memcpy(p, &v, 8);
+}
+
+// The lowest XSAVE component above AVX that XCR0 does not enable: 0 when there is none.
+unsigned unsupported_bit(const Machine& m) {
+  for (unsigned i = 3; i < 63; ++i)
+    if (!m.xcr0_has(i)) return i;
+  return 0;
+}
+
+// The well-formed smaller frame CRIU and gVisor write: FP, SSE and (where enabled) AVX only.
+uint64_t smaller_features(const Machine& m) {
+  return kXfeaturesFpSseAvx & m.xcr0;
+}
+
+void break_magic1(SignalFrame& f, const Machine&) {
+  write32(f.raw_fpstate() + kSwReservedOffset, ~kFpXstateMagic1);
+}
+void break_magic2(SignalFrame& f, const Machine&) {
+  write32(f.raw_fpstate() + f.xstate_size(), ~kFpXstateMagic2);
+}
+void drop_magic2(SignalFrame& f, const Machine&) {
+  write32(f.raw_fpstate() + f.xstate_size(), 0);
+}
+void shrink_to_fp_sse_avx(SignalFrame& f, const Machine& m) {
+  const uint64_t features = smaller_features(m);
+  const uint32_t size = m.xsave.standard_size(features);
+  uint8_t* fp = f.raw_fpstate();
+  write32(fp + kSwReservedOffset + 4, size + 4);  // extended_size
+  write64(fp + kSwReservedOffset + 8, features);  // xfeatures
+  write32(fp + kSwReservedOffset + 16, size);     // xstate_size
+  write32(fp + size, kFpXstateMagic2);
+  f.set_xstate_bv(f.xstate_bv() & features);
+}
+void set_unsupported_bit(SignalFrame& f, const Machine& m) {
+  f.set_xstate_bv(f.xstate_bv() | (1ull << unsupported_bit(m)));
+}
+void set_header_reserved(SignalFrame& f, const Machine&) {
+  // Byte 16 is one XRSTOR itself checks; byte 40 one only software can.
+  f.raw_fpstate()[kXsaveHeaderOffset + 16] = 0x01;
+  f.raw_fpstate()[kXsaveHeaderOffset + 40] = 0x80;
+}
+void set_xcomp_bv(SignalFrame& f, const Machine&) {
+  write64(f.raw_fpstate() + kXsaveHeaderOffset + 8, 1);
+}
+
+ComponentMask declares_all(const Machine&, ComponentMask loaded) {
+  return loaded;
+}
+ComponentMask declares_fp_sse(const Machine&, ComponentMask loaded) {
+  return loaded & kFpSse;
+}
+ComponentMask declares_smaller(const Machine& m, ComponentMask loaded) {
+  ComponentMask out = 0;
+  for (const ComponentDescriptor* c : all_components())
+    if ((loaded & component_bit(c->id)) && c->xsave_index >= 0 &&
+        ((smaller_features(m) >> c->xsave_index) & 1))
+      out |= component_bit(c->id);
+  return out | (loaded & bit(ComponentId::kMxcsr));
+}
+
+Availability needs_xsave_frames(const Machine& m) {
+  if (!m.features.xsave || !m.features.osxsave)
+    return Availability::no("no XSAVE enabled: Linux writes FXSAVE-only frames, with no header");
+  return Availability::yes();
+}
+Availability needs_unsupported_bit(const Machine& m) {
+  Availability a = needs_xsave_frames(m);
+  if (a.ok && !unsupported_bit(m))
+    return Availability::no("XCR0 enables every XSAVE component: no bit is unsupported");
+  return a;
+}
+
+struct BadFrame {
+  const char* name;
+  const char* description;
+  std::vector<std::string> guards;
+  void (*mangle)(SignalFrame&, const Machine&);
+  ComponentMask (*declares)(const Machine&, ComponentMask loaded);
+  // Linux restores FP/SSE only and puts the rest in init state: documented, so expected.
+  bool fp_sse_fallback_expected;
+  Availability (*needs)(const Machine&);
+};
+
+const std::vector<BadFrame>& bad_frames() {
+  static const std::vector<BadFrame> frames = {
+      {"magic1",
+       "fpstate magic1 broken: the frame reads as a plain FXSAVE frame",
+       {},
+       break_magic1,
+       declares_fp_sse,
+       false,
+       needs_xsave_frames},
+      {"magic2",
+       "magic2 after xstate_size broken",
+       {},
+       break_magic2,
+       declares_all,
+       true,
+       needs_xsave_frames},
+      {"magic2-missing",
+       "magic2 after xstate_size zeroed",
+       {},
+       drop_magic2,
+       declares_all,
+       true,
+       needs_xsave_frames},
+      {"xstate-size-smaller",
+       "a well-formed smaller frame as CRIU and gVisor write it: xstate_size, xfeatures and "
+       "XSTATE_BV cover FP, SSE and AVX only, magic2 at the smaller size",
+       {"linux-fx-only-fallback", "illumos-15254"},
+       shrink_to_fp_sse_avx,
+       declares_smaller,
+       false,
+       needs_xsave_frames},
+      {"xstate-bv-unsupported",
+       "XSTATE_BV with a bit XCR0 does not enable",
+       {"cve-2017-15537"},
+       set_unsupported_bit,
+       declares_all,
+       false,
+       needs_unsupported_bit},
+      {"header-reserved",
+       "non-zero reserved bytes in the XSAVE header",
+       {"cve-2017-15537"},
+       set_header_reserved,
+       declares_all,
+       false,
+       needs_xsave_frames},
+      {"xcomp-bv",
+       "a non-zero XCOMP_BV in a standard-format frame",
+       {"cve-2017-15537"},
+       set_xcomp_bv,
+       declares_all,
+       false,
+       needs_xsave_frames},
+  };
+  return frames;
+}
+
+// What the grandchild hands back.
+struct Shared {
+  CpuImage out;
+  uint64_t delivered = 0;
+  uint64_t emulated = 0;
+};
+
+enum class Outcome { kReturned, kSegv, kOther };
+
+Outcome deliver_in_grandchild(const BadFrame& bf, const Machine& m, const CpuImage& in,
+                              const CpuImage& irritator, ComponentMask loaded, Shared* shared,
+                              std::string* detail) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    init_signal_runtime(m);
+    HandlerPlan& plan = handler_plan();
+    const RoutineList irritator_loaders = loaders_for(m, available_components(m) & ~kSegmentBases);
+    plan.irritator[0] = {&irritator, irritator_loaders.data()};
+    plan.mangle_frame = bf.mangle;
+    install_handler(kPrimarySignal, false);
+    static CpuImage hold_in;
+    hold_in = in;
+    hold_in.host_fsbase = sigctx_host_fsbase;
+    hold_in.host_gsbase = current_gsbase();
+    set_tgkill_args(hold_in, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), kPrimarySignal);
+    shared->out.clear();
+    shared->out.host_fsbase = hold_in.host_fsbase;
+    shared->out.host_gsbase = hold_in.host_gsbase;
+    const RoutineList loaders = loaders_for(m, loaded);
+    const RoutineList stores = stores_for(m, loaded);
+    const HoldPlan hold{PLAN_ACTION_SYSCALL, loaders.data(), stores.data(),
+                        default_hold_options(m)};
+    sigctx_hold(&hold_in, &shared->out, &hold);
+    shared->delivered = plan.delivered[1].load();
+    shared->emulated = emulation_applications();
+    _exit(0);
+  }
+  if (pid < 0) {
+    *detail = fmt::format("fork: {}", std::strerror(errno));
+    return Outcome::kOther;
+  }
+  int status = 0;
+  for (int waited_ms = 0;; waited_ms += 2) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    if (waited_ms > 5000) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      *detail = "hung for 5 s";
+      return Outcome::kOther;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Outcome::kReturned;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) return Outcome::kSegv;
+  *detail = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                : fmt::format("exited with status {}", WEXITSTATUS(status));
+  return Outcome::kOther;
+}
+
+// Linux's documented fallback: every difference is a non-FP/SSE component in its init state.
+bool only_fp_sse_fallback(const std::vector<RegisterDiff>& diffs) {
+  for (const RegisterDiff& d : diffs)
+    if ((kFpSse & component_bit(d.component)) ||
+        (d.cls != DiffClass::kInit && d.cls != DiffClass::kZeroed))
+      return false;
+  return true;
+}
+
+void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
+  const Machine& m = ctx.machine;
+  // The FPU state the frame header governs; GPRs are another case's business.
+  const ComponentMask loaded = in_signal_frame(available_components(m)) &
+                               ~(bit(ComponentId::kGpr) | bit(ComponentId::kRflags));
+  const uint16_t tag = seed_tag(ctx.seed);
+  const PatternSource main{tag, kRoleMain, 1}, h1{tag, handler_role(1), 1};
+  auto in = std::make_unique<CpuImage>(), irritator = std::make_unique<CpuImage>(),
+       expected = std::make_unique<CpuImage>();
+  in->clear();
+  irritator->clear();
+  for (const ComponentDescriptor* c : all_components()) {
+    if (loaded & component_bit(c->id)) c->fill(*in, m, main, Shape::kLanes);
+    if (c->availability(m).ok) c->fill(*irritator, m, h1, Shape::kLanes);
+  }
+
+  void* mem =
+      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) {
+    r.status = Status::kError;
+    r.reason = fmt::format("mmap: {}", std::strerror(errno));
+    return;
+  }
+  auto* shared = new (mem) Shared();
+  std::string detail;
+  const Outcome outcome = deliver_in_grandchild(bf, m, *in, *irritator, loaded, shared, &detail);
+  r.injections = 1;
+  const bool emulating = ctx.emulation != nullptr;
+  if (emulating) note_emulation_applications(shared->emulated);
+
+  if (outcome == Outcome::kSegv) {
+    r.facts["outcome"] = "SIGSEGV: the kernel refused the frame";
+    r.status = Status::kPass;
+  } else if (outcome == Outcome::kOther) {
+    r.status = Status::kFail;
+    r.reason = fmt::format(
+        "sigreturn with the broken frame neither returned nor ended in "
+        "SIGSEGV: {}",
+        detail);
+  } else if (shared->delivered != 1) {
+    r.status = Status::kError;
+    r.reason = fmt::format("{} deliveries instead of 1", shared->delivered);
+  } else {
+    const ComponentMask declared = bf.declares(m, loaded);
+    r.facts["outcome"] = "returned";
+    r.facts["declared"] = component_names(declared);
+    *expected = *in;
+    for (const ComponentDescriptor* c : all_components())
+      if ((loaded & component_bit(c->id)) && !(declared & component_bit(c->id))) c->init(*expected);
+    ClassifyContext cls;
+    cls.machine = &m;
+    cls.known = {{main, Shape::kLanes}, {h1, Shape::kLanes}};
+    cls.expected = {main, Shape::kLanes};
+    DiffOptions o;
+    o.checked = loaded;
+    o.where = "after sigreturn with the broken frame";
+    o.injection = hold_injection_point(sigctx_hold_syscall);
+    r.diffs = diff_images(*expected, shared->out, m, o, cls);
+    if (r.diffs.empty()) {
+      r.status = Status::kPass;
+    } else if (bf.fp_sse_fallback_expected && only_fp_sse_fallback(r.diffs)) {
+      r.diffs.clear();
+      r.status = Status::kXfail;
+      r.reason =
+          "Linux's documented fallback: without a valid magic2 sigreturn restores FP/SSE only "
+          "and puts the rest in its init state";
+    } else {
+      r.status = Status::kFail;
+    }
+  }
+  shared->~Shared();
+  munmap(mem, sizeof(Shared));
+}
+
+}  // namespace
+
+std::vector<CaseDescriptor> badframe_cases() {
+  std::vector<CaseDescriptor> out;
+  for (const BadFrame& bf : bad_frames()) {
+    CaseDescriptor d;
+    d.id = fmt::format("signal/badframe/{}", bf.name);
+    d.description = fmt::format(
+        "{}: sigreturn must kill the task with SIGSEGV or restore exactly what the frame "
+        "declares",
+        bf.description);
+    d.guards = bf.guards;
+    d.transition = "signal/badframe";
+    d.handler = "clobber, then break the frame's FPU header";
+    d.injector = "raw tgkill syscall in a forked grandchild";
+    d.kernel = "sigctx_hold";
+    d.expectation_key = d.id;
+    d.applicable = bf.needs;
+    const BadFrame* which = &bf;
+    d.run = [which](const CaseContext& ctx, CaseResult& r) { run_badframe(*which, ctx, r); };
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace sigctx

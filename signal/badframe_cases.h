@@ -1,0 +1,12 @@
+// signal/badframe/*: frames whose FPU header a handler broke before sigreturn.
+#pragma once
+
+#include <vector>
+
+#include "runners/case.h"
+
+namespace sigctx {
+
+std::vector<CaseDescriptor> badframe_cases();
+
+}  // namespace sigctx

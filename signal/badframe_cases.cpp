@@ -1,9 +1,11 @@
-// signal/badframe/*: the handler breaks the FPU header of its frame, then returns. The kernel
+// signal/badframe/*: the handler breaks (or, for xstate-bv-init, merely rewrites) the FPU
+// header of its frame, then returns. The kernel
 // must either kill the task with SIGSEGV or restore exactly the components the frame still
 // declares, the rest in their init state; restoring anything else (the handler's values,
 // another task's) is a failure, and so is a silent FP/SSE-only restore of a well-formed smaller
 // frame (linux-fx-only-fallback). Linux's documented fallback, FP/SSE only when magic2 is
-// absent, is an expected deviation (xfail). Each delivery runs in a forked grandchild, whose
+// absent, is an expected deviation (xfail). A handler that sees no XSAVE frame (valgrind's)
+// changes nothing. Each delivery runs in a forked grandchild, whose
 // restored state comes back over shared memory, so a SIGSEGV ends only the grandchild.
 #include "signal/badframe_cases.h"
 
@@ -77,6 +79,11 @@ void shrink_to_fp_sse_avx(SignalFrame& f, const Machine& m) {
   write32(fp + size, kFpXstateMagic2);
   f.set_xstate_bv(f.xstate_bv() & features);
 }
+// A valid header that asks for init state: XSTATE_BV keeps FP and SSE only, while the data of
+// every other component stays in the frame.
+void clear_xstate_bv_above_sse(SignalFrame& f, const Machine&) {
+  f.set_xstate_bv(f.xstate_bv() & 0x3);
+}
 void set_unsupported_bit(SignalFrame& f, const Machine& m) {
   f.set_xstate_bv(f.xstate_bv() | (1ull << unsupported_bit(m)));
 }
@@ -131,7 +138,7 @@ const std::vector<BadFrame>& bad_frames() {
   static const std::vector<BadFrame> frames = {
       {"magic1",
        "fpstate magic1 broken: the frame reads as a plain FXSAVE frame",
-       {},
+       {"valgrind-sigcontext"},
        break_magic1,
        declares_fp_sse,
        false,
@@ -153,9 +160,17 @@ const std::vector<BadFrame>& bad_frames() {
       {"xstate-size-smaller",
        "a well-formed smaller frame as CRIU and gVisor write it: xstate_size, xfeatures and "
        "XSTATE_BV cover FP, SSE and AVX only, magic2 at the smaller size",
-       {"linux-fx-only-fallback", "illumos-15254"},
+       {"linux-fx-only-fallback", "illumos-15254", "valgrind-sigcontext"},
        shrink_to_fp_sse_avx,
        declares_smaller,
+       false,
+       needs_xsave_frames},
+      {"xstate-bv-init",
+       "XSTATE_BV cleared for every component above SSE, their data left in the frame: a valid "
+       "request for their init state",
+       {"qemu-user-xfeatures", "illumos-15254", "valgrind-sigcontext"},
+       clear_xstate_bv_above_sse,
+       declares_fp_sse,
        false,
        needs_xsave_frames},
       {"xstate-bv-unsupported",
@@ -304,11 +319,18 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
     cls.machine = &m;
     cls.known = {{main, Shape::kLanes}, {h1, Shape::kLanes}};
     cls.expected = {main, Shape::kLanes};
+    // What the frame no longer declares it asks to be put in init state: the interrupted
+    // code's value there is one the frame's header should have replaced (class stale).
+    ClassifyContext cls_undeclared = cls;
+    cls_undeclared.expected = {{tag, kRoleEdit, 1}, Shape::kZero};
     DiffOptions o;
-    o.checked = loaded;
-    o.where = "after sigreturn with the broken frame";
+    o.where = "after sigreturn with the altered frame";
     o.injection = hold_injection_point(sigctx_hold_syscall);
+    o.checked = declared;
     r.diffs = diff_images(*expected, shared->out, m, o, cls);
+    o.checked = loaded & ~declared;
+    for (RegisterDiff& d : diff_images(*expected, shared->out, m, o, cls_undeclared))
+      r.diffs.push_back(std::move(d));
     if (r.diffs.empty()) {
       r.status = Status::kPass;
     } else if (bf.fp_sse_fallback_expected && only_fp_sse_fallback(r.diffs)) {

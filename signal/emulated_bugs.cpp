@@ -153,6 +153,15 @@ bool cve_2017_15537_return(EmulationSite& s) {
   return true;
 }
 
+// qemu-user-xfeatures: QEMU's sigreturn loaded every component the frame has room for,
+// whatever XSTATE_BV said.
+bool qemu_xfeatures_return(EmulationSite& s) {
+  SignalFrame& f = *s.frame;
+  if (!f.has_xstate() || (f.xstate_bv() & f.xfeatures()) == f.xfeatures()) return false;
+  f.set_xstate_bv(f.xstate_bv() | f.xfeatures());
+  return true;
+}
+
 // valgrind-sigcontext: the handler sees a frame without FPU state, and sigreturn restores the
 // state valgrind kept aside, whatever the handler wrote.
 void* g_detached_fpstate[kLevels];
@@ -169,7 +178,7 @@ bool valgrind_return(EmulationSite& s) {
   return false;  // counted once, at entry
 }
 
-constexpr std::array<Emulation, 8> kEmulations = {{
+constexpr std::array<Emulation, 9> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
@@ -190,6 +199,10 @@ constexpr std::array<Emulation, 8> kEmulations = {{
      bit(ComponentId::kSse), nullptr, freebsd_entry, freebsd_return},
     {"linux-6.12-pkru", "before sigreturn, XSTATE_BV[PKRU] is cleared in the frame",
      bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
+    {"qemu-user-xfeatures",
+     "before sigreturn, XSTATE_BV gets every bit of the frame's xfeatures, so components the "
+     "handler asked to be put in init state are loaded from the frame's data",
+     bit(ComponentId::kAvx), nullptr, nullptr, qemu_xfeatures_return},
     {"linux-fx-only-fallback",
      "before sigreturn, a frame whose xstate_size is smaller than the one the kernel wrote "
      "loses magic1, so sigreturn restores FP/SSE only",

@@ -210,7 +210,7 @@ const Irritator* on_plan_signal(int sig, SignalFrame& frame, void* ucontext,
     for (const ComponentDescriptor* c : all_components())
       if (p.edit_mask & component_bit(c->id)) frame.write(*c, m, *p.edit_image);
   }
-  if (level == 1 && p.mangle_frame) p.mangle_frame(frame, m);
+  if (level == 1 && p.mangle_frame && frame.has_xstate()) p.mangle_frame(frame, m);
   if (level == 1 && p.nested) sigctx_hold(p.nested->in, p.nested->out, &p.nested->plan);
   // After the nested hold, whose own store puts back the GS base the handler was entered with.
   // In a dirty-kernel run a level-1 fault belongs to the trap (kernel_trap.cpp); a level-2 one

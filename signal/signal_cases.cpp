@@ -82,14 +82,12 @@ std::vector<std::string> guards_for(SignalTransition t, const Variant& v) {
       break;
     case SignalTransition::kFrame:
       g.push_back("valgrind-sigcontext");  // the frame must carry the FPU state
-      if (v.components == 0) g.push_back("qemu-user-xfeatures");
       break;
     case SignalTransition::kEdit: {
       // Valgrind honours GPR edits; an edit of any other register is lost.
       const ComponentMask gprs =
           component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags);
       if (v.components == 0 || (v.components & ~gprs)) g.push_back("valgrind-sigcontext");
-      if (v.components == 0) g.push_back("qemu-user-xfeatures");
       break;
     }
     case SignalTransition::kAltstack:

@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <chrono>
-#include <thread>
 
 #include "signal/altstack.h"
+#include "signal/case_support.h"
 #include "signal/handler.h"
 
 namespace sigctx {
@@ -67,22 +66,14 @@ Outcome deliver_in_child(const Machine& m, const CaseContext& ctx, GuardedAltsta
     *detail = "fork failed";
     return Outcome::kOther;
   }
-  int status = 0;
-  for (int waited_ms = 0;; waited_ms += 5) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (waited_ms > 5000) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      *detail = "hung for 5 s";
-      return Outcome::kOther;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  switch (wait_for_grandchild(pid, 5000, detail)) {
+    case GrandchildEnd::kExitedZero:
+      return Outcome::kDelivered;
+    case GrandchildEnd::kSegv:
+      return Outcome::kSegv;
+    case GrandchildEnd::kOther:
+      break;
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Outcome::kDelivered;
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) return Outcome::kSegv;
-  *detail = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
-                                : fmt::format("exited with status {}", WEXITSTATUS(status));
   return Outcome::kOther;
 }
 

@@ -12,14 +12,11 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <chrono>
 #include <cstring>
 #include <new>
-#include <thread>
 
 #include "signal/case_support.h"
 #include "signal/emulation.h"
@@ -239,21 +236,14 @@ Outcome deliver_in_grandchild(const BadFrame& bf, const Machine& m, const CpuIma
     *detail = fmt::format("fork: {}", std::strerror(errno));
     return Outcome::kOther;
   }
-  int status = 0;
-  for (int waited_ms = 0;; waited_ms += 2) {
-    if (waitpid(pid, &status, WNOHANG) == pid) break;
-    if (waited_ms > 5000) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      *detail = "hung for 5 s";
-      return Outcome::kOther;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  switch (wait_for_grandchild(pid, 5000, detail)) {
+    case GrandchildEnd::kExitedZero:
+      return Outcome::kReturned;
+    case GrandchildEnd::kSegv:
+      return Outcome::kSegv;
+    case GrandchildEnd::kOther:
+      break;
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Outcome::kReturned;
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) return Outcome::kSegv;
-  *detail = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
-                                : fmt::format("exited with status {}", WEXITSTATUS(status));
   return Outcome::kOther;
 }
 

@@ -1,7 +1,13 @@
 #include "signal/case_support.h"
 
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <fmt/format.h>
+#include <chrono>
+#include <thread>
 
 #include "signal/hold.h"
 #include "xstate/component_registry.h"
@@ -14,6 +20,25 @@ ComponentMask in_signal_frame(ComponentMask mask) {
   for (const ComponentDescriptor* c : all_components())
     if ((mask & component_bit(c->id)) && c->in_signal_frame) out |= component_bit(c->id);
   return out;
+}
+
+GrandchildEnd wait_for_grandchild(pid_t pid, int timeout_ms, std::string* detail) {
+  int status = 0;
+  for (int waited_ms = 0;; waited_ms += 2) {
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    if (waited_ms > timeout_ms) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      *detail = fmt::format("hung for {} ms", timeout_ms);
+      return GrandchildEnd::kOther;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return GrandchildEnd::kExitedZero;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) return GrandchildEnd::kSegv;
+  *detail = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                : fmt::format("exited with status {}", WEXITSTATUS(status));
+  return GrandchildEnd::kOther;
 }
 
 InjectionPoint hold_injection_point(const char* label) {

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 
 #include "xstate/component.h"
 #include "xstate/diff.h"
@@ -21,6 +22,11 @@ ComponentMask in_signal_frame(ComponentMask mask);
 
 // This thread's GS base (arch_prctl), which hold images put back after reading GS base.
 uint64_t current_gsbase();
+
+// How a forked grandchild (a delivery that may kill its process) ended.
+enum class GrandchildEnd { kExitedZero, kSegv, kOther };
+// Waits up to timeout_ms for pid, killing it after that; for kOther, *detail says how it ended.
+GrandchildEnd wait_for_grandchild(pid_t pid, int timeout_ms, std::string* detail);
 
 // Where in the hold driver a transition happens: a label inside sigctx_hold.
 InjectionPoint hold_injection_point(const char* label);

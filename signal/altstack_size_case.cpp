@@ -19,8 +19,6 @@ namespace sigctx {
 
 namespace {
 
-enum class Outcome { kDelivered, kSegv, kOther };
-
 struct Trial {
   std::string name;
   size_t size;
@@ -47,8 +45,8 @@ size_t measure_frame(const Machine& m) {
 }
 
 // Delivers one signal on a shared guarded stack of the given size in a grandchild.
-Outcome deliver_in_child(const Machine& m, const CaseContext& ctx, GuardedAltstack& stack,
-                         std::string* detail) {
+GrandchildEnd deliver_in_child(const Machine& m, const CaseContext& ctx, GuardedAltstack& stack,
+                               std::string* detail) {
   const pid_t pid = fork();
   if (pid == 0) {
     init_signal_runtime(m);
@@ -64,26 +62,18 @@ Outcome deliver_in_child(const Machine& m, const CaseContext& ctx, GuardedAltsta
   }
   if (pid < 0) {
     *detail = "fork failed";
-    return Outcome::kOther;
+    return GrandchildEnd::kOther;
   }
-  switch (wait_for_grandchild(pid, 5000, detail)) {
-    case GrandchildEnd::kExitedZero:
-      return Outcome::kDelivered;
-    case GrandchildEnd::kSegv:
-      return Outcome::kSegv;
-    case GrandchildEnd::kOther:
-      break;
-  }
-  return Outcome::kOther;
+  return wait_for_grandchild(pid, 5000, detail);
 }
 
-const char* outcome_name(Outcome o) {
+const char* outcome_name(GrandchildEnd o) {
   switch (o) {
-    case Outcome::kDelivered:
+    case GrandchildEnd::kExitedZero:
       return "delivered";
-    case Outcome::kSegv:
+    case GrandchildEnd::kSegv:
       return "SIGSEGV";
-    case Outcome::kOther:
+    case GrandchildEnd::kOther:
       return "other";
   }
   return "?";
@@ -127,27 +117,27 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
       return;
     }
     std::string detail;
-    const Outcome o = deliver_in_child(m, ctx, stack, &detail);
+    const GrandchildEnd o = deliver_in_child(m, ctx, stack, &detail);
     ++r.injections;
     outcomes.push_back({{"trial", trial.name}, {"size", trial.size}, {"outcome", outcome_name(o)}});
     for (auto& f : stack.check_guards()) {
       f.message = fmt::format("{} bytes stack ({}): {}", trial.size, trial.name, f.message);
       r.findings.push_back(std::move(f));
     }
-    if (o == Outcome::kOther) {
+    if (o == GrandchildEnd::kOther) {
       r.findings.push_back({"altstack.outcome",
                             fmt::format("delivery on a {}-byte stack ({}) neither completed nor "
                                         "ended in SIGSEGV: {}",
                                         trial.size, trial.name, detail),
                             trial.must_deliver ? "delivered" : "SIGSEGV", detail});
-    } else if (trial.must_deliver && o != Outcome::kDelivered) {
+    } else if (trial.must_deliver && o != GrandchildEnd::kExitedZero) {
       r.findings.push_back(
           {"altstack.delivery",
            fmt::format("a {}-byte stack ({}) is large enough for the {}-byte frame, yet delivery "
                        "failed",
                        trial.size, trial.name, frame),
            "delivered", outcome_name(o)});
-    } else if (!trial.must_deliver && !trial.may_do_either && o != Outcome::kSegv) {
+    } else if (!trial.must_deliver && !trial.may_do_either && o != GrandchildEnd::kSegv) {
       r.findings.push_back(
           {"altstack.too_small",
            fmt::format("a {}-byte stack ({}) cannot hold the {}-byte frame, yet the signal was "

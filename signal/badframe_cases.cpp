@@ -202,11 +202,9 @@ struct Shared {
   uint64_t emulated = 0;
 };
 
-enum class Outcome { kReturned, kSegv, kOther };
-
-Outcome deliver_in_grandchild(const BadFrame& bf, const Machine& m, const CpuImage& in,
-                              const CpuImage& irritator, ComponentMask loaded, Shared* shared,
-                              std::string* detail) {
+GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const Machine& m, const CpuImage& in,
+                                    const CpuImage& irritator, ComponentMask loaded, Shared* shared,
+                                    std::string* detail) {
   const pid_t pid = fork();
   if (pid == 0) {
     init_signal_runtime(m);
@@ -234,17 +232,9 @@ Outcome deliver_in_grandchild(const BadFrame& bf, const Machine& m, const CpuIma
   }
   if (pid < 0) {
     *detail = fmt::format("fork: {}", std::strerror(errno));
-    return Outcome::kOther;
+    return GrandchildEnd::kOther;
   }
-  switch (wait_for_grandchild(pid, 5000, detail)) {
-    case GrandchildEnd::kExitedZero:
-      return Outcome::kReturned;
-    case GrandchildEnd::kSegv:
-      return Outcome::kSegv;
-    case GrandchildEnd::kOther:
-      break;
-  }
-  return Outcome::kOther;
+  return wait_for_grandchild(pid, 5000, detail);
 }
 
 // Linux's documented fallback: every difference is a non-FP/SSE component in its init state.
@@ -281,15 +271,16 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   }
   auto* shared = new (mem) Shared();
   std::string detail;
-  const Outcome outcome = deliver_in_grandchild(bf, m, *in, *irritator, loaded, shared, &detail);
+  const GrandchildEnd outcome =
+      deliver_in_grandchild(bf, m, *in, *irritator, loaded, shared, &detail);
   r.injections = 1;
   const bool emulating = ctx.emulation != nullptr;
   if (emulating) note_emulation_applications(shared->emulated);
 
-  if (outcome == Outcome::kSegv) {
+  if (outcome == GrandchildEnd::kSegv) {
     r.facts["outcome"] = "SIGSEGV: the kernel refused the frame";
     r.status = Status::kPass;
-  } else if (outcome == Outcome::kOther) {
+  } else if (outcome == GrandchildEnd::kOther) {
     r.status = Status::kFail;
     r.reason = fmt::format(
         "sigreturn with the broken frame neither returned nor ended in "

@@ -62,6 +62,9 @@ void ConsoleReporter::header(const std::string& tool, const Machine& m, uint64_t
 
 std::string describe_failure(const CaseResult& r, size_t max_groups) {
   std::string s;
+  // A failure judged from the case's outcome alone (a process that died the wrong way) has
+  // only its reason to show.
+  if (r.diffs.empty() && r.findings.empty() && !r.reason.empty()) return "  " + r.reason + "\n";
   const auto groups = group_diffs(r.diffs);
   for (size_t i = 0; i < groups.size() && i < max_groups; ++i) {
     s += "  " + describe_group(r.diffs, groups[i]) + "\n";

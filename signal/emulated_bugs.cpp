@@ -162,11 +162,24 @@ bool qemu_xfeatures_return(EmulationSite& s) {
   return true;
 }
 
-// valgrind-sigcontext: the handler sees a frame without FPU state, and sigreturn restores the
-// state valgrind kept aside, whatever the handler wrote.
+// valgrind-sigcontext: valgrind's frame points at an FXSAVE-sized area it never filled (stack
+// garbage, 32 bytes off 64-byte alignment, no magic1), and sigreturn restores the state valgrind
+// kept aside, whatever the handler wrote there.
+constexpr size_t kValgrindMisalignment = 32;
+alignas(64) uint8_t g_garbage_template[512];
+alignas(64) uint8_t g_valgrind_fpstate[kLevels][512 + 64];
 void* g_detached_fpstate[kLevels];
+void valgrind_prepare(const Machine&, uint64_t seed) {
+  for (size_t i = 0; i < sizeof(g_garbage_template); i += 8) {
+    const uint64_t v = mix64(seed ^ (0x9a7ba9e000000000ull + i));
+    std::memcpy(g_garbage_template + i, &v, 8);
+  }
+}
 bool valgrind_entry(EmulationSite& s) {
   g_detached_fpstate[s.level] = detach_fpstate(s.ucontext);
+  uint8_t* seen = g_valgrind_fpstate[s.level] + kValgrindMisalignment;
+  std::memcpy(seen, g_garbage_template, sizeof(g_garbage_template));
+  attach_fpstate(s.ucontext, seen);
   *s.frame = SignalFrame::live(s.ucontext);
   return g_detached_fpstate[s.level] != nullptr;
 }
@@ -212,9 +225,10 @@ constexpr std::array<Emulation, 9> kEmulations = {{
      "XMM register in the frame takes other process 1's pattern",
      bit(ComponentId::kSse), cve_2017_15537_prepare, nullptr, cve_2017_15537_return},
     {"valgrind-sigcontext",
-     "the handler sees uc_mcontext.fpregs = NULL, and sigreturn restores the FPU state of the "
-     "delivery, ignoring the handler's edits",
-     0, nullptr, valgrind_entry, valgrind_return},
+     "the handler sees an FXSAVE-sized area of garbage, 32 bytes off 64-byte alignment and "
+     "without magic1, as its FPU state, and sigreturn restores the FPU state of the delivery, "
+     "ignoring the handler's edits",
+     0, valgrind_prepare, valgrind_entry, valgrind_return},
 }};
 
 }  // namespace

@@ -30,12 +30,10 @@ namespace sigctx {
 
 namespace {
 
-constexpr ComponentMask bit(ComponentId id) {
-  return component_bit(id);
-}
 // What an FXSAVE-only frame carries.
-constexpr ComponentMask kFpSse =
-    bit(ComponentId::kX87) | bit(ComponentId::kMxcsr) | bit(ComponentId::kSse);
+constexpr ComponentMask kFpSse = component_bit(ComponentId::kX87) |
+                                 component_bit(ComponentId::kMxcsr) |
+                                 component_bit(ComponentId::kSse);
 constexpr uint64_t kXfeaturesFpSseAvx = 0x7;
 
 void write32(uint8_t* p, uint32_t v) {
@@ -105,7 +103,7 @@ ComponentMask declares_smaller(const Machine& m, ComponentMask loaded) {
     if ((loaded & component_bit(c->id)) && c->xsave_index >= 0 &&
         ((smaller_features(m) >> c->xsave_index) & 1))
       out |= component_bit(c->id);
-  return out | (loaded & bit(ComponentId::kMxcsr));
+  return out | (loaded & component_bit(ComponentId::kMxcsr));
 }
 
 Availability needs_xsave_frames(const Machine& m) {
@@ -249,8 +247,9 @@ bool only_fp_sse_fallback(const std::vector<RegisterDiff>& diffs) {
 void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   const Machine& m = ctx.machine;
   // The FPU state the frame header governs; GPRs are another case's business.
-  const ComponentMask loaded = in_signal_frame(available_components(m)) &
-                               ~(bit(ComponentId::kGpr) | bit(ComponentId::kRflags));
+  const ComponentMask loaded =
+      in_signal_frame(available_components(m)) &
+      ~(component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags));
   const uint16_t tag = seed_tag(ctx.seed);
   const PatternSource main{tag, kRoleMain, 1}, h1{tag, handler_role(1), 1};
   auto in = std::make_unique<CpuImage>(), irritator = std::make_unique<CpuImage>(),
@@ -274,8 +273,7 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   const GrandchildEnd outcome =
       deliver_in_grandchild(bf, m, *in, *irritator, loaded, shared, &detail);
   r.injections = 1;
-  const bool emulating = ctx.emulation != nullptr;
-  if (emulating) note_emulation_applications(shared->emulated);
+  if (ctx.emulation) note_emulation_applications(shared->emulated);
 
   if (outcome == GrandchildEnd::kSegv) {
     r.facts["outcome"] = "SIGSEGV: the kernel refused the frame";

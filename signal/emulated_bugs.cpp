@@ -3,6 +3,7 @@
 // kernel can get (runners/bug_catalog.cpp tells each mechanism).
 #include <array>
 #include <cstring>
+#include <initializer_list>
 
 #include "signal/altstack.h"
 #include "signal/emulation.h"
@@ -12,11 +13,17 @@ namespace sigctx {
 
 namespace {
 
-constexpr unsigned kLevels = 3;
+constexpr unsigned kLevels = 3;  // per nesting level, index 1..2
 
-constexpr ComponentMask bit(ComponentId id) {
-  return component_bit(id);
-}  // per nesting level, index 1..2
+// Another thread's or process's lane pattern in the given components, built before any handler
+// runs.
+void fill_other(CpuImage& img, const Machine& m, uint64_t seed, uint8_t role,
+                std::initializer_list<ComponentId> ids) {
+  img.clear();
+  const PatternSource other{seed_tag(seed), role, 0};
+  for (ComponentId id : ids)
+    if (component(id).availability(m).ok) component(id).fill(img, m, other, Shape::kLanes);
+}
 
 bool frame_has(const EmulationSite& s, ComponentId id) {
   const ComponentDescriptor& c = component(id);
@@ -60,11 +67,7 @@ bool illumos_15254_return(EmulationSite& s) {
 // linux-5.2-sigframe: XSAVE into a not-yet-faulted frame page saved another task's registers.
 alignas(64) CpuImage g_other_thread;
 void linux_5_2_prepare(const Machine& m, uint64_t seed) {
-  g_other_thread.clear();
-  const PatternSource other{seed_tag(seed), static_cast<uint8_t>(kRoleThread0 + 1), 0};
-  for (ComponentId id : {ComponentId::kSse, ComponentId::kAvx})
-    if (component(id).availability(m).ok)
-      component(id).fill(g_other_thread, m, other, Shape::kLanes);
+  fill_other(g_other_thread, m, seed, kRoleThread0 + 1, {ComponentId::kSse, ComponentId::kAvx});
 }
 bool linux_5_2_entry(EmulationSite& s) {
   // The ucontext is part of the frame the kernel just wrote.
@@ -135,19 +138,17 @@ bool fx_only_return(EmulationSite& s) {
 // process 1's pattern, behind a header a correct kernel accepts.
 alignas(64) CpuImage g_other_process;
 void cve_2017_15537_prepare(const Machine& m, uint64_t seed) {
-  g_other_process.clear();
-  const PatternSource other{seed_tag(seed), static_cast<uint8_t>(kRoleProcess0 + 1), 0};
-  component(ComponentId::kSse).fill(g_other_process, m, other, Shape::kLanes);
+  fill_other(g_other_process, m, seed, kRoleProcess0 + 1, {ComponentId::kSse});
 }
 bool cve_2017_15537_return(EmulationSite& s) {
   SignalFrame& f = *s.frame;
   if (!f.has_xstate()) return false;
-  uint8_t* header = f.raw_fpstate() + kXsaveHeaderOffset;
-  bool rejected = f.xcomp_bv() != 0 || (f.xstate_bv() & ~s.machine->xcr0) != 0;
-  for (unsigned i = 16; i < 64; ++i)
-    rejected |= header[i] != 0;
+  static constexpr uint8_t kZero[48] = {};
+  const bool rejected = f.xcomp_bv() != 0 || (f.xstate_bv() & ~s.machine->xcr0) != 0 ||
+                        std::memcmp(f.header_reserved(), kZero, sizeof(kZero)) != 0;
   if (!rejected) return false;
-  std::memset(header + 8, 0, 56);
+  // XCOMP_BV and the reserved bytes: everything in the header after XSTATE_BV.
+  std::memset(f.raw_fpstate() + kXsaveHeaderOffset + 8, 0, 56);
   f.set_xstate_bv(f.xstate_bv() & s.machine->xcr0);
   write_all_registers(s, ComponentId::kSse, g_other_process);
   return true;
@@ -195,40 +196,41 @@ constexpr std::array<Emulation, 9> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
-     bit(ComponentId::kAvx) | bit(ComponentId::kOpmask) | bit(ComponentId::kZmmHi256) |
-         bit(ComponentId::kHi16Zmm),
+     component_bit(ComponentId::kAvx) | component_bit(ComponentId::kOpmask) |
+         component_bit(ComponentId::kZmmHi256) | component_bit(ComponentId::kHi16Zmm),
      nullptr, nullptr, illumos_15254_return},
     {"linux-5.2-sigframe",
      "on the first delivery onto a freshly mapped sigaltstack, the frame's XMM and YMM upper "
      "halves hold sibling thread 1's pattern",
-     bit(ComponentId::kSse) | bit(ComponentId::kAvx), linux_5_2_prepare, linux_5_2_entry, nullptr},
+     component_bit(ComponentId::kSse) | component_bit(ComponentId::kAvx), linux_5_2_prepare,
+     linux_5_2_entry, nullptr},
     {"darwin-opmask",
      "after a handler for an asynchronous signal (one that interrupted code outside a system "
      "call), k0-k7 in the frame take the handler's values",
-     bit(ComponentId::kOpmask), nullptr, nullptr, darwin_opmask_return},
+     component_bit(ComponentId::kOpmask), nullptr, nullptr, darwin_opmask_return},
     {"freebsd-xmm8-15",
      "when the frame shows SSE in its init state, xmm8-15 in the frame take the handler's "
      "values before sigreturn",
-     bit(ComponentId::kSse), nullptr, freebsd_entry, freebsd_return},
+     component_bit(ComponentId::kSse), nullptr, freebsd_entry, freebsd_return},
     {"linux-6.12-pkru", "before sigreturn, XSTATE_BV[PKRU] is cleared in the frame",
-     bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
-    {"qemu-user-xfeatures",
-     "before sigreturn, XSTATE_BV gets every bit of the frame's xfeatures, so components the "
-     "handler asked to be put in init state are loaded from the frame's data",
-     bit(ComponentId::kAvx), nullptr, nullptr, qemu_xfeatures_return},
+     component_bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
     {"linux-fx-only-fallback",
      "before sigreturn, a frame whose xstate_size is smaller than the one the kernel wrote "
      "loses magic1, so sigreturn restores FP/SSE only",
-     bit(ComponentId::kAvx), nullptr, fx_only_entry, fx_only_return},
+     component_bit(ComponentId::kAvx), nullptr, fx_only_entry, fx_only_return},
     {"cve-2017-15537",
      "before sigreturn, a frame header XRSTOR would reject is made valid and every "
      "XMM register in the frame takes other process 1's pattern",
-     bit(ComponentId::kSse), cve_2017_15537_prepare, nullptr, cve_2017_15537_return},
+     component_bit(ComponentId::kSse), cve_2017_15537_prepare, nullptr, cve_2017_15537_return},
     {"valgrind-sigcontext",
      "the handler sees an FXSAVE-sized area of garbage, 32 bytes off 64-byte alignment and "
      "without magic1, as its FPU state, and sigreturn restores the FPU state of the delivery, "
      "ignoring the handler's edits",
      0, valgrind_prepare, valgrind_entry, valgrind_return},
+    {"qemu-user-xfeatures",
+     "before sigreturn, XSTATE_BV gets every bit of the frame's xfeatures, so components the "
+     "handler asked to be put in init state are loaded from the frame's data",
+     component_bit(ComponentId::kAvx), nullptr, nullptr, qemu_xfeatures_return},
 }};
 
 }  // namespace

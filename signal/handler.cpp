@@ -200,10 +200,9 @@ using namespace sigctx;
 namespace {
 
 // A delivery the running case's HandlerPlan describes.
-const Irritator* on_plan_signal(int sig, SignalFrame& frame, void* ucontext,
+const Irritator* on_plan_signal(unsigned level, SignalFrame& frame, void* ucontext,
                                 HandlerObservation* obs) {
   HandlerPlan& p = g_plan;
-  const unsigned level = sig == kNestedSignal ? 2 : 1;
   const Machine& m = *p.machine;
 
   if (level == 1 && p.edit_image) {
@@ -266,11 +265,11 @@ extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* uco
   // interrupts a SYSCALL.
   const bool asynchronous = !trap && !(kernel.active && sig == kStepNestedSignal) &&
                             interrupted_outside_syscall(frame.rip());
-  EmulationSite site{ucontext, &frame,      g_plan.machine, sig == kNestedSignal ? 2u : 1u,
-                     nullptr,  asynchronous};
+  const unsigned level = sig == kNestedSignal ? 2 : 1;
+  EmulationSite site{ucontext, &frame, g_plan.machine, level, nullptr, asynchronous};
   emulate_on_entry(site);
-  const Irritator* irritator =
-      trap ? on_kernel_signal(sig, info, ucontext, obs) : on_plan_signal(sig, frame, ucontext, obs);
+  const Irritator* irritator = trap ? on_kernel_signal(sig, info, ucontext, obs)
+                                    : on_plan_signal(level, frame, ucontext, obs);
   site.handler_image = irritator ? irritator->image : nullptr;
   emulate_on_return(site);
   return irritator;

@@ -12,6 +12,7 @@
 #include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
 #include "runners/executor.h"
+#include "tests/support/gtest_name.h"
 #include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
 
@@ -56,10 +57,7 @@ std::vector<Expected> expectations() {
 }
 
 std::string name_of(const ::testing::TestParamInfo<Expected>& info) {
-  std::string s = fmt::format("{}_{}", info.param.bug, info.param.primary_case);
-  for (char& ch : s)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return s;
+  return test::gtest_name(fmt::format("{}_{}", info.param.bug, info.param.primary_case));
 }
 
 class EmulationPrimary : public ::testing::TestWithParam<Expected> {};
@@ -152,12 +150,7 @@ std::vector<std::string> emulated_bugs() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Catalog, EmulationGuards, ::testing::ValuesIn(emulated_bugs()),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           for (char& ch : s)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return s;
-                         });
+                         [](const auto& info) { return test::gtest_name(info.param); });
 
 // Every emulation is of a catalog bug.
 TEST(EmulationCatalog, EveryEmulationIsACatalogEntry) {

@@ -8,6 +8,7 @@
 
 #include "runners/case_registry.h"
 #include "runners/executor.h"
+#include "tests/support/gtest_name.h"
 #include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
 #include "xstate/kernels/kernel.h"
@@ -52,12 +53,9 @@ std::vector<KernelMutation> all() {
 }
 
 std::string name_of(const ::testing::TestParamInfo<KernelMutation>& info) {
-  std::string kind = info.param.kind;
-  for (char& c : kind)
-    if (c == '-') c = '_';
-  return fmt::format(
-      "{}_{}_{}_{}", info.param.target.kernel, info.param.target.reg, kind,
-      info.param.injector ? fmt::format("at_{}", injector_name(*info.param.injector)) : "sweep");
+  return test::gtest_name(fmt::format(
+      "{}_{}_{}_{}", info.param.target.kernel, info.param.target.reg, info.param.kind,
+      info.param.injector ? fmt::format("at_{}", injector_name(*info.param.injector)) : "sweep"));
 }
 
 class KernelMutationTest : public ::testing::TestWithParam<KernelMutation> {};

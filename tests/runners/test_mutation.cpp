@@ -7,6 +7,7 @@
 
 #include "runners/case_registry.h"
 #include "runners/executor.h"
+#include "tests/support/gtest_name.h"
 #include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
 
@@ -28,12 +29,11 @@ struct Mutation {
 
 std::string name_of(const ::testing::TestParamInfo<Mutation>& info) {
   const Mutation& m = info.param;
-  std::string variant = m.variant ? m.variant : "";
-  for (char& ch : variant)
-    if (ch == '-') ch = '_';
-  std::string name = std::string(m.transition) + "_" + (variant.empty() ? "" : variant + "_") +
-                     m.component + "_" + m.reg + "_" + m.kind;
-  return m.level == 2 ? name + "_level2" : name;
+  const std::string variant = m.variant ? m.variant : "";
+  const std::string name = std::string(m.transition) + "_" +
+                           (variant.empty() ? "" : variant + "_") + m.component + "_" + m.reg +
+                           "_" + m.kind;
+  return test::gtest_name(m.level == 2 ? name + "_level2" : name);
 }
 
 std::vector<Mutation> all_mutations() {

@@ -198,11 +198,13 @@ struct Shared {
   CpuImage out;
   uint64_t delivered = 0;
   uint64_t emulated = 0;
+  bool fault_applied = false;
 };
 
-GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const Machine& m, const CpuImage& in,
+GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const CaseContext& ctx, const CpuImage& in,
                                     const CpuImage& irritator, ComponentMask loaded, Shared* shared,
                                     std::string* detail) {
+  const Machine& m = ctx.machine;
   const pid_t pid = fork();
   if (pid == 0) {
     init_signal_runtime(m);
@@ -210,6 +212,8 @@ GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const Machine& m, const 
     const RoutineList irritator_loaders = loaders_for(m, available_components(m) & ~kSegmentBases);
     plan.irritator[0] = {&irritator, irritator_loaders.data()};
     plan.mangle_frame = bf.mangle;
+    plan.fault = ctx.fault;  // --inject-fault: the checker's own mutation test
+    plan.fault_armed = true;
     install_handler(kPrimarySignal, false);
     static CpuImage hold_in;
     hold_in = in;
@@ -226,6 +230,7 @@ GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const Machine& m, const 
     sigctx_hold(&hold_in, &shared->out, &hold);
     shared->delivered = plan.delivered[1].load();
     shared->emulated = emulation_applications();
+    shared->fault_applied = plan.fault_applied;
     _exit(0);
   }
   if (pid < 0) {
@@ -250,6 +255,14 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   const ComponentMask loaded =
       in_signal_frame(available_components(m)) &
       ~(component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags));
+  if (ctx.fault.active &&
+      (ctx.fault.kind == FaultKind::kGuard || !(loaded & component_bit(ctx.fault.component)))) {
+    r.status = Status::kError;
+    r.reason = fmt::format(
+        "--inject-fault {} cannot show here: badframe cases check {}, on no alternate stack",
+        ctx.fault.spec, component_names(loaded));
+    return;
+  }
   const uint16_t tag = seed_tag(ctx.seed);
   const PatternSource main{tag, kRoleMain, 1}, h1{tag, handler_role(1), 1};
   auto in = std::make_unique<CpuImage>(), irritator = std::make_unique<CpuImage>(),
@@ -271,7 +284,7 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   auto* shared = new (mem) Shared();
   std::string detail;
   const GrandchildEnd outcome =
-      deliver_in_grandchild(bf, m, *in, *irritator, loaded, shared, &detail);
+      deliver_in_grandchild(bf, ctx, *in, *irritator, loaded, shared, &detail);
   r.injections = 1;
   if (ctx.emulation) note_emulation_applications(shared->emulated);
 
@@ -287,6 +300,9 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   } else if (shared->delivered != 1) {
     r.status = Status::kError;
     r.reason = fmt::format("{} deliveries instead of 1", shared->delivered);
+  } else if (ctx.fault.active && !shared->fault_applied) {
+    r.status = Status::kError;
+    r.reason = fmt::format("--inject-fault {} never fired", ctx.fault.spec);
   } else {
     const ComponentMask declared = bf.declares(m, loaded);
     r.facts["outcome"] = "returned";

@@ -140,6 +140,43 @@ TEST(MutationGuard, WriteBelowTheAltstackIsFound) {
   }
 }
 
+// The badframe checker: a handler that leaks one register the broken frame still declares is
+// found with its component, register and class, and Linux's magic2 fallback (an xfail) does
+// not hide it; a fault the case cannot show is an error, not a pass.
+TEST(MutationBadFrame, LeakIntoADeclaredRegisterIsFound) {
+  struct Leak {
+    const char* id;
+    const char* fault;
+    const char* component;
+    const char* reg;
+  };
+  for (const Leak& l : {Leak{"signal/badframe/magic1", "sse:xmm3", "sse", "xmm3"},
+                        Leak{"signal/badframe/magic2", "sse:xmm3", "sse", "xmm3"},
+                        Leak{"signal/badframe/xstate-size-smaller", "avx:ymm3", "avx", "ymm3"}}) {
+    const CaseDescriptor* c = find_case(l.id);
+    ASSERT_NE(c, nullptr) << l.id;
+    if (!c->applicable(live_machine()).ok) continue;
+    const CaseResult r = run_case(l.id, l.fault);
+    ASSERT_EQ(r.status, Status::kFail) << l.id << ": " << status_name(r.status) << " " << r.reason;
+    unsigned leaked = 0;
+    for (const RegisterDiff& d : r.diffs)
+      if (d.cls == DiffClass::kHandler) {
+        ++leaked;
+        EXPECT_EQ(component(d.component).name, l.component) << l.id;
+        EXPECT_EQ(d.reg, l.reg) << l.id;
+      }
+    EXPECT_EQ(leaked, 1u) << l.id;
+  }
+}
+
+TEST(MutationBadFrame, FaultThatCannotShowIsAnError) {
+  for (const char* fault : {"gpr:rbx", "guard"}) {
+    const CaseResult r = run_case("signal/badframe/magic1", fault);
+    EXPECT_EQ(r.status, Status::kError) << fault << ": " << r.reason;
+    EXPECT_NE(r.reason.find("cannot show here"), std::string::npos) << r.reason;
+  }
+}
+
 TEST(FaultSpec, ParseErrorsNameThePart) {
   std::string error;
   EXPECT_FALSE(parse_fault_spec("ymm:ymm3", &error));

@@ -36,9 +36,15 @@ std::vector<Finding> check_frame_abi(const SignalFrame& f, const Machine& m,
         "NULL");
     return out;
   }
-  if (f.fpstate_address() % 64)
-    add("frame.fpstate_alignment", "the XSAVE area is not 64-byte aligned (XRSTOR would fault)",
-        "0 mod 64", fmt::format("{} mod 64", f.fpstate_address() % 64));
+  // XRSTOR needs a 64-byte aligned area, FXRSTOR a 16-byte aligned one; a frame without magic1
+  // (an FXSAVE-only CPU, QEMU's Nehalem, valgrind) only promises the FXSAVE area.
+  const bool xsave_frame = m.features.osxsave && m.xcr0 != 0 && f.magic1() == kFpXstateMagic1;
+  if (const unsigned align = xsave_frame ? 64 : 16; f.fpstate_address() % align)
+    add("frame.fpstate_alignment",
+        fmt::format("the {} area is not {}-byte aligned ({} would fault)",
+                    xsave_frame ? "XSAVE" : "FXSAVE", align, xsave_frame ? "XRSTOR" : "FXRSTOR"),
+        fmt::format("0 mod {}", align),
+        fmt::format("{} mod {}", f.fpstate_address() % align, align));
   if (!m.features.osxsave || m.xcr0 == 0) return out;  // FXSAVE-only machine: nothing more
 
   if (f.magic1() != kFpXstateMagic1) {

@@ -39,6 +39,13 @@ nlohmann::json case_result_to_json(const CaseResult& r) {
                         {"message", f.message},
                         {"expected", f.expected},
                         {"actual", f.actual}});
+  nlohmann::json expectation = nullptr;
+  if (r.expectation.applied()) {
+    const ExpectationVerdict& e = r.expectation;
+    expectation = {{"expect", e.expect},       {"outcome", e.outcome}, {"reason", e.reason},
+                   {"reference", e.reference}, {"sources", e.sources}, {"uncovered", e.uncovered},
+                   {"failure", e.failure}};
+  }
   return {
       {"id", r.id},
       {"status", status_name(r.status)},
@@ -53,6 +60,7 @@ nlohmann::json case_result_to_json(const CaseResult& r) {
       {"reproduce_options", r.reproduce_options},
       {"output", r.output},
       {"facts", r.facts},
+      {"expectation", expectation},
   };
 }
 
@@ -82,6 +90,17 @@ bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* 
     r->reproduce_options = j.value("reproduce_options", "");
     r->output = j.value("output", "");
     r->facts = j.value("facts", nlohmann::json::object());
+    r->expectation = {};
+    if (const auto e = j.find("expectation"); e != j.end() && !e->is_null()) {
+      ExpectationVerdict& v = r->expectation;
+      v.expect = e->at("expect").get<std::string>();
+      v.outcome = e->at("outcome").get<std::string>();
+      v.reason = e->value("reason", "");
+      v.reference = e->value("reference", "");
+      v.sources = e->value("sources", std::vector<std::string>{});
+      v.uncovered = e->value("uncovered", "");
+      v.failure = e->value("failure", "");
+    }
     return true;
   } catch (const std::exception& e) {
     *error = e.what();

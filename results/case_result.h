@@ -25,6 +25,18 @@ struct Finding {
   std::string actual;
 };
 
+// How a result was judged against the platform's expectations (results/expectations.h).
+struct ExpectationVerdict {
+  std::string expect;   // "pass", "fail" or "xfail"; empty when no entry applied
+  std::string outcome;  // "met", "unexpected-pass", "not-covered" or "known-failure"
+  std::string reason;   // the applied entries' reasons
+  std::string reference;
+  std::vector<std::string> sources;  // "builtin:qemu-user.json:23"
+  std::string uncovered;             // what of a failure no entry explains ("not-covered")
+  std::string failure;               // the failure's own summary, kept when it became an xfail
+  bool applied() const { return !expect.empty(); }
+};
+
 struct CaseResult {
   std::string id;
   Status status = Status::kPass;
@@ -39,6 +51,7 @@ struct CaseResult {
   std::string reproduce_options;  // what the reproduce line needs beyond id and seed ("--at 17")
   std::string output;             // the child's captured stdout/stderr, kept on error
   nlohmann::json facts = nlohmann::json::object();  // case-specific measurements
+  ExpectationVerdict expectation;
 
   bool failed() const { return !diffs.empty() || !findings.empty(); }
 };

@@ -1,6 +1,7 @@
 #include "results/console.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace sigctx {
 
@@ -64,7 +65,12 @@ std::string describe_failure(const CaseResult& r, size_t max_groups) {
   std::string s;
   // A failure judged from the case's outcome alone (a process that died the wrong way) has
   // only its reason to show.
-  if (r.diffs.empty() && r.findings.empty() && !r.reason.empty()) return "  " + r.reason + "\n";
+  if (r.diffs.empty() && r.findings.empty()) {
+    const std::string& why = r.status == Status::kXfail && !r.expectation.failure.empty()
+                                 ? r.expectation.failure
+                                 : r.reason;
+    return why.empty() ? "" : "  " + why + "\n";
+  }
   const auto groups = group_diffs(r.diffs);
   for (size_t i = 0; i < groups.size() && i < max_groups; ++i) {
     s += "  " + describe_group(r.diffs, groups[i]) + "\n";
@@ -83,6 +89,21 @@ std::string describe_failure(const CaseResult& r, size_t max_groups) {
   if (r.findings.size() > max_groups)
     s += fmt::format("  ... {} more findings (see --json)\n", r.findings.size() - max_groups);
   return s;
+}
+
+// What the platform's expectation entries said about a result that did not simply meet them.
+std::string describe_expectation(const CaseResult& r) {
+  const ExpectationVerdict& e = r.expectation;
+  const std::string where = fmt::format("{}", fmt::join(e.sources, ", "));
+  if (e.outcome == "not-covered")
+    return fmt::format("  expected deviation ({}): {}\n  not covered by it: {}\n", where, e.reason,
+                       e.uncovered);
+  if (e.outcome == "known-failure")
+    return fmt::format("  known failure on this platform ({}): {} [{}]\n", where, e.reason,
+                       e.reference);
+  if (e.outcome == "unexpected-pass")
+    return fmt::format("  expected to {} here ({}), but passed: {}\n", e.expect, where, e.reason);
+  return "";
 }
 
 void ConsoleReporter::case_done(const CaseResult& r) {
@@ -107,6 +128,7 @@ void ConsoleReporter::case_done(const CaseResult& r) {
       }
       fmt::print(out_, "{} {}{}\n", label, r.id, at);
       fmt::print(out_, "{}", describe_failure(r));
+      fmt::print(out_, "{}", describe_expectation(r));
       fmt::print(out_, "  reproduce: {}\n", r.reproduce);
       break;
     }
@@ -124,9 +146,14 @@ void ConsoleReporter::case_done(const CaseResult& r) {
           start = nl + 1;
         }
       }
+      fmt::print(out_, "{}", describe_expectation(r));
       fmt::print(out_, "  reproduce: {}\n", r.reproduce);
       break;
   }
+  if (r.status == Status::kPass) fmt::print(out_, "{}", describe_expectation(r));
+  if (verbose_ && r.status == Status::kXfail)
+    fmt::print(out_, "  deviation ({}):\n{}", fmt::join(r.expectation.sources, ", "),
+               describe_failure(r));
   if (verbose_ && !r.facts.empty()) fmt::print(out_, "  facts: {}\n", r.facts.dump());
   std::fflush(out_);
 }

@@ -19,10 +19,13 @@ struct RunOptions {
   double timeout_s = 30;
   std::string json_path;
   std::string inject_fault;
-  std::string injector;  // --injector step|hwbp|int3|async
-  int64_t at = -1;       // --at N
-  uint64_t stride = 1;   // --stride K
-  std::string emulate;   // --emulate BUG
+  std::string injector;                   // --injector step|hwbp|int3|async
+  int64_t at = -1;                        // --at N
+  uint64_t stride = 1;                    // --stride K
+  std::string emulate;                    // --emulate BUG
+  std::vector<std::string> expect_files;  // --expect FILE: added after (so overriding) the
+                                          // built-in results/expectations/*.json
+  bool no_expectations = false;           // --no-expectations: raw verdicts
   bool verbose = false;
 };
 

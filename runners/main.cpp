@@ -62,6 +62,11 @@ int main(int argc, char** argv) {
   run->add_option("--emulate", run_opts.emulate,
                   "apply a catalog bug's effect on this (correct) kernel: the catalog as the "
                   "suite's own mutation test (sigctx explain BUG says what it does)");
+  run->add_option("--expect", run_opts.expect_files,
+                  "judge by this expectation file too (repeatable); its entries override the "
+                  "built-in ones (results/expectations/)");
+  run->add_flag("--no-expectations", run_opts.no_expectations,
+                "judge by no expectation file, not even the built-in ones: raw verdicts");
   run->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
 
   // Name an unknown command rather than CLI11's generic "a subcommand is required".

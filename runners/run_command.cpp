@@ -7,6 +7,7 @@
 
 #include "results/atomic_file.h"
 #include "results/console.h"
+#include "results/expectations.h"
 #include "results/run_result.h"
 #include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
@@ -113,6 +114,16 @@ int run_command(const RunOptions& o) {
       return kExitUsage;
     }
   }
+  ExpectationSet expectations;
+  if (!o.no_expectations && !load_builtin_expectations(&expectations, &error)) {
+    fmt::print(stderr, "sigctx: error: built-in expectations: {}\n", error);
+    return kExitUsage;
+  }
+  for (const std::string& path : o.expect_files)
+    if (!load_expectations(path, &expectations, &error)) {
+      fmt::print(stderr, "sigctx: error: --expect {}\n", error);
+      return kExitUsage;
+    }
   if (!o.json_path.empty() && !check_writable(o.json_path, &error)) {
     fmt::print(stderr, "sigctx: error: --json {}\n", error);
     return kExitUsage;
@@ -127,12 +138,19 @@ int run_command(const RunOptions& o) {
   run.version = SIGCTX_VERSION;
   run.git_revision = SIGCTX_GIT_REVISION;
   run.machine = machine_to_json(machine);
+  const PlatformFacts platform = platform_facts(run.machine);
   run.started_at = iso8601_now();
-  run.options = {{"cases", o.cases},         {"seed", fmt::format("{:#x}", o.seed)},
-                 {"repeat", o.repeat},       {"jobs", o.jobs},
-                 {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault},
-                 {"injector", o.injector},   {"at", o.at},
-                 {"stride", o.stride},       {"emulate", o.emulate}};
+  run.options = {{"cases", o.cases},
+                 {"seed", fmt::format("{:#x}", o.seed)},
+                 {"repeat", o.repeat},
+                 {"jobs", o.jobs},
+                 {"timeout_s", o.timeout_s},
+                 {"inject_fault", o.inject_fault},
+                 {"injector", o.injector},
+                 {"at", o.at},
+                 {"stride", o.stride},
+                 {"emulate", o.emulate},
+                 {"expectations", expectations.files}};
 
   // Slots in report order: a skip is known at once, a job reports through the executor.
   struct Slot {
@@ -171,6 +189,7 @@ int run_command(const RunOptions& o) {
       if (r.failed() && (r.status == Status::kPass || r.status == Status::kXfail))
         r.status = Status::kFail;
       if (r.status == Status::kFail && r.reason.empty()) r.reason = failure_reason(r);
+      apply_expectations(expectations, platform, r);
       console.case_done(r);
       run.summary.add(r);
       run.cases.push_back(r);

@@ -4,9 +4,9 @@
 // declares, the rest in their init state; restoring anything else (the handler's values,
 // another task's) is a failure, and so is a silent FP/SSE-only restore of a well-formed smaller
 // frame (linux-fx-only-fallback). Linux's documented fallback, FP/SSE only when magic2 is
-// absent, is an expected deviation (xfail). A handler that sees no XSAVE frame (valgrind's)
-// changes nothing. Each delivery runs in a forked grandchild, whose
-// restored state comes back over shared memory, so a SIGSEGV ends only the grandchild.
+// absent, is an expected deviation: an entry of results/expectations/linux.json. A handler that
+// sees no XSAVE frame (valgrind's) changes nothing. Each delivery runs in a forked grandchild,
+// whose restored state comes back over shared memory, so a SIGSEGV ends only the grandchild.
 #include "signal/badframe_cases.h"
 
 #include <signal.h>
@@ -124,8 +124,6 @@ struct BadFrame {
   std::vector<std::string> guards;
   void (*mangle)(SignalFrame&, const Machine&);
   ComponentMask (*declares)(const Machine&, ComponentMask loaded);
-  // Linux restores FP/SSE only and puts the rest in init state: documented, so expected.
-  bool fp_sse_fallback_expected;
   Availability (*needs)(const Machine&);
 };
 
@@ -136,21 +134,18 @@ const std::vector<BadFrame>& bad_frames() {
        {"valgrind-sigcontext"},
        break_magic1,
        declares_fp_sse,
-       false,
        needs_xsave_frames},
       {"magic2",
        "magic2 after xstate_size broken",
        {},
        break_magic2,
        declares_all,
-       true,
        needs_xsave_frames},
       {"magic2-missing",
        "magic2 after xstate_size zeroed",
        {},
        drop_magic2,
        declares_all,
-       true,
        needs_xsave_frames},
       {"xstate-size-smaller",
        "a well-formed smaller frame as CRIU and gVisor write it: xstate_size, xfeatures and "
@@ -158,7 +153,6 @@ const std::vector<BadFrame>& bad_frames() {
        {"linux-fx-only-fallback", "illumos-15254", "valgrind-sigcontext"},
        shrink_to_fp_sse_avx,
        declares_smaller,
-       false,
        needs_xsave_frames},
       {"xstate-bv-init",
        "XSTATE_BV cleared for every component above SSE, their data left in the frame: a valid "
@@ -166,28 +160,24 @@ const std::vector<BadFrame>& bad_frames() {
        {"qemu-user-xfeatures", "illumos-15254", "valgrind-sigcontext"},
        clear_xstate_bv_above_sse,
        declares_fp_sse,
-       false,
        needs_xsave_frames},
       {"xstate-bv-unsupported",
        "XSTATE_BV with a bit XCR0 does not enable",
        {"cve-2017-15537"},
        set_unsupported_bit,
        declares_all,
-       false,
        needs_unsupported_bit},
       {"header-reserved",
        "non-zero reserved bytes in the XSAVE header",
        {"cve-2017-15537"},
        set_header_reserved,
        declares_all,
-       false,
        needs_xsave_frames},
       {"xcomp-bv",
        "a non-zero XCOMP_BV in a standard-format frame",
        {"cve-2017-15537"},
        set_xcomp_bv,
        declares_all,
-       false,
        needs_xsave_frames},
   };
   return frames;
@@ -238,15 +228,6 @@ GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const CaseContext& ctx, 
     return GrandchildEnd::kOther;
   }
   return wait_for_grandchild(pid, 5000, detail);
-}
-
-// Linux's documented fallback: every difference is a non-FP/SSE component in its init state.
-bool only_fp_sse_fallback(const std::vector<RegisterDiff>& diffs) {
-  for (const RegisterDiff& d : diffs)
-    if ((kFpSse & component_bit(d.component)) ||
-        (d.cls != DiffClass::kInit && d.cls != DiffClass::kZeroed))
-      return false;
-  return true;
 }
 
 void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
@@ -328,12 +309,6 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
       r.diffs.push_back(std::move(d));
     if (r.diffs.empty()) {
       r.status = Status::kPass;
-    } else if (bf.fp_sse_fallback_expected && only_fp_sse_fallback(r.diffs)) {
-      r.diffs.clear();
-      r.status = Status::kXfail;
-      r.reason =
-          "Linux's documented fallback: without a valid magic2 sigreturn restores FP/SSE only "
-          "and puts the rest in its init state";
     } else {
       r.status = Status::kFail;
     }

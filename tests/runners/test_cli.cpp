@@ -14,46 +14,17 @@
 #include <nlohmann/json.hpp>
 
 #include "runners/bug_catalog.h"
-
-extern char** environ;
+#include "runners/case_registry.h"
+#include "tests/support/run_case.h"
+#include "tests/support/spawn.h"
 
 namespace sigctx {
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
+using test::Outcome;
+using test::read_file;
 Outcome run(std::vector<std::string> argv) {
-  // Unique per call and per process: ctest may run several of these tests at once.
-  static int calls = 0;
-  const std::string stem =
-      ::testing::TempDir() + "/cli-" + std::to_string(getpid()) + "-" + std::to_string(++calls);
-  const std::string out_path = stem + ".out", err_path = stem + ".err";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (auto& a : argv)
-    args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid;
-  Outcome o;
-  if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) return o;
-  posix_spawn_file_actions_destroy(&fa);
-  int status;
-  waitpid(pid, &status, 0);
-  o.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  o.out = read_file(out_path);
-  o.err = read_file(err_path);
-  return o;
+  return test::spawn_and_wait(std::move(argv));
 }
 
 const std::string kSigctx = std::string(SIGCTX_BINARY_DIR) + "/sigctx";
@@ -161,6 +132,78 @@ TEST(Cli, EmulatedBugFailsAndReproduces) {
   EXPECT_EQ(j["options"]["emulate"], "illumos-15254");
   EXPECT_EQ(j["cases"][1]["diffs"][0]["class"], "handler");
   EXPECT_GT(j["cases"][1]["facts"]["emulated_deliveries"].get<int>(), 0);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// --expect: a user's file excuses exactly the deviation it describes, is named with its line in
+// the result, and overrides the built-in files; --no-expectations judges raw.
+TEST(Cli, ExpectFileExcusesItsDeviationAndOverridesBuiltins) {
+  const std::string expect = ::testing::TempDir() + "/mine.json";
+  write_text(expect,
+             "{\n"
+             "  \"schema\": \"sigctx-expectations/1\",\n"
+             "  \"description\": \"this OS restores only the XMM halves\",\n"
+             "  \"entries\": [\n"
+             "    {\"cases\": \"signal/sync/avx\", \"expect\": \"xfail\",\n"
+             "     \"when\": {\"components\": \"avx\", \"classes\": \"handler\"},\n"
+             "     \"reason\": \"the handler's YMM halves leak\", \"reference\": \"bug 15254\"},\n"
+             "    {\"cases\": \"signal/badframe/magic2\", \"expect\": \"pass\",\n"
+             "     \"reason\": \"this OS promises to refuse the frame\"}\n"
+             "  ]\n"
+             "}\n");
+  const std::string file = ::testing::TempDir() + "/expected.json";
+  const Outcome o = run({kSigctx, "run", "--cases", "signal/sync/avx", "--emulate", "illumos-15254",
+                         "--expect", expect, "--json", file});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("XFAIL signal/sync/avx"), std::string::npos) << o.out;
+  expect_valid(file);
+  const auto j = nlohmann::json::parse(read_file(file));
+  const auto& e = j["cases"][0]["expectation"];
+  EXPECT_EQ(e["outcome"], "met");
+  EXPECT_EQ(e["sources"][0], expect + ":5");
+  EXPECT_EQ(e["reference"], "bug 15254");
+  EXPECT_NE(e["failure"].get<std::string>().find("avx"), std::string::npos);
+  EXPECT_EQ(j["options"]["expectations"].back(), expect);
+
+  // A different fault in the same case, a bit flip rather than the handler's value, is not
+  // excused.
+  const Outcome other = run({kSigctx, "run", "--cases", "signal/sync/avx", "--inject-fault",
+                             "avx:ymm2:bitflip", "--expect", expect});
+  EXPECT_EQ(other.status, 1) << other.out;
+  EXPECT_NE(other.out.find("not covered by it: avx ymm2"), std::string::npos) << other.out;
+
+  const CaseDescriptor* magic2 = find_case("signal/badframe/magic2");
+  ASSERT_NE(magic2, nullptr);
+  if (magic2->applicable(test::live_machine()).ok) {
+    // Linux's fallback is an xfail of the built-in linux.json; raw, or overridden, it fails.
+    EXPECT_EQ(run({kSigctx, "run", "--cases", "signal/badframe/magic2"}).status, 0);
+    EXPECT_EQ(
+        run({kSigctx, "run", "--cases", "signal/badframe/magic2", "--no-expectations"}).status, 1);
+    EXPECT_EQ(run({kSigctx, "run", "--cases", "signal/badframe/magic2", "--expect", expect}).status,
+              1);
+  }
+}
+
+TEST(Cli, BadExpectFileIsNamedWithItsLine) {
+  const std::string bad = ::testing::TempDir() + "/bad-expect.json";
+  write_text(bad,
+             "{\n  \"schema\": \"sigctx-expectations/1\",\n  \"description\": \"d\",\n"
+             "  \"entries\": [\n    {\"cases\": \"*\", \"expect\": \"maybe\", \"reason\": "
+             "\"r\"}\n  ]\n}\n");
+  Outcome o = run({kSigctx, "run", "--cases", "signal/sync/gpr", "--expect", bad});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find("--expect " + bad + ":5: \"expect\" is \"maybe\""), std::string::npos)
+      << o.err;
+  write_text(bad, "{\"schema\": \"sigctx-expectations/1\",\n\"entries\": [}\n");
+  o = run({kSigctx, "run", "--cases", "signal/sync/gpr", "--expect", bad});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find("--expect " + bad + ":2:13: not valid JSON"), std::string::npos) << o.err;
+  o = run({kSigctx, "run", "--cases", "signal/sync/gpr", "--expect", "/nonexistent/e.json"});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find("--expect /nonexistent/e.json: cannot read"), std::string::npos) << o.err;
 }
 
 // explain tells a bug's story with the cases that catch it, and a case's checks with its bugs.

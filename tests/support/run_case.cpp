@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "results/expectations.h"
 #include "runners/case_registry.h"
 #include "runners/executor.h"
 
@@ -10,6 +11,17 @@ namespace sigctx::test {
 const Machine& live_machine() {
   static const Machine m = probe_machine();
   return m;
+}
+
+void judge_by_builtin_expectations(CaseResult& r) {
+  static const ExpectationSet builtin = [] {
+    ExpectationSet set;
+    std::string error;
+    EXPECT_TRUE(load_builtin_expectations(&set, &error)) << error;
+    return set;
+  }();
+  static const PlatformFacts platform = platform_facts(machine_to_json(live_machine()));
+  apply_expectations(builtin, platform, r);
 }
 
 CaseResult run_case(const std::string& id, const std::string& fault_text,
@@ -33,6 +45,7 @@ CaseResult run_case(const std::string& id, const std::string& fault_text,
   opts.timeout_s = timeout_s;
   execute({{c, 0x6a09e667, 0}}, live_machine(), controls, opts,
           [&](size_t, CaseResult&& r) { out = std::move(r); });
+  judge_by_builtin_expectations(out);
   return out;
 }
 

@@ -10,9 +10,12 @@ namespace sigctx::test {
 // This machine, probed once.
 const Machine& live_machine();
 
+// Judges a result as `sigctx run` does, by the built-in expectation files for this machine.
+void judge_by_builtin_expectations(CaseResult& r);
+
 // Runs case `id` with seed 0x6a09e667 under the given --inject-fault text (empty: none) and
-// injection overrides; a case that is not registered or a fault that does not parse fails the
-// calling test.
+// injection overrides, judged by the built-in expectation files as `sigctx run` judges; a case that
+// is not registered or a fault that does not parse fails the calling test.
 CaseResult run_case(const std::string& id, const std::string& fault_text,
                     const InjectionOverrides& injection = {}, unsigned timeout_s = 60,
                     const Emulation* emulation = nullptr);

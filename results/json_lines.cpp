@@ -1,0 +1,214 @@
+#include "results/json_lines.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <vector>
+
+namespace sigctx {
+
+namespace {
+
+// Line starts of a text, for turning a byte offset into line and column.
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) {
+    starts_.push_back(0);
+    for (size_t i = 0; i < text.size(); ++i)
+      if (text[i] == '\n') starts_.push_back(i + 1);
+  }
+  int line(size_t offset) const {
+    return static_cast<int>(std::upper_bound(starts_.begin(), starts_.end(), offset) -
+                            starts_.begin());
+  }
+  int column(size_t offset) const {
+    return static_cast<int>(offset - starts_[static_cast<size_t>(line(offset) - 1)]) + 1;
+  }
+
+ private:
+  std::vector<size_t> starts_;
+};
+
+// An input iterator that publishes how far the parser has read: nlohmann's SAX events carry
+// no position, but each fires right after the parser consumed the value's first token.
+class TrackedIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  TrackedIterator(const char* p, const char** cursor) : p_(p), cursor_(cursor) {}
+  reference operator*() const { return *p_; }
+  TrackedIterator& operator++() {
+    *cursor_ = ++p_;
+    return *this;
+  }
+  TrackedIterator operator++(int) {
+    TrackedIterator old = *this;
+    ++*this;
+    return old;
+  }
+  bool operator==(const TrackedIterator& o) const { return p_ == o.p_; }
+  bool operator!=(const TrackedIterator& o) const { return p_ != o.p_; }
+
+ private:
+  const char* p_;
+  const char** cursor_;
+};
+
+// Records the JSON pointer and line of every value.
+class LineRecorder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  LineRecorder(const char* begin, const char** cursor, const LineIndex& index,
+               std::map<std::string, int>* lines)
+      : begin_(begin), cursor_(cursor), index_(index), lines_(lines) {}
+
+  bool null() override { return scalar(); }
+  bool boolean(bool) override { return scalar(); }
+  bool number_integer(number_integer_t) override { return scalar(); }
+  bool number_unsigned(number_unsigned_t) override { return scalar(); }
+  bool number_float(number_float_t, const string_t&) override { return scalar(); }
+  bool string(string_t&) override { return scalar(); }
+  bool binary(binary_t&) override { return scalar(); }
+  bool start_object(std::size_t) override {
+    record();
+    stack_.push_back({false, 0, {}});
+    return true;
+  }
+  bool key(string_t& k) override {
+    stack_.back().key = k;
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override {
+    record();
+    stack_.push_back({true, 0, {}});
+    return true;
+  }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
+    error_offset = position == 0 ? 0 : position - 1;
+    error_message = ex.what();
+    return false;
+  }
+
+  size_t error_offset = 0;
+  std::string error_message;
+
+ private:
+  struct Level {
+    bool array;
+    size_t index;
+    std::string key;
+  };
+
+  bool scalar() {
+    record();
+    advance();
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    advance();
+    return true;
+  }
+  void advance() {
+    if (!stack_.empty() && stack_.back().array) ++stack_.back().index;
+  }
+  void record() {
+    std::string pointer;
+    for (const Level& l : stack_) {
+      pointer += '/';
+      pointer += l.array ? std::to_string(l.index) : json_pointer_token(l.key);
+    }
+    const size_t consumed = static_cast<size_t>(*cursor_ - begin_);
+    (*lines_)[pointer] = index_.line(consumed == 0 ? 0 : consumed - 1);
+  }
+
+  const char* begin_;
+  const char** cursor_;
+  const LineIndex& index_;
+  std::map<std::string, int>* lines_;
+  std::vector<Level> stack_;
+};
+
+}  // namespace
+
+std::string json_pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+  return out;
+}
+
+int JsonDocument::line_of(std::string pointer) const {
+  for (;;) {
+    if (auto it = lines.find(pointer); it != lines.end()) return it->second;
+    if (pointer.empty()) return 1;
+    pointer.resize(pointer.rfind('/'));
+  }
+}
+
+std::string JsonDocument::error_at(const std::string& pointer, std::string_view message) const {
+  return fmt::format("{}:{}: {}", name, line_of(pointer), message);
+}
+
+bool parse_json_document(std::string_view text, const std::string& name, JsonDocument* out,
+                         std::string* error) {
+  const LineIndex index(text);
+  out->name = name;
+  out->lines.clear();
+  const char* cursor = text.data();
+  LineRecorder recorder(text.data(), &cursor, index, &out->lines);
+  const bool ok =
+      nlohmann::json::sax_parse(TrackedIterator(text.data(), &cursor),
+                                TrackedIterator(text.data() + text.size(), &cursor), &recorder);
+  if (!ok) {
+    // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 3,
+    // column 5: "; keep only what follows, the position is given in the usual form.
+    std::string what = recorder.error_message;
+    if (const size_t colon = what.find(": "); colon != std::string::npos)
+      what = what.substr(colon + 2);
+    *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(recorder.error_offset),
+                         index.column(recorder.error_offset), what);
+    return false;
+  }
+  out->value = nlohmann::json::parse(text);
+  return true;
+}
+
+bool read_text_file(const std::string& path, std::string* out, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = fmt::format("{}: cannot read: {}", path, std::strerror(errno));
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    *error = fmt::format("{}: read error: {}", path, std::strerror(errno));
+    return false;
+  }
+  *out = text.str();
+  return true;
+}
+
+bool read_json_document(const std::string& path, JsonDocument* out, std::string* error) {
+  std::string text;
+  return read_text_file(path, &text, error) && parse_json_document(text, path, out, error);
+}
+
+}  // namespace sigctx

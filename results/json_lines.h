@@ -1,0 +1,35 @@
+// JSON text parsed together with the line each value starts on, so that a mistake in a file a
+// person wrote (an expectation file, a result file) is reported with the line to fix.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace sigctx {
+
+struct JsonDocument {
+  std::string name;  // the file's path, as the messages name it
+  nlohmann::json value;
+  std::map<std::string, int> lines;  // JSON pointer ("/entries/3/expect") -> 1-based line
+
+  // The line of the value at `pointer`, or of its nearest recorded ancestor.
+  int line_of(std::string pointer) const;
+  // "FILE:LINE: message" for the value at `pointer`.
+  std::string error_at(const std::string& pointer, std::string_view message) const;
+};
+
+// One reference token of a JSON pointer (RFC 6901): "~" -> "~0", "/" -> "~1".
+std::string json_pointer_token(std::string_view key);
+
+// Parses `text`; on a syntax error *error is "NAME:LINE:COLUMN: what", ready to print.
+bool parse_json_document(std::string_view text, const std::string& name, JsonDocument* out,
+                         std::string* error);
+// Reads a whole file; *error names the file and why it cannot be read.
+bool read_text_file(const std::string& path, std::string* out, std::string* error);
+// Reads and parses a file; an unreadable file is an error naming it.
+bool read_json_document(const std::string& path, JsonDocument* out, std::string* error);
+
+}  // namespace sigctx

@@ -1,0 +1,94 @@
+// The suite under real environments that deviate from Linux: valgrind --tool=none and QEMU's
+// linux-user emulator on four CPU models. Each deviation is an entry of the built-in
+// expectation files (results/expectations/valgrind.json, qemu-user.json) with its reason, so
+// the run must exit 0 with those deviations reported as xfail, and fail on anything else.
+// An environment that is not installed skips with the package to install.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/gtest_name.h"
+#include "tests/support/spawn.h"
+
+namespace sigctx {
+namespace {
+
+struct Environment {
+  std::string name;
+  std::vector<std::string> prefix;  // the command that runs sigctx inside it
+  std::string fingerprint_flag;     // machine.environment member that must be true
+  std::string expectation_file;     // the built-in file its deviations come from
+  std::string package;
+};
+
+std::vector<Environment> environments() {
+  std::vector<Environment> out = {{"valgrind",
+                                   {"valgrind", "--tool=none", "-q"},
+                                   "valgrind",
+                                   "builtin:valgrind.json",
+                                   "valgrind"}};
+  for (const char* cpu : {"Nehalem", "SandyBridge", "Haswell", "max"})
+    out.push_back({fmt::format("qemu_user_{}", cpu),
+                   {"qemu-x86_64", "-cpu", cpu},
+                   "qemu_user",
+                   "builtin:qemu-user.json",
+                   "qemu-user"});
+  return out;
+}
+
+class RealEnvironment : public ::testing::TestWithParam<Environment> {};
+
+TEST_P(RealEnvironment, DeviationsAreExactlyTheExpectedOnes) {
+  const Environment& env = GetParam();
+  if (!test::on_path(env.prefix[0]))
+    GTEST_SKIP() << env.prefix[0] << " is not installed (Debian package " << env.package
+                 << "; scripts/install-deps installs it)";
+  const std::string file = ::testing::TempDir() + "/env-" + env.name + ".json";
+  std::vector<std::string> argv = env.prefix;
+  for (const char* a :
+       {SIGCTX_BINARY_DIR "/sigctx", "run", "--jobs", "2", "--timeout", "120", "--json"})
+    argv.emplace_back(a);
+  argv.push_back(file);
+  const test::Outcome o = test::spawn_and_wait(argv);
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+
+  const auto j = nlohmann::json::parse(test::read_file(file));
+  EXPECT_TRUE(j["machine"]["environment"][env.fingerprint_flag].get<bool>())
+      << "the fingerprint does not identify " << env.name << ": "
+      << j["machine"]["environment"].dump();
+  unsigned xfail = 0, from_own_file = 0, ran = 0;
+  for (const auto& c : j["cases"]) {
+    const std::string id = c["id"], status = c["status"];
+    EXPECT_NE(status, "fail") << id << ": " << c["reason"];
+    EXPECT_NE(status, "error") << id << ": " << c["reason"];
+    if (status == "skip") {
+      EXPECT_FALSE(c["reason"].get<std::string>().empty()) << id << " skips without a reason";
+      continue;
+    }
+    ++ran;
+    if (status != "xfail") continue;
+    ++xfail;
+    // Every excused deviation names the entry that excuses it and keeps what went wrong.
+    const auto& e = c["expectation"];
+    EXPECT_EQ(e["outcome"], "met") << id;
+    EXPECT_FALSE(e["failure"].get<std::string>().empty()) << id;
+    for (const auto& source : e["sources"]) {
+      const std::string s = source;
+      from_own_file += s.rfind(env.expectation_file + ":", 0) == 0;
+      EXPECT_TRUE(s.rfind(env.expectation_file + ":", 0) == 0 ||
+                  s.rfind("builtin:linux.json:", 0) == 0)
+          << id << " is excused by " << s;
+    }
+  }
+  EXPECT_GT(ran, 50u) << "most cases must run, not skip";
+  // The deviations were measured in this environment; if they vanish, the entries are stale.
+  EXPECT_GT(xfail, 0u);
+  EXPECT_GT(from_own_file, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Environments, RealEnvironment, ::testing::ValuesIn(environments()),
+                         [](const auto& info) { return test::gtest_name(info.param.name); });
+
+}  // namespace
+}  // namespace sigctx

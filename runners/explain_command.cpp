@@ -52,7 +52,7 @@ void explain_bug(const BugEntry& b) {
     print_field("caught by", "no case yet");
     return;
   }
-  fmt::print("  caught by:  {} cases\n", catching.size());
+  fmt::print("  caught by:  {} case{}\n", catching.size(), catching.size() == 1 ? "" : "s");
   for (const CaseDescriptor* c : catching)
     fmt::print("    {}\n", c->id);
 }

@@ -1,10 +1,13 @@
 #include "signal/altstack.h"
 
+#include "signal/emulation.h"
+
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -40,9 +43,13 @@ GuardedAltstack::~GuardedAltstack() {
 }
 
 bool GuardedAltstack::install() const {
+  // --emulate linux-altstack-overflow: the kernel is told the stack reaches into the lower
+  // guard, so it delivers a frame that does not fit and writes its bottom below sp_.
+  const Emulation* e = active_emulation();
+  const size_t overrun = e ? std::min(e->altstack_overrun, kGuardBytes / 2) : 0;
   stack_t ss;
-  ss.ss_sp = sp_;
-  ss.ss_size = size_;
+  ss.ss_sp = sp_ - overrun;
+  ss.ss_size = size_ + overrun;
   ss.ss_flags = 0;
   if (sigaltstack(&ss, nullptr) != 0) return false;
   g_untouched_low.store(reinterpret_cast<uint64_t>(sp_));

@@ -13,6 +13,7 @@
 
 #include "signal/altstack.h"
 #include "signal/case_support.h"
+#include "signal/emulation.h"
 #include "signal/handler.h"
 
 namespace sigctx {
@@ -119,6 +120,10 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
     std::string detail;
     const GrandchildEnd o = deliver_in_child(m, ctx, stack, &detail);
     ++r.injections;
+    // A delivery onto a stack too small for the frame happens only under the emulation.
+    if (ctx.emulation && ctx.emulation->altstack_overrun && !trial.must_deliver &&
+        o == GrandchildEnd::kExitedZero)
+      note_emulation_applications(1);
     outcomes.push_back({{"trial", trial.name}, {"size", trial.size}, {"outcome", outcome_name(o)}});
     for (auto& f : stack.check_guards()) {
       f.message = fmt::format("{} bytes stack ({}): {}", trial.size, trial.name, f.message);

@@ -192,7 +192,7 @@ bool valgrind_return(EmulationSite& s) {
   return false;  // counted once, at entry
 }
 
-constexpr std::array<Emulation, 9> kEmulations = {{
+constexpr std::array<Emulation, 10> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
@@ -214,6 +214,10 @@ constexpr std::array<Emulation, 9> kEmulations = {{
      component_bit(ComponentId::kSse), nullptr, freebsd_entry, freebsd_return},
     {"linux-6.12-pkru", "before sigreturn, XSTATE_BV[PKRU] is cleared in the frame",
      component_bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
+    {"linux-altstack-overflow",
+     "sigaltstack() is given each alternate stack extended 8 KiB below its bottom, so a frame "
+     "larger than the stack is delivered and written below it instead of ending in SIGSEGV",
+     0, nullptr, nullptr, nullptr, 8192},
     {"linux-fx-only-fallback",
      "before sigreturn, a frame whose xstate_size is smaller than the one the kernel wrote "
      "loses magic1, so sigreturn restores FP/SSE only",

@@ -5,6 +5,7 @@
 // emulated_bugs.cpp, one entry per bug.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -36,6 +37,10 @@ struct Emulation {
   // whether it changed this delivery.
   bool (*on_entry)(EmulationSite& s) = nullptr;
   bool (*on_return)(EmulationSite& s) = nullptr;
+  // Bytes below ss_sp that the emulated kernel lets a frame run into: sigaltstack() is given
+  // the stack extended that far down, so a frame too large for it is written below it instead
+  // of being refused with SIGSEGV (linux-altstack-overflow).
+  size_t altstack_overrun = 0;
 };
 
 std::span<const Emulation> emulations();

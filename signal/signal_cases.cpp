@@ -93,7 +93,8 @@ std::vector<std::string> guards_for(SignalTransition t, const Variant& v) {
     case SignalTransition::kAltstack:
       // Each delivery lands on a freshly mapped stack, the 5.2 trigger.
       if (has(ComponentId::kSse) || has(ComponentId::kAvx)) g.push_back("linux-5.2-sigframe");
-      g.push_back("linux-altstack-overflow");  // the guards around the stack are checked
+      // The guards around these stacks are checked too, but they fit the frame: the overflow's
+      // trigger, a stack smaller than the frame, is signal/altstack/size's.
       break;
   }
   // A PKRU pattern the interrupted code (or, nested and edited, the handler) holds: an init

@@ -55,7 +55,6 @@ bool parse_kernel_range(std::string_view text, std::vector<VersionBound>* out, s
       if (word.starts_with(name)) {
         b.op = kind;
         op = parse_version(word.substr(std::string_view(name).size()), &b.version);
-        if (!op) break;
         break;
       }
     if (!op) {

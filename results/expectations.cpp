@@ -97,18 +97,6 @@ void describe(ExpectationVerdict& v, const char* expect, const char* outcome,
 
 }  // namespace
 
-const char* expect_name(Expect e) {
-  switch (e) {
-    case Expect::kPass:
-      return "pass";
-    case Expect::kFail:
-      return "fail";
-    case Expect::kXfail:
-      return "xfail";
-  }
-  return "pass";
-}
-
 PlatformFacts platform_facts(const nlohmann::json& machine) {
   PlatformFacts p;
   auto text = [&](const char* section, const char* member) {

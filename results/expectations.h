@@ -20,7 +20,6 @@ namespace sigctx {
 constexpr const char* kExpectationsSchema = "sigctx-expectations/1";
 
 enum class Expect : uint8_t { kPass, kFail, kXfail };
-const char* expect_name(Expect e);
 
 // One fact about the platform a result was taken on, read from its machine fingerprint, so a
 // stored result file is judged exactly as the live run was.

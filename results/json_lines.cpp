@@ -33,8 +33,8 @@ class LineIndex {
   std::vector<size_t> starts_;
 };
 
-// An input iterator that publishes how far the parser has read: nlohmann's SAX events carry
-// no position, but each fires right after the parser consumed the value's first token.
+// An input iterator that publishes how far the parser has read: nlohmann's parser callbacks
+// carry no position, but each fires right after the parser consumed the value's first token.
 class TrackedIterator {
  public:
   using iterator_category = std::input_iterator_tag;
@@ -62,45 +62,37 @@ class TrackedIterator {
   const char** cursor_;
 };
 
-// Records the JSON pointer and line of every value.
-class LineRecorder : public nlohmann::json_sax<nlohmann::json> {
+// Follows the parser's events to know the JSON pointer of each value, and records its line.
+class LineRecorder {
  public:
   LineRecorder(const char* begin, const char** cursor, const LineIndex& index,
                std::map<std::string, int>* lines)
       : begin_(begin), cursor_(cursor), index_(index), lines_(lines) {}
 
-  bool null() override { return scalar(); }
-  bool boolean(bool) override { return scalar(); }
-  bool number_integer(number_integer_t) override { return scalar(); }
-  bool number_unsigned(number_unsigned_t) override { return scalar(); }
-  bool number_float(number_float_t, const string_t&) override { return scalar(); }
-  bool string(string_t&) override { return scalar(); }
-  bool binary(binary_t&) override { return scalar(); }
-  bool start_object(std::size_t) override {
-    record();
-    stack_.push_back({false, 0, {}});
+  // A nlohmann parser callback: keeps every value.
+  bool operator()(int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        record();
+        stack_.push_back({event == Event::array_start, 0, {}});
+        break;
+      case Event::key:
+        stack_.back().key = parsed.get<std::string>();
+        break;
+      case Event::value:
+        record();
+        advance();
+        break;
+      case Event::object_end:
+      case Event::array_end:
+        stack_.pop_back();
+        advance();
+        break;
+    }
     return true;
   }
-  bool key(string_t& k) override {
-    stack_.back().key = k;
-    return true;
-  }
-  bool end_object() override { return close(); }
-  bool start_array(std::size_t) override {
-    record();
-    stack_.push_back({true, 0, {}});
-    return true;
-  }
-  bool end_array() override { return close(); }
-  bool parse_error(std::size_t position, const std::string&,
-                   const nlohmann::detail::exception& ex) override {
-    error_offset = position == 0 ? 0 : position - 1;
-    error_message = ex.what();
-    return false;
-  }
-
-  size_t error_offset = 0;
-  std::string error_message;
 
  private:
   struct Level {
@@ -109,16 +101,6 @@ class LineRecorder : public nlohmann::json_sax<nlohmann::json> {
     std::string key;
   };
 
-  bool scalar() {
-    record();
-    advance();
-    return true;
-  }
-  bool close() {
-    stack_.pop_back();
-    advance();
-    return true;
-  }
   void advance() {
     if (!stack_.empty() && stack_.back().array) ++stack_.back().index;
   }
@@ -172,21 +154,22 @@ bool parse_json_document(std::string_view text, const std::string& name, JsonDoc
   out->name = name;
   out->lines.clear();
   const char* cursor = text.data();
-  LineRecorder recorder(text.data(), &cursor, index, &out->lines);
-  const bool ok =
-      nlohmann::json::sax_parse(TrackedIterator(text.data(), &cursor),
-                                TrackedIterator(text.data() + text.size(), &cursor), &recorder);
-  if (!ok) {
+  try {
+    // One pass: the callback sees each value as the DOM is built.
+    out->value = nlohmann::json::parse(TrackedIterator(text.data(), &cursor),
+                                       TrackedIterator(text.data() + text.size(), &cursor),
+                                       LineRecorder(text.data(), &cursor, index, &out->lines));
+  } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 3,
     // column 5: "; keep only what follows, the position is given in the usual form.
-    std::string what = recorder.error_message;
+    std::string what = e.what();
     if (const size_t colon = what.find(": "); colon != std::string::npos)
       what = what.substr(colon + 2);
-    *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(recorder.error_offset),
-                         index.column(recorder.error_offset), what);
+    const size_t offset = e.byte == 0 ? 0 : e.byte - 1;
+    *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(offset),
+                         index.column(offset), what);
     return false;
   }
-  out->value = nlohmann::json::parse(text);
   return true;
 }
 

@@ -178,11 +178,14 @@ bool read_platform(const JsonDocument& doc, const json& j, const std::string& po
 bool read_deviation(const JsonDocument& doc, const json& j, const std::string& pointer,
                     Deviation* d, std::string* error) {
   ObjectReader r(doc, j, pointer, error);
-  if (!r.only({"components", "classes", "findings", "reason", "status"})) return false;
+  if (!r.only({"components", "classes", "registers", "where", "findings", "reason", "status"}))
+    return false;
   d->any = false;
   std::vector<std::string> statuses;
   r.strings("components", &d->components, false);
   r.strings("classes", &d->classes, false);
+  r.strings("registers", &d->registers, false);
+  r.strings("where", &d->where, false);
   r.strings("findings", &d->findings, false);
   r.string("reason", &d->reason, false);
   r.strings("status", &statuses, false);
@@ -212,7 +215,10 @@ bool read_deviation(const JsonDocument& doc, const json& j, const std::string& p
       d->statuses.push_back(st);
     }
   }
-  if (d->components.empty() && d->classes.empty() && d->findings.empty() && d->reason.empty())
+  if (!d->registers.empty() && d->components.empty())
+    return r.fail("registers", "\"registers\" narrows \"components\": name the components too");
+  if (d->components.empty() && d->classes.empty() && d->where.empty() && d->findings.empty() &&
+      d->reason.empty())
     return r.fail("", "\"when\" must name components, classes, findings or a reason");
   return true;
 }

@@ -59,12 +59,14 @@ bool status_tolerated(const ExpectationEntry& e, Status s) {
 
 bool covers_diff(const ExpectationEntry& e, const RegisterDiff& d) {
   if (e.when.any) return true;
-  if (e.when.components.empty() && e.when.classes.empty()) return false;
+  if (e.when.components.empty() && e.when.classes.empty() && e.when.where.empty()) return false;
   const std::string comp(component(d.component).name), cls = diff_class_name(d.cls);
   auto listed = [](const std::vector<std::string>& list, const std::string& v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
-  return listed(e.when.components, comp) && listed(e.when.classes, cls);
+  return listed(e.when.components, comp) && listed(e.when.classes, cls) &&
+         (e.when.registers.empty() || any_glob_matches(e.when.registers, d.reg)) &&
+         (e.when.where.empty() || any_glob_matches(e.when.where, d.where));
 }
 
 bool covers_finding(const ExpectationEntry& e, const Finding& f) {

@@ -50,6 +50,8 @@ struct Deviation {
   bool any = true;
   std::vector<std::string> components;          // a diff is covered when its component is listed
   std::vector<std::string> classes;             // ... and its class (either list may be absent)
+  std::vector<std::string> registers;           // ... and its register matches a glob ("st*")
+  std::vector<std::string> where;               // ... and where it was seen ("after sigreturn")
   std::vector<std::string> findings;            // globs on a finding's check
   std::string reason;                           // glob on the result's reason, for failures and
                                                 // errors that carry neither diffs nor findings

@@ -215,6 +215,47 @@ TEST(ExpectationApply, SeveralEntriesTogetherExplainOneFailure) {
   EXPECT_EQ(partly.expectation.uncovered, "finding frame.xfeatures");
 }
 
+TEST(ExpectationApply, RegisterAndWhereGlobsNarrowAComponent) {
+  // glibc's setcontext restores the x87 control word but not the stack: an entry for x87 minus
+  // fcw must excuse st3 and never fcw.
+  const ExpectationSet set =
+      parse_ok(file_with("    {\"cases\": \"*\", \"expect\": \"xfail\", \"reason\": \"x87 stack\", "
+                         "\"reference\": \"r\", \"when\": {\"components\": \"x87\", \"registers\": "
+                         "[\"st*\", \"fsw\", \"ftw\"]}}"));
+  CaseResult st = failing("x87", DiffClass::kHandler);
+  st.diffs[0].reg = "st3";
+  apply_expectations(set, kLinux, st);
+  EXPECT_EQ(st.status, Status::kXfail);
+  CaseResult fcw = failing("x87", DiffClass::kHandler);
+  fcw.diffs[0].reg = "fcw";
+  apply_expectations(set, kLinux, fcw);
+  EXPECT_EQ(fcw.status, Status::kFail);
+  EXPECT_EQ(fcw.expectation.outcome, "not-covered");
+
+  // `where` keeps a libc's excuse away from what the kernel restores in the same case.
+  const ExpectationSet by_where =
+      parse_ok(file_with("    {\"cases\": \"*\", \"expect\": \"xfail\", \"reason\": \"libc\", "
+                         "\"reference\": \"r\", \"when\": {\"components\": \"avx\", \"where\": "
+                         "\"in the handler across *\"}}"));
+  CaseResult across = failing("avx", DiffClass::kHandler);
+  across.diffs[0].where = "in the handler across swapcontext";
+  apply_expectations(by_where, kLinux, across);
+  EXPECT_EQ(across.status, Status::kXfail);
+  CaseResult after = failing("avx", DiffClass::kHandler);
+  after.diffs[0].where = "after sigreturn";
+  apply_expectations(by_where, kLinux, after);
+  EXPECT_EQ(after.status, Status::kFail);
+
+  ExpectationSet bad;
+  std::string error;
+  EXPECT_FALSE(parse_expectations(
+      file_with("    {\"cases\": \"*\", \"expect\": \"xfail\", \"reason\": \"r\", "
+                "\"reference\": \"r\", \"when\": {\"registers\": \"st*\"}}"),
+      "t.json", &bad, &error));
+  EXPECT_NE(error.find("t.json:5: \"registers\" narrows \"components\""), std::string::npos)
+      << error;
+}
+
 TEST(ExpectationApply, ErrorsAreExcusedOnlyWhenTheEntrySaysSo) {
   auto entry = [](const std::string& extra) {
     return "    {\"cases\": \"*\", \"expect\": \"xfail\", \"reason\": \"no TF\", "

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include "context/context_cases.h"
 #include "signal/badframe_cases.h"
 #include "signal/kernel_cases.h"
 #include "signal/signal_cases.h"
@@ -19,6 +20,7 @@ const std::vector<CaseDescriptor>& all_cases() {
     add(signal_cases());
     add(badframe_cases());  // milliseconds each: before the sweeps, so they report first
     add(kernel_cases());
+    add(context_cases());
     return all;
   }();
   return cases;

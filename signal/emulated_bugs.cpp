@@ -1,6 +1,9 @@
 // The catalog bugs --emulate can replay, one entry each, in catalog order. An entry names what
 // the handler does; the hooks are as close to the real mechanism as a handler on a correct
 // kernel can get (runners/bug_catalog.cpp tells each mechanism).
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstring>
 #include <initializer_list>
@@ -192,7 +195,14 @@ bool valgrind_return(EmulationSite& s) {
   return false;  // counted once, at entry
 }
 
-constexpr std::array<Emulation, 10> kEmulations = {{
+// illumos-15206: setcontext loaded the FS base saved in the context, so a context captured on
+// another thread moves the resuming thread onto the capturing thread's TLS.
+bool illumos_15206_resume(ContextResumeSite& s) {
+  if (s.capturing_fsbase == s.resuming_fsbase) return false;  // the saved base is already right
+  return syscall(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, s.capturing_fsbase) == 0;
+}
+
+constexpr std::array<Emulation, 11> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
@@ -212,6 +222,10 @@ constexpr std::array<Emulation, 10> kEmulations = {{
      "when the frame shows SSE in its init state, xmm8-15 in the frame take the handler's "
      "values before sigreturn",
      component_bit(ComponentId::kSse), nullptr, freebsd_entry, freebsd_return},
+    {"illumos-15206",
+     "setcontext loads the FS base the context was captured with, so a context captured on "
+     "another thread resumes on that thread's TLS",
+     component_bit(ComponentId::kFsbase), nullptr, nullptr, nullptr, 0, illumos_15206_resume},
     {"linux-6.12-pkru", "before sigreturn, XSTATE_BV[PKRU] is cleared in the frame",
      component_bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
     {"linux-altstack-overflow",

@@ -41,4 +41,9 @@ void emulate_on_return(EmulationSite& s) {
   if (g_active && g_active->on_return && g_active->on_return(s)) g_applications.fetch_add(1);
 }
 
+void emulate_on_context_resume(ContextResumeSite& s) {
+  if (g_active && g_active->on_context_resume && g_active->on_context_resume(s))
+    g_applications.fetch_add(1);
+}
+
 }  // namespace sigctx

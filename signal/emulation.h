@@ -26,6 +26,15 @@ struct EmulationSite {
   bool asynchronous = false;                // it interrupted code that was not in a system call
 };
 
+// One resume of a user context (context/), as an emulation hook sees it: the context about to
+// be resumed, and the FS base of the thread that captured it and of the one resuming it.
+struct ContextResumeSite {
+  void* ucontext = nullptr;
+  const Machine* machine = nullptr;
+  uint64_t capturing_fsbase = 0;
+  uint64_t resuming_fsbase = 0;
+};
+
 struct Emulation {
   std::string_view bug;     // catalog id
   std::string_view effect;  // what the handler does, for `explain` and result facts
@@ -41,6 +50,9 @@ struct Emulation {
   // the stack extended that far down, so a frame too large for it is written below it instead
   // of being refused with SIGSEGV (linux-altstack-overflow).
   size_t altstack_overrun = 0;
+  // Right before a context case resumes a context (setcontext, swapcontext), after the code
+  // between capture and resume ran; returns whether it changed this resume.
+  bool (*on_context_resume)(ContextResumeSite& s) = nullptr;
 };
 
 std::span<const Emulation> emulations();
@@ -57,5 +69,6 @@ void note_emulation_applications(uint64_t n);
 // The handler's two hook points; no-ops without an active emulation.
 void emulate_on_entry(EmulationSite& s);
 void emulate_on_return(EmulationSite& s);
+void emulate_on_context_resume(ContextResumeSite& s);
 
 }  // namespace sigctx

@@ -44,6 +44,7 @@ std::vector<Expected> expectations() {
        "sse",
        "handler",
        {"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"}},
+      {"illumos-15206", "context/thread/fsbase", "fsbase", "foreign", {}},
       {"linux-6.12-pkru", "signal/sync/pkru", "pkru", "zeroed", {}},
       {"linux-altstack-overflow", "signal/altstack/size", "", "", {}, "altstack.guard_below"},
       {"linux-fx-only-fallback", "signal/badframe/xstate-size-smaller", "avx", "zeroed", {}},
@@ -159,7 +160,8 @@ TEST(EmulationCatalog, EveryEmulationIsACatalogEntry) {
   for (const Emulation& e : emulations()) {
     EXPECT_NE(find_bug(e.bug), nullptr) << e.bug;
     EXPECT_FALSE(e.effect.empty()) << e.bug;
-    EXPECT_TRUE(e.on_entry || e.on_return || e.altstack_overrun) << e.bug << " does nothing";
+    EXPECT_TRUE(e.on_entry || e.on_return || e.altstack_overrun || e.on_context_resume)
+        << e.bug << " does nothing";
   }
 }
 

@@ -86,8 +86,10 @@ TEST(Registry, SelectionByGlob) {
   std::string error;
   ASSERT_TRUE(select_cases({"signal/*/avx"}, &out, &error));
   EXPECT_EQ(out.size(), 6u);
-  ASSERT_TRUE(select_cases({"*zmm*", "signal/sync/sse"}, &out, &error));
+  ASSERT_TRUE(select_cases({"signal/*zmm*", "signal/sync/sse"}, &out, &error));
   EXPECT_EQ(out.size(), 13u);
+  ASSERT_TRUE(select_cases({"context/*/hi16_zmm"}, &out, &error));
+  EXPECT_EQ(out.size(), 5u);
   EXPECT_FALSE(select_cases({"signal/sync/avx", "signal/nope"}, &out, &error));
   EXPECT_EQ(error, "--cases 'signal/nope' matches no case (see `sigctx list`)");
   ASSERT_TRUE(select_cases({}, &out, &error));

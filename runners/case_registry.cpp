@@ -19,8 +19,8 @@ const std::vector<CaseDescriptor>& all_cases() {
     // One line per family of cases.
     add(signal_cases());
     add(badframe_cases());  // milliseconds each: before the sweeps, so they report first
+    add(context_cases());   // milliseconds each too
     add(kernel_cases());
-    add(context_cases());
     return all;
   }();
   return cases;

@@ -19,7 +19,6 @@
 #include <new>
 
 #include "signal/case_support.h"
-#include "signal/emulation.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
 #include "xstate/classify.h"
@@ -187,7 +186,6 @@ const std::vector<BadFrame>& bad_frames() {
 struct Shared {
   CpuImage out;
   uint64_t delivered = 0;
-  uint64_t emulated = 0;
   bool fault_applied = false;
 };
 
@@ -219,7 +217,6 @@ GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const CaseContext& ctx, 
                         default_hold_options(m)};
     sigctx_hold(&hold_in, &shared->out, &hold);
     shared->delivered = plan.delivered[1].load();
-    shared->emulated = emulation_applications();
     shared->fault_applied = plan.fault_applied;
     _exit(0);
   }
@@ -267,7 +264,6 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   const GrandchildEnd outcome =
       deliver_in_grandchild(bf, ctx, *in, *irritator, loaded, shared, &detail);
   r.injections = 1;
-  if (ctx.emulation) note_emulation_applications(shared->emulated);
 
   if (outcome == GrandchildEnd::kSegv) {
     r.facts["outcome"] = "SIGSEGV: the kernel refused the frame";

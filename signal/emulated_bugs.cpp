@@ -1,7 +1,9 @@
 // The catalog bugs --emulate can replay, one entry each, in catalog order. An entry names what
 // the handler does; the hooks are as close to the real mechanism as a handler on a correct
 // kernel can get (runners/bug_catalog.cpp tells each mechanism).
+#include <signal.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <array>
@@ -121,6 +123,37 @@ bool linux_6_12_pkru_return(EmulationSite& s) {
   return true;
 }
 
+// linux-pkru-altstack: before 6.12 the kernel wrote the frame under the interrupted code's
+// PKRU, so when that PKRU denied writes to the sigaltstack's key, the XSAVE faulted and the
+// kernel killed the task with SIGSEGV (force_sigsegv resets the handler first). sigctx's
+// sigaltstacks carry key 0; the frame holds the interrupted PKRU.
+bool pkru_altstack_entry(EmulationSite& s) {
+  if (!frame_has(s, ComponentId::kPkru)) return false;
+  const ComponentDescriptor& c = component(ComponentId::kPkru);
+  const uint8_t* slot = s.frame->slot(c, fields_of(c, *s.machine)[0], s.machine->xsave);
+  if (!slot) return false;
+  uint32_t pkru = 0;
+  if (!s.frame->has_xstate() || ((s.frame->xstate_bv() >> c.xsave_index) & 1))
+    std::memcpy(&pkru, slot, 4);
+  const auto* uc = static_cast<const ucontext_t*>(s.ucontext);
+  const auto at = reinterpret_cast<uint64_t>(s.ucontext);
+  const auto sp = reinterpret_cast<uint64_t>(uc->uc_stack.ss_sp);
+  const bool on_altstack =
+      !(uc->uc_stack.ss_flags & SS_DISABLE) && at >= sp && at < sp + uc->uc_stack.ss_size;
+  if (!on_altstack || !(pkru & 0x3)) return false;  // key 0 writable: the XSAVE succeeded
+  note_emulation_applications(1);
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGSEGV, &dfl, nullptr);
+  sigset_t segv;
+  sigemptyset(&segv);
+  sigaddset(&segv, SIGSEGV);
+  sigprocmask(SIG_UNBLOCK, &segv, nullptr);
+  syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGSEGV);
+  _exit(128 + SIGSEGV);  // not reached
+}
+
 // linux-fx-only-fallback: a frame smaller than the kernel's own counted as malformed, so
 // sigreturn restored FP/SSE only. Clearing magic1 sends a correct kernel down that path.
 uint32_t g_delivered_xstate_size[kLevels];
@@ -202,7 +235,7 @@ bool illumos_15206_resume(ContextResumeSite& s) {
   return syscall(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, s.capturing_fsbase) == 0;
 }
 
-constexpr std::array<Emulation, 11> kEmulations = {{
+constexpr std::array<Emulation, 12> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
@@ -228,6 +261,11 @@ constexpr std::array<Emulation, 11> kEmulations = {{
      component_bit(ComponentId::kFsbase), nullptr, nullptr, nullptr, 0, illumos_15206_resume},
     {"linux-6.12-pkru", "before sigreturn, XSTATE_BV[PKRU] is cleared in the frame",
      component_bit(ComponentId::kPkru), nullptr, nullptr, linux_6_12_pkru_return},
+    {"linux-pkru-altstack",
+     "when the interrupted code's PKRU (in the frame) denies writes to key 0, the key of the "
+     "sigaltstack the frame was written on, the handler ends the task with SIGSEGV at entry, "
+     "as the kernel's failed XSAVE did",
+     component_bit(ComponentId::kPkru), nullptr, pkru_altstack_entry, nullptr},
     {"linux-altstack-overflow",
      "sigaltstack() is given each alternate stack extended 8 KiB below its bottom, so a frame "
      "larger than the stack is delivered and written below it instead of ending in SIGSEGV",

@@ -61,9 +61,11 @@ const Emulation* find_emulation(std::string_view bug);
 // Activates an emulation (nullptr: none) in this process, a case's child.
 void activate_emulation(const Emulation* e, const Machine& m, uint64_t seed);
 const Emulation* active_emulation();
-// Deliveries the active emulation changed since activation.
+// Deliveries the active emulation changed since activation, in this process and in the
+// processes it forked since (the count lives in shared memory).
 uint64_t emulation_applications();
-// Adds the deliveries a forked grandchild of this process changed.
+// Counts changes the emulation made outside its hooks (a sigaltstack it extended, a process it
+// is about to end).
 void note_emulation_applications(uint64_t n);
 
 // The handler's two hook points; no-ops without an active emulation.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "signal/altstack_size_case.h"
+#include "signal/pkey_altstack_case.h"
 #include "signal/signal_case_engine.h"
 #include "xstate/component_registry.h"
 
@@ -159,6 +160,27 @@ std::vector<CaseDescriptor> signal_cases() {
   size.applicable = [](const Machine&) { return Availability::yes(); };
   size.run = run_altstack_size_case;
   cases.push_back(std::move(size));
+
+  CaseDescriptor pkey;
+  pkey.id = "signal/altstack/pkey-denied";
+  pkey.description =
+      "every component held with PKRU denying every protection key but the one of the "
+      "interrupted code's own stack, key 0 included, while a signal is delivered on a key-0 "
+      "sigaltstack: the kernel must write the frame anyway, run the handler, and restore every "
+      "component, PKRU included";
+  // The handler clobbers the vector registers, and each delivery lands on a fresh sigaltstack.
+  pkey.guards = {"linux-pkru-altstack", "linux-6.12-pkru", "illumos-15254", "linux-5.2-sigframe"};
+  pkey.transition = "signal/altstack";
+  pkey.handler = "clobber on sigaltstack";
+  pkey.injector = "raw tgkill syscall in a forked child";
+  pkey.kernel = "sigctx_hold";
+  pkey.expectation_key = pkey.id;
+  pkey.applicable = [](const Machine& m) {
+    const Availability a = component(ComponentId::kPkru).availability(m);
+    return a.ok ? a : Availability::no(fmt::format("pkru: {}", a.reason));
+  };
+  pkey.run = run_pkey_altstack_case;
+  cases.push_back(std::move(pkey));
   return cases;
 }
 

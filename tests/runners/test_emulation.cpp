@@ -46,6 +46,8 @@ std::vector<Expected> expectations() {
        {"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"}},
       {"illumos-15206", "context/thread/fsbase", "fsbase", "foreign", {}},
       {"linux-6.12-pkru", "signal/sync/pkru", "pkru", "zeroed", {}},
+      {"linux-pkru-altstack", "signal/altstack/pkey-denied", "", "", {}, "altstack.pkey_delivery"},
+      {"linux-6.12-pkru", "signal/altstack/pkey-denied", "pkru", "zeroed", {}},
       {"linux-altstack-overflow", "signal/altstack/size", "", "", {}, "altstack.guard_below"},
       {"linux-fx-only-fallback", "signal/badframe/xstate-size-smaller", "avx", "zeroed", {}},
       {"cve-2017-15537", "signal/badframe/xcomp-bv", "sse", "foreign", {}},

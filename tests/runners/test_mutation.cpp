@@ -140,6 +140,45 @@ TEST(MutationGuard, WriteBelowTheAltstackIsFound) {
   }
 }
 
+// signal/altstack/pkey-denied: with PKRU denying key 0 across the delivery, a handler that
+// breaks one register is still reported exactly, PKRU included (a PKRU that denies the
+// interrupted code its own key comes back through the fault it causes).
+TEST(MutationPkeyAltstack, OneBrokenRegisterIsReportedExactly) {
+  const char* id = "signal/altstack/pkey-denied";
+  const CaseDescriptor* c = find_case(id);
+  ASSERT_NE(c, nullptr);
+  if (!c->applicable(live_machine()).ok) GTEST_SKIP() << c->applicable(live_machine()).reason;
+  const CaseResult clean = run_case(id, "");
+  ASSERT_EQ(clean.status, Status::kPass) << clean.reason;
+  EXPECT_EQ(clean.injections, 8u);
+  struct Fault {
+    const char* spec;
+    const char* component;
+    const char* reg;
+    const char* cls;
+  };
+  for (const Fault& f : {Fault{"pkru:pkru:zero", "pkru", "pkru", "zeroed"},
+                         Fault{"pkru:pkru:leak", "pkru", "pkru", "handler"},
+                         Fault{"pkru:pkru:bitflip", "pkru", "pkru", "bitflip"},
+                         Fault{"gpr:r12:leak", "gpr", "r12", "handler"},
+                         Fault{"sse:xmm11:zero", "sse", "xmm11", "zeroed"},
+                         Fault{"avx:ymm13:bitflip", "avx", "ymm13", "bitflip"}}) {
+    if (!find_component(f.component)->availability(live_machine()).ok) continue;
+    const CaseResult r = run_case(id, f.spec);
+    ASSERT_EQ(r.status, Status::kFail)
+        << f.spec << ": " << status_name(r.status) << " " << r.reason;
+    ASSERT_EQ(r.diffs.size(), 1u) << f.spec;
+    EXPECT_EQ(component(r.diffs[0].component).name, f.component) << f.spec;
+    EXPECT_EQ(r.diffs[0].reg, f.reg) << f.spec;
+    EXPECT_EQ(diff_class_name(r.diffs[0].cls), std::string(f.cls)) << f.spec;
+    EXPECT_TRUE(r.findings.empty()) << f.spec << ": " << r.findings.front().check;
+  }
+  const CaseResult guard = run_case(id, "guard");
+  ASSERT_EQ(guard.status, Status::kFail) << guard.reason;
+  ASSERT_FALSE(guard.findings.empty());
+  EXPECT_EQ(guard.findings.front().check, "altstack.guard_below");
+}
+
 // The badframe checker: a handler that leaks one register the broken frame still declares is
 // found with its component, register and class, and Linux's magic2 fallback (an xfail) does
 // not hide it; a fault the case cannot show is an error, not a pass.

@@ -94,12 +94,6 @@ const char* fatal_signal_name(int sig) {
   return "a fatal signal";
 }
 
-uint64_t current_fsbase() {
-  uint64_t fs = 0;
-  syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
-  return fs;
-}
-
 uint64_t current_sigmask() {
   uint64_t mask = 0;
   syscall(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, &mask, sizeof(mask));

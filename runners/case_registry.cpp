@@ -3,9 +3,11 @@
 #include <fnmatch.h>
 
 #include "context/context_cases.h"
+#include "process/process_cases.h"
 #include "signal/badframe_cases.h"
 #include "signal/kernel_cases.h"
 #include "signal/signal_cases.h"
+#include "switch/switch_cases.h"
 
 namespace sigctx {
 
@@ -20,6 +22,8 @@ const std::vector<CaseDescriptor>& all_cases() {
     add(signal_cases());
     add(badframe_cases());  // milliseconds each: before the sweeps, so they report first
     add(context_cases());   // milliseconds each too
+    add(switch_cases());
+    add(process_cases());
     add(kernel_cases());
     return all;
   }();

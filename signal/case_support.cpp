@@ -56,6 +56,12 @@ void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig) {
   img.gpr[kRdx] = static_cast<uint64_t>(sig);
 }
 
+uint64_t current_fsbase() {
+  uint64_t fs = 0;
+  syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
+  return fs;
+}
+
 uint64_t current_gsbase() {
   uint64_t gs = 0;
   syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);

@@ -20,8 +20,9 @@ constexpr ComponentMask kSegmentBases =
 // The components of mask that the signal frame carries.
 ComponentMask in_signal_frame(ComponentMask mask);
 
-// This thread's GS base (arch_prctl), which hold images put back after reading GS base.
+// This thread's GS and FS base (arch_prctl), which hold images put back after reading them.
 uint64_t current_gsbase();
+uint64_t current_fsbase();
 
 // How a forked grandchild (a delivery that may kill its process) ended.
 enum class GrandchildEnd { kExitedZero, kSegv, kOther };

@@ -2,6 +2,7 @@
 // the handler does; the hooks are as close to the real mechanism as a handler on a correct
 // kernel can get (runners/bug_catalog.cpp tells each mechanism).
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -190,6 +191,25 @@ bool cve_2017_15537_return(EmulationSite& s) {
   return true;
 }
 
+// The context-switch bugs act in assembly hooks (emulated_switch_hooks.S) on an area every
+// unit of a case, thread or forked process, shares.
+void switch_area_prepare(const Machine&, uint64_t) {
+  void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  sigctx_emulation_switch_area = p == MAP_FAILED ? nullptr : p;
+}
+bool switch_area_ready() {
+  return sigctx_emulation_switch_area != nullptr;
+}
+bool nullsel_usable(const Machine& m) {
+  return switch_area_ready() && m.fsgsbase_instructions();
+}
+bool lazyfp_usable(const Machine&) {
+  return switch_area_ready();
+}
+bool zenbleed_usable(const Machine& m) {
+  return switch_area_ready() && component(ComponentId::kAvx).availability(m).ok;
+}
+
 // qemu-user-xfeatures: QEMU's sigreturn loaded every component the frame has room for,
 // whatever XSTATE_BV said.
 bool qemu_xfeatures_return(EmulationSite& s) {
@@ -235,7 +255,7 @@ bool illumos_15206_resume(ContextResumeSite& s) {
   return syscall(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, s.capturing_fsbase) == 0;
 }
 
-constexpr std::array<Emulation, 12> kEmulations = {{
+const std::array<Emulation, 15> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
@@ -278,6 +298,25 @@ constexpr std::array<Emulation, 12> kEmulations = {{
      "before sigreturn, a frame header XRSTOR would reject is made valid and every "
      "XMM register in the frame takes other process 1's pattern",
      component_bit(ComponentId::kSse), cve_2017_15537_prepare, nullptr, cve_2017_15537_return},
+    {"amd-nullsel-base",
+     "a unit (thread or process) whose FS or GS base is 0 takes, after each system call or "
+     "spin iteration, the base the unit that ran before it left, as a null selector load on "
+     "older AMD did",
+     component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase), switch_area_prepare,
+     nullptr, nullptr, 0, nullptr, reinterpret_cast<const void*>(&sigctx_emulate_nullsel_before),
+     reinterpret_cast<const void*>(&sigctx_emulate_nullsel_after), nullsel_usable},
+    {"lazyfp",
+     "after each system call or spin iteration, a unit takes xmm0-15 as the unit that ran "
+     "before it left them, as lazy FPU switching let a task read",
+     component_bit(ComponentId::kSse), switch_area_prepare, nullptr, nullptr, 0, nullptr,
+     reinterpret_cast<const void*>(&sigctx_emulate_lazyfp_before),
+     reinterpret_cast<const void*>(&sigctx_emulate_lazyfp_after), lazyfp_usable},
+    {"zenbleed",
+     "after each system call or spin iteration, a unit's ymm0-15 bits 255:128 take the values "
+     "of the unit that ran before it, as a rolled-back VZEROUPPER exposed them",
+     component_bit(ComponentId::kAvx), switch_area_prepare, nullptr, nullptr, 0, nullptr,
+     reinterpret_cast<const void*>(&sigctx_emulate_zenbleed_before),
+     reinterpret_cast<const void*>(&sigctx_emulate_zenbleed_after), zenbleed_usable},
     {"valgrind-sigcontext",
      "the handler sees an FXSAVE-sized area of garbage, 32 bytes off 64-byte alignment and "
      "without magic1, as its FPU state, and sigreturn restores the FPU state of the delivery, "

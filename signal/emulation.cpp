@@ -35,6 +35,9 @@ void activate_emulation(const Emulation* e, const Machine& m, uint64_t seed) {
   // other children.
   g_applications = e ? shared_counter() : &g_local_applications;
   g_applications->store(0);
+  // The switch hooks count in assembly (lock inc on the same 8 bytes).
+  static_assert(sizeof(std::atomic<uint64_t>) == sizeof(uint64_t));
+  sigctx_emulation_counter = reinterpret_cast<uint64_t*>(g_applications);
   if (e && e->prepare) e->prepare(m, seed);
 }
 

@@ -53,6 +53,12 @@ struct Emulation {
   // Right before a context case resumes a context (setcontext, swapcontext), after the code
   // between capture and resume ran; returns whether it changed this resume.
   bool (*on_context_resume)(ContextResumeSite& s) = nullptr;
+  // Context switches (switch/, process/): asm routines the hold calls around each system call
+  // or spin iteration, which must preserve every register and flag (hold.h), and whether they
+  // can run on this machine.
+  const void* switch_hook_before = nullptr;
+  const void* switch_hook_after = nullptr;
+  bool (*switch_usable)(const Machine& m) = nullptr;
 };
 
 std::span<const Emulation> emulations();
@@ -74,3 +80,16 @@ void emulate_on_return(EmulationSite& s);
 void emulate_on_context_resume(ContextResumeSite& s);
 
 }  // namespace sigctx
+
+extern "C" {
+// For the switch hooks (emulated_switch_hooks.S): the shared count of applied effects, and the
+// shared area where units publish what they hold.
+extern uint64_t* sigctx_emulation_counter;
+extern void* sigctx_emulation_switch_area;
+void sigctx_emulate_nullsel_before();
+void sigctx_emulate_nullsel_after();
+void sigctx_emulate_lazyfp_before();
+void sigctx_emulate_lazyfp_after();
+void sigctx_emulate_zenbleed_before();
+void sigctx_emulate_zenbleed_after();
+}

@@ -1,5 +1,7 @@
 #include "signal/fault.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 #include <cstdlib>
 
@@ -97,6 +99,48 @@ std::optional<FaultSpec> parse_fault_spec(const std::string& spec, std::string* 
     }
   }
   return f;
+}
+
+namespace {
+uint64_t load_prefix(const uint8_t* p, size_t n) {
+  uint64_t v = 0;
+  std::memcpy(&v, p, n < 8 ? n : 8);
+  return v;
+}
+}  // namespace
+
+void apply_fault_to_field(FaultKind kind, const Field& fl, uint8_t* slot, const uint8_t* other) {
+  switch (kind) {
+    case FaultKind::kLeak:
+      if (fl.size <= 8 && fl.mask != ~0ull) {  // only the patterned bits (RFLAGS)
+        const uint64_t v =
+            (load_prefix(slot, fl.size) & ~fl.mask) | (load_prefix(other, fl.size) & fl.mask);
+        std::memcpy(slot, &v, fl.size);
+      } else {
+        std::memcpy(slot, other, fl.size);
+      }
+      break;
+    case FaultKind::kBitflip: {
+      const size_t n = fl.size < 8 ? fl.size : 8;
+      // A canonical address (FS/GS base) flips bit 44, in its magic, and stays loadable.
+      const uint64_t bit = fl.codec == Codec::kNarrow      ? (fl.pattern_bits & -fl.pattern_bits)
+                           : fl.codec == Codec::kCanonical ? (1ull << 44)
+                                                           : (1ull << 60);
+      const uint64_t v = load_prefix(slot, n) ^ bit;
+      std::memcpy(slot, &v, n);
+      break;
+    }
+    case FaultKind::kZero:
+      if (fl.size <= 8 && fl.mask != ~0ull) {
+        const uint64_t v = load_prefix(slot, fl.size) & ~fl.mask;
+        std::memcpy(slot, &v, fl.size);
+      } else {
+        std::memset(slot, 0, fl.size);
+      }
+      break;
+    case FaultKind::kGuard:
+      break;
+  }
 }
 
 }  // namespace sigctx

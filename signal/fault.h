@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "xstate/component.h"
 #include "xstate/pattern.h"
 
 namespace sigctx {
@@ -30,6 +31,13 @@ struct FaultSpec {
   // The text it was parsed from, for reproduce lines.
   std::string spec;
 };
+
+// Breaks one field's saved bytes at `slot` the way `kind` says: leak copies `other` (for a
+// field with a mask, only its patterned bits), bitflip flips one patterned bit (narrow patterns
+// have even parity, so any one bit leaves every pattern; structured lanes flip a bit of their
+// magic and decode as nothing; a canonical address flips bit 44 and stays canonical), zero clears
+// it. No allocation: handlers call it.
+void apply_fault_to_field(FaultKind kind, const Field& field, uint8_t* slot, const uint8_t* other);
 
 // Parses COMPONENT[:REGISTER[:KIND[:LEVEL]]][@BOUNDARY] (e.g. "avx:ymm3", "pkru::zero",
 // "sse:*:bitflip", "gpr:rbx:leak:2", "avx:ymm0@17") or "guard". On error returns nullopt and sets

@@ -86,37 +86,7 @@ void apply_fault(const FaultSpec& f, SignalFrame& frame, HandlerObservation* obs
       if (!slot) continue;
     }
 
-    switch (f.kind) {
-      case FaultKind::kLeak:
-        if (fl.size <= 8 && fl.mask != ~0ull) {  // only the patterned bits (RFLAGS)
-          uint64_t v = (load_prefix(slot, fl.size) & ~fl.mask) |
-                       (load_prefix(handler_value, fl.size) & fl.mask);
-          std::memcpy(slot, &v, fl.size);
-        } else {
-          std::memcpy(slot, handler_value, fl.size);
-        }
-        break;
-      case FaultKind::kBitflip: {
-        // Narrow patterns have even parity, so any one patterned bit leaves every pattern;
-        // structured lanes flip a bit of their magic and decode as nothing.
-        const size_t n = fl.size < 8 ? fl.size : 8;
-        const uint64_t bit =
-            fl.codec == Codec::kNarrow ? (fl.pattern_bits & -fl.pattern_bits) : (1ull << 60);
-        const uint64_t v = load_prefix(slot, n) ^ bit;
-        std::memcpy(slot, &v, n);
-        break;
-      }
-      case FaultKind::kZero:
-        if (fl.size <= 8 && fl.mask != ~0ull) {
-          uint64_t v = load_prefix(slot, fl.size) & ~fl.mask;
-          std::memcpy(slot, &v, fl.size);
-        } else {
-          std::memset(slot, 0, fl.size);
-        }
-        break;
-      case FaultKind::kGuard:
-        break;
-    }
+    apply_fault_to_field(f.kind, fl, slot, handler_value);
 
     if (c.id == ComponentId::kGpr) {
       frame.set_gpr(fl.reg, load_prefix(scratch, 8));
@@ -162,6 +132,7 @@ void init_signal_runtime(const Machine& m) {
   if (m.fsgsbase_instructions()) features |= ASMF_FSGSBASE;
   if (m.features.pku && m.features.ospke) features |= ASMF_PKU;
   if (m.xsave.xgetbv1 && m.features.osxsave) features |= ASMF_XGETBV1;
+  if (component(ComponentId::kZmmHi256).availability(m).ok) features |= ASMF_ZMM;
   sigctx_asm_features = features;
   uint64_t fs = 0;
   syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);

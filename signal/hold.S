@@ -16,21 +16,30 @@
  *            sigctx_hold_step_return, before anything is stored.
  *   KERNEL_LOOP  call the kernel sigctx_kernel_loops times (flags then carry the loop's DEC),
  *            after setting sigctx_spin_armed, for signal storms from other threads.
+ *   SYSCALL_LOOP  execute the image's SYSCALL plan->loops times (sched_yield, a futex sleep):
+ *            rax is reloaded with the number after each and the count lives in the frame, so
+ *            every GPR but rcx and r11 comes back as loaded, rax as the number, and RFLAGS as
+ *            loaded. sigctx_switch_hook_before/after run around each SYSCALL.
+ *   SPIN_FLAG  add 1 to sigctx_spin_ready, then spin until sigctx_spin_stop is non-zero, read
+ *            through rcx (its one clobber): the scheduler switches threads out and in. The
+ *            hooks run around each iteration.
  *
  * The caller's MXCSR, x87 control word and (with PLAN_OPT_PKRU) PKRU are restored on the way
  * out, and the x87 stack is emptied: the SysV ABI needs them so, and compiled code runs next. */
 #include "xstate/asm.h"
 #include "xstate/gpr_rflags.inc"
 
-#define F_IN 0
-#define F_OUT 8
-#define F_PLAN 16
+#define F_IN HOLD_F_IN
+#define F_OUT HOLD_F_OUT
+#define F_PLAN HOLD_F_PLAN
 #define F_RAX 24
 #define F_FLAGS 32
 #define F_MXCSR 40
 #define F_FCW 44
 #define F_PKRU 48
-#define F_SIZE 56 /* keeps rsp 16-byte aligned after the six pushes */
+#define F_NR 56
+#define F_LOOPS 64
+#define F_SIZE 72 /* keeps rsp 16-byte aligned after the six pushes */
 
 SIGCTX_FUNC(sigctx_hold)
   push %rbp
@@ -92,6 +101,10 @@ SIGCTX_FUNC(sigctx_hold)
   je .Lkernel_step
   cmp $PLAN_ACTION_KERNEL_LOOP, %rax
   je .Lkernel_loop
+  cmp $PLAN_ACTION_SYSCALL_LOOP, %rax
+  je .Lsyscall_loop
+  cmp $PLAN_ACTION_SPIN_FLAG, %rax
+  je .Lspin_flag
 
   SIGCTX_LOAD_RFLAGS_GPRS
   .globl sigctx_hold_none
@@ -159,6 +172,51 @@ sigctx_hold_loop:
 sigctx_hold_loop_return:
   SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
 
+  jmp .Lstores
+
+.Lsyscall_loop:
+  mov PLAN_LOOPS(%rdx), %rax
+  mov %rax, F_LOOPS(%rsp)
+  mov IMG_RAX(%rdi), %rax
+  mov %rax, F_NR(%rsp)
+  SIGCTX_LOAD_RFLAGS_GPRS
+  .globl sigctx_hold_syscall_loop
+  .hidden sigctx_hold_syscall_loop
+sigctx_hold_syscall_loop:
+  call *sigctx_switch_hook_before(%rip)
+  .globl sigctx_hold_syscall_loop_switch
+  .hidden sigctx_hold_syscall_loop_switch
+sigctx_hold_syscall_loop_switch:
+  syscall
+  mov F_NR(%rsp), %rax
+  call *sigctx_switch_hook_after(%rip)
+  /* Count down in rcx, which SYSCALL clobbers anyway: LEA and JRCXZ leave the flags alone. */
+  mov F_LOOPS(%rsp), %rcx
+  lea -1(%rcx), %rcx
+  mov %rcx, F_LOOPS(%rsp)
+  jrcxz 1f
+  jmp sigctx_hold_syscall_loop
+1:
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+  jmp .Lstores
+
+.Lspin_flag:
+  lock incl sigctx_spin_ready(%rip)
+  SIGCTX_LOAD_RFLAGS_GPRS
+  .globl sigctx_hold_spin_flag
+  .hidden sigctx_hold_spin_flag
+sigctx_hold_spin_flag:
+  call *sigctx_switch_hook_before(%rip)
+  .globl sigctx_hold_spin_flag_switch
+  .hidden sigctx_hold_spin_flag_switch
+sigctx_hold_spin_flag_switch:
+  pause
+  call *sigctx_switch_hook_after(%rip)
+  /* The flag is read into rcx, so that no flag changes: rcx is the spin's one clobber. */
+  mov sigctx_spin_stop(%rip), %ecx
+  jrcxz sigctx_hold_spin_flag
+  SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
+
 .Lstores:
   mov F_PLAN(%rsp), %rdx
   mov PLAN_STORES(%rdx), %rsi
@@ -194,6 +252,69 @@ SIGCTX_END(sigctx_hold)
   .hidden sigctx_hold_end
 sigctx_hold_end:
 
+SIGCTX_FUNC(sigctx_switch_hook_none)
+  ret
+SIGCTX_END(sigctx_switch_hook_none)
+
+/* Called from a SYSCALL_LOOP or SPIN_FLAG hold, whose frame lies 8 bytes above the hook's rsp
+ * on entry. Saves every GPR (in image order, a dummy for rsp) and RFLAGS, applies the plan's
+ * fault once, and puts back what it saved, but for the slot a GPR fault targets. */
+#define HF_SAVED (17 * 8)            /* 16 GPR slots + RFLAGS */
+#define HF_HOLD (HF_SAVED + 8)       /* the hold's rsp, above the return address */
+SIGCTX_FUNC(sigctx_switch_hook_fault)
+  pushfq
+  push %r15
+  push %r14
+  push %r13
+  push %r12
+  push %r11
+  push %r10
+  push %r9
+  push %r8
+  push %rdi
+  push %rsi
+  push %rbp
+  push %rsp                          /* slot 4: rsp, never a fault target */
+  push %rbx
+  push %rdx
+  push %rcx
+  push %rax                          /* (%rsp) = slot 0 = rax; 128(%rsp) = RFLAGS */
+  cld
+  mov HF_HOLD+F_PLAN(%rsp), %rax
+  cmpq $0, PLAN_FAULT_ARMED(%rax)
+  je 9f
+  movq $0, PLAN_FAULT_ARMED(%rax)
+  mov PLAN_FAULT_SLOT(%rax), %rcx
+  test %rcx, %rcx
+  jz 1f
+  mov PLAN_FAULT_VALUE(%rax), %rdx
+  mov %rdx, -8(%rsp,%rcx,8)
+  jmp 9f
+1:
+  mov PLAN_FAULT_LOADERS(%rax), %rsi
+  mov PLAN_FAULT_IMAGE(%rax), %rdi
+  call sigctx_run_routines
+9:
+  pop %rax
+  pop %rcx
+  pop %rdx
+  pop %rbx
+  add $8, %rsp
+  pop %rbp
+  pop %rsi
+  pop %rdi
+  pop %r8
+  pop %r9
+  pop %r10
+  pop %r11
+  pop %r12
+  pop %r13
+  pop %r14
+  pop %r15
+  popfq
+  ret
+SIGCTX_END(sigctx_switch_hook_fault)
+
   .data
   .p2align 6
   .globl sigctx_spin_armed
@@ -209,5 +330,30 @@ sigctx_active_kernel:
   .hidden sigctx_kernel_loops
 sigctx_kernel_loops:
   .quad 0
+  .globl sigctx_switch_hook_before
+  .hidden sigctx_switch_hook_before
+sigctx_switch_hook_before:
+  .quad sigctx_switch_hook_none
+  .globl sigctx_switch_hook_after
+  .hidden sigctx_switch_hook_after
+sigctx_switch_hook_after:
+  .quad sigctx_switch_hook_none
+
+  /* A page of its own: a case may replace it with shared memory before forking. */
+  .section .data.sigctx_switch_page, "aw", @progbits
+  .p2align 12
+  .globl sigctx_switch_page
+  .hidden sigctx_switch_page
+sigctx_switch_page:
+  .globl sigctx_spin_ready
+  .hidden sigctx_spin_ready
+sigctx_spin_ready:
+  .long 0
+  .p2align 6
+  .globl sigctx_spin_stop
+  .hidden sigctx_spin_stop
+sigctx_spin_stop:
+  .long 0
+  .p2align 12
 
 SIGCTX_NOEXECSTACK

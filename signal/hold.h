@@ -16,11 +16,24 @@ struct HoldPlan {
   const AsmRoutine* loaders = nullptr;  // null-terminated, registration order
   const AsmRoutine* stores = nullptr;   // null-terminated
   uint64_t options = 0;
+  uint64_t loops = 0;  // SYSCALL_LOOP
+  // sigctx_switch_hook_fault's one-shot fault (see PLAN_FAULT_* in image_layout.h).
+  uint64_t fault_armed = 0;
+  uint64_t fault_slot = 0;
+  uint64_t fault_value = 0;
+  const CpuImage* fault_image = nullptr;
+  const AsmRoutine* fault_loaders = nullptr;  // null-terminated
 };
 static_assert(offsetof(HoldPlan, action) == PLAN_ACTION);
 static_assert(offsetof(HoldPlan, loaders) == PLAN_LOADERS);
 static_assert(offsetof(HoldPlan, stores) == PLAN_STORES);
 static_assert(offsetof(HoldPlan, options) == PLAN_OPTIONS);
+static_assert(offsetof(HoldPlan, loops) == PLAN_LOOPS);
+static_assert(offsetof(HoldPlan, fault_armed) == PLAN_FAULT_ARMED);
+static_assert(offsetof(HoldPlan, fault_slot) == PLAN_FAULT_SLOT);
+static_assert(offsetof(HoldPlan, fault_value) == PLAN_FAULT_VALUE);
+static_assert(offsetof(HoldPlan, fault_image) == PLAN_FAULT_IMAGE);
+static_assert(offsetof(HoldPlan, fault_loaders) == PLAN_FAULT_LOADERS);
 
 // Null-terminated routine lists for a component mask, in registration order. Components whose
 // loader is null (gpr, rflags) are handled by the driver itself.
@@ -51,6 +64,25 @@ extern char sigctx_hold_loop[];
 extern char sigctx_hold_loop_return[];
 extern char sigctx_hold_end[];
 extern volatile uint32_t sigctx_spin_armed;
+// SPIN_FLAG: each hold adds 1 to sigctx_spin_ready once its state is loaded, and spins until
+// sigctx_spin_stop is non-zero. Both lie in sigctx_switch_page, a page of their own that a
+// case may remap as shared memory before forking, so processes spin on the same flags.
+extern volatile uint32_t sigctx_spin_ready;
+extern volatile uint32_t sigctx_spin_stop;
+extern char sigctx_switch_page[];
+constexpr size_t kSwitchPageBytes = 4096;
+// SYSCALL_LOOP calls these around every system call: asm routines that must preserve every
+// register and flag (an emulated bug's effect on a switch; a bare RET otherwise).
+extern const void* sigctx_switch_hook_before;
+extern const void* sigctx_switch_hook_after;
+void sigctx_switch_hook_none();
+// A hook_after that applies the hold plan's one-shot fault (the switch cases' mutation test).
+void sigctx_switch_hook_fault();
+extern char sigctx_hold_syscall_loop[];
+extern char sigctx_hold_spin_flag[];
+// Where those loops switch: the SYSCALL, and the PAUSE the timer most often interrupts.
+extern char sigctx_hold_syscall_loop_switch[];
+extern char sigctx_hold_spin_flag_switch[];
 // The dirty kernel the KERNEL actions call, and how many times KERNEL_LOOP calls it.
 extern const char* sigctx_active_kernel;
 extern volatile uint64_t sigctx_kernel_loops;

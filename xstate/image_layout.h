@@ -51,25 +51,43 @@
 
 #define IMG_ZMM_REG(n) (IMG_ZMM + (n)*64)
 
+/* The hold driver's frame, as hooks called from it see it (hold.S). */
+#define HOLD_F_IN 0
+#define HOLD_F_OUT 8
+#define HOLD_F_PLAN 16
+
 /* Hold plan (struct HoldPlan in signal/hold.h). */
 #define PLAN_ACTION 0x00
 #define PLAN_LOADERS 0x08
 #define PLAN_STORES 0x10
 #define PLAN_OPTIONS 0x18
+#define PLAN_LOOPS 0x20 /* SYSCALL_LOOP: how many system calls */
+/* The switch fault hook (sigctx_switch_hook_fault): armed once, it either overwrites one saved
+ * GPR or RFLAGS slot (1 + index in image order, 17 = RFLAGS) with fault_value, or runs
+ * fault_loaders on fault_image. */
+#define PLAN_FAULT_ARMED 0x28
+#define PLAN_FAULT_SLOT 0x30
+#define PLAN_FAULT_VALUE 0x38
+#define PLAN_FAULT_IMAGE 0x40
+#define PLAN_FAULT_LOADERS 0x48
+#define PLAN_FAULT_SLOT_RFLAGS 17
 #define PLAN_ACTION_NONE 0
 #define PLAN_ACTION_SYSCALL 1
 #define PLAN_ACTION_SPIN 2
-#define PLAN_ACTION_KERNEL 3      /* call sigctx_active_kernel once */
-#define PLAN_ACTION_KERNEL_STEP 4 /* the same with RFLAGS.TF set: a SIGTRAP at every boundary */
-#define PLAN_ACTION_KERNEL_LOOP 5 /* call it sigctx_kernel_loops times (async storms) */
-#define PLAN_OPT_XINUSE 1         /* record XGETBV(1) into the out image */
-#define PLAN_OPT_PKRU 2           /* save and restore the caller's PKRU around the hold */
+#define PLAN_ACTION_KERNEL 3       /* call sigctx_active_kernel once */
+#define PLAN_ACTION_KERNEL_STEP 4  /* the same with RFLAGS.TF set: a SIGTRAP at every boundary */
+#define PLAN_ACTION_KERNEL_LOOP 5  /* call it sigctx_kernel_loops times (async storms) */
+#define PLAN_ACTION_SYSCALL_LOOP 6 /* the image's system call, plan->loops times (switch/) */
+#define PLAN_ACTION_SPIN_FLAG 7    /* spin until sigctx_spin_stop is set (switch/) */
+#define PLAN_OPT_XINUSE 1          /* record XGETBV(1) into the out image */
+#define PLAN_OPT_PKRU 2            /* save and restore the caller's PKRU around the hold */
 #define PLAN_OPT_VZEROUPPER 4
 
 /* Features the assembly needs to know at run time (sigctx_asm_features). */
 #define ASMF_FSGSBASE 1 /* RD/WRFSBASE usable; otherwise arch_prctl */
 #define ASMF_PKU 2      /* RDPKRU/WRPKRU usable */
 #define ASMF_XGETBV1 4  /* XGETBV with ECX=1 */
+#define ASMF_ZMM 8      /* AVX-512 state enabled: EVEX instructions usable */
 
 /* Handler observation record (struct HandlerObservation in signal/handler.h). */
 #define OBS_RFLAGS 0

@@ -58,8 +58,6 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--stride", "0"}, "--stride"},
       {{"run", "--inject-fault", "avx:ymm0@x"}, "--inject-fault: '@x' is not a boundary number"},
       {{"run", "--emulate", "linux-9.9"}, "--emulate: 'linux-9.9' is not a catalog bug"},
-      {{"run", "--emulate", "zenbleed"},
-       "--emulate: 'zenbleed' is in the catalog but has no emulation"},
       {{"explain", "signal/nope"}, "explain: 'signal/nope' is neither a catalog bug nor a case"},
       {{"explode"}, "unknown command 'explode' (commands: probe, list, explain, run)"},
       {{}, "A subcommand is required"},

@@ -54,6 +54,9 @@ std::vector<Expected> expectations() {
       {"cve-2017-15537", "signal/badframe/header-reserved", "sse", "foreign", {}},
       {"cve-2017-15537", "signal/badframe/xstate-bv-unsupported", "sse", "foreign", {}},
       {"qemu-user-xfeatures", "signal/badframe/xstate-bv-init", "", "stale", {}},
+      {"amd-nullsel-base", "switch/yield/gsbase", "gsbase", "foreign", {}},
+      {"lazyfp", "process/yield/all", "sse", "foreign", {}},
+      {"zenbleed", "process/yield/all", "avx", "foreign", {}},
       {"valgrind-sigcontext", "signal/edit/sse", "sse", "stale", {}},
       {"valgrind-sigcontext", "signal/frame/sse", "sse", "unknown", {}},
       {"valgrind-sigcontext", "signal/frame/gpr", "", "", {}, "frame.magic1"},
@@ -162,9 +165,16 @@ TEST(EmulationCatalog, EveryEmulationIsACatalogEntry) {
   for (const Emulation& e : emulations()) {
     EXPECT_NE(find_bug(e.bug), nullptr) << e.bug;
     EXPECT_FALSE(e.effect.empty()) << e.bug;
-    EXPECT_TRUE(e.on_entry || e.on_return || e.altstack_overrun || e.on_context_resume)
+    EXPECT_TRUE(e.on_entry || e.on_return || e.altstack_overrun || e.on_context_resume ||
+                e.switch_hook_after)
         << e.bug << " does nothing";
   }
+}
+
+// And every catalog bug has one: the catalog is the suite's mutation test in full.
+TEST(EmulationCatalog, EveryCatalogBugIsEmulated) {
+  for (const BugEntry& b : bug_catalog())
+    EXPECT_NE(find_emulation(b.id), nullptr) << b.id;
 }
 
 }  // namespace

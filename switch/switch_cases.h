@@ -1,0 +1,12 @@
+// switch/<mode>/<variant>: threads of one process switched on one CPU.
+#pragma once
+
+#include <vector>
+
+#include "runners/case.h"
+
+namespace sigctx {
+
+std::vector<CaseDescriptor> switch_cases();
+
+}  // namespace sigctx

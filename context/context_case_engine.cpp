@@ -274,14 +274,12 @@ void run_context_case(const ContextCaseSpec& spec, const CaseContext& ctx, CaseR
     }
   }
 
-  void* mem =
-      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
+  std::unique_ptr<Shared, SharedDeleter> shared(map_shared<Shared>());
+  if (!shared) {
     r.status = Status::kError;
     r.reason = fmt::format("mmap of the shared context area failed: {}", std::strerror(errno));
     return;
   }
-  std::unique_ptr<Shared, SharedDeleter> shared(new (mem) Shared);
   Shared& s = *shared;
   g_shared = &s;
   g_fault = &ctx.fault;

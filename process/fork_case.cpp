@@ -11,7 +11,6 @@
 #include "process/fork_case.h"
 
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,7 +19,6 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <thread>
 
 #include "signal/case_support.h"
@@ -59,25 +57,17 @@ struct Images {
 
 // Waits for the child; false (with *why) when it hung or died.
 bool reap(pid_t pid, std::string* why) {
-  int status = 0;
-  for (int waited = 0;; waited += 2) {
-    const pid_t got = waitpid(pid, &status, WNOHANG);
-    if (got == pid) break;
-    if (got < 0) {
-      *why = fmt::format("waitpid: {}", std::strerror(errno));
+  std::string detail;
+  switch (wait_for_grandchild(pid, kChildTimeoutMs, &detail)) {
+    case GrandchildEnd::kExitedZero:
+      return true;
+    case GrandchildEnd::kSegv:
+      *why = "the child was killed by SIGSEGV";
       return false;
-    }
-    if (waited > kChildTimeoutMs) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      *why = fmt::format("the child hung for {} ms", kChildTimeoutMs);
+    case GrandchildEnd::kOther:
+      *why = "the child " + detail;
       return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
-  *why = WIFSIGNALED(status) ? fmt::format("the child was killed by signal {}", WTERMSIG(status))
-                             : fmt::format("the child exited with {}", WEXITSTATUS(status));
   return false;
 }
 
@@ -97,14 +87,12 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
       return;
     }
   }
-  void* mem =
-      mmap(nullptr, sizeof(ForkShared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
+  auto* shared = map_shared<ForkShared>();
+  if (!shared) {
     r.status = Status::kError;
     r.reason = fmt::format("mmap: {}", std::strerror(errno));
     return;
   }
-  auto* shared = new (mem) ForkShared();
   init_signal_runtime(m);
   HandlerPlan& plan = handler_plan();
   plan.fault = ctx.fault;
@@ -119,6 +107,11 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
   const RoutineList irritator_loaders = loaders_for(m, irritated);
   RoutineList fault_reload;
   Images img;
+  // The hold's single SYSCALL: tgkill at the main level, fork in the handler's nested hold; a
+  // plain fork is the loop's SYSCALL.
+  const InjectionPoint nested_point = hold_injection_point(sigctx_hold_syscall);
+  const InjectionPoint point =
+      spec.in_handler ? nested_point : hold_injection_point(sigctx_hold_syscall_loop_switch);
   if (spec.in_handler) install_handler(kPrimarySignal, false);
 
   for (unsigned it = 0; it < kIterations && !r.failed(); ++it) {
@@ -230,8 +223,7 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
       o.gpr_skip = clobbered;
       o.where = spec.in_handler ? fmt::format("in the {} after a fork in the handler", who[p])
                                 : fmt::format("in the {} after fork", who[p]);
-      o.injection = hold_injection_point(spec.in_handler ? sigctx_hold_syscall
-                                                         : sigctx_hold_syscall_loop_switch);
+      o.injection = point;
       for (RegisterDiff& d : diff_images(expected, shared->out[p], m, o, cls))
         r.diffs.push_back(std::move(d));
       if (!spec.in_handler) continue;
@@ -241,7 +233,7 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
       ClassifyContext cls_h = cls;
       cls_h.expected = {h1, Shape::kLanes};
       o.where = fmt::format("in the {}'s handler across fork", who[p]);
-      o.injection = hold_injection_point(sigctx_hold_syscall);
+      o.injection = nested_point;
       for (RegisterDiff& d : diff_images(expected, shared->nested_out[p], m, o, cls_h))
         r.diffs.push_back(std::move(d));
     }

@@ -13,26 +13,37 @@
 
 namespace sigctx {
 
+namespace {
+
+struct CanaryMode {
+  const char* name;
+  SwitchMode mode;
+  const char* injector;
+  const char* what;
+};
+
+constexpr CanaryMode kCanaryModes[] = {
+    {"canary", SwitchMode::kSpin, "timer preemption",
+     "4 processes pinned to one CPU spin for 30 ms holding their patterns; only the timer "
+     "switches them, and none may see another's values"},
+    {"yield", SwitchMode::kYield, "sched_yield loop",
+     "4 processes pinned to one CPU each call sched_yield 64 times holding their patterns; none "
+     "may see another's values"},
+};
+
+}  // namespace
+
 std::vector<CaseDescriptor> process_cases() {
   std::vector<CaseDescriptor> cases;
-  for (const SwitchVariant& v : switch_variants()) {
-    CaseDescriptor canary = make_switch_case(
-        fmt::format("process/canary/{}", v.name),
-        fmt::format("{}: 4 processes pinned to one CPU spin for 30 ms holding their patterns; "
-                    "only the timer switches them, and none may see another's values",
-                    v.description),
-        {SwitchMode::kSpin, SwitchUnit::kProcess, v.components, v.mixed}, v);
-    canary.injector = "timer preemption";
-    cases.push_back(std::move(canary));
-    CaseDescriptor yield = make_switch_case(
-        fmt::format("process/yield/{}", v.name),
-        fmt::format("{}: 4 processes pinned to one CPU each call sched_yield 64 times holding "
-                    "their patterns; none may see another's values",
-                    v.description),
-        {SwitchMode::kYield, SwitchUnit::kProcess, v.components, v.mixed}, v);
-    yield.injector = "sched_yield loop";
-    cases.push_back(std::move(yield));
-  }
+  for (const SwitchVariant& v : switch_variants())
+    for (const CanaryMode& cm : kCanaryModes) {
+      CaseDescriptor d =
+          make_switch_case(fmt::format("process/{}/{}", cm.name, v.name),
+                           fmt::format("{}: {}", v.description, cm.what),
+                           {cm.mode, SwitchUnit::kProcess, v.components, v.mixed}, v);
+      d.injector = cm.injector;
+      cases.push_back(std::move(d));
+    }
   for (const SwitchVariant& v : switch_variants()) {
     if (v.mixed) continue;
     // One process holds the pattern: lanes in every component of the case.

@@ -252,14 +252,12 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
     if (c->availability(m).ok) c->fill(*irritator, m, h1, Shape::kLanes);
   }
 
-  void* mem =
-      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
+  auto* shared = map_shared<Shared>();
+  if (!shared) {
     r.status = Status::kError;
     r.reason = fmt::format("mmap: {}", std::strerror(errno));
     return;
   }
-  auto* shared = new (mem) Shared();
   std::string detail;
   const GrandchildEnd outcome =
       deliver_in_grandchild(bf, ctx, *in, *irritator, loaded, shared, &detail);
@@ -310,7 +308,7 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
     }
   }
   shared->~Shared();
-  munmap(mem, sizeof(Shared));
+  munmap(shared, sizeof(Shared));
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // Small pieces every signal-based case engine needs.
 #pragma once
 
+#include <sys/mman.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <new>
 #include <string>
 
 #include "xstate/component.h"
@@ -25,6 +27,15 @@ uint64_t current_gsbase();
 uint64_t current_fsbase();
 
 // How a forked grandchild (a delivery that may kill its process) ended.
+// A T constructed in anonymous shared memory, which forked children write and the case reads
+// after they end; nullptr (errno set) when mmap fails. A case's process is short-lived, so
+// most never unmap it.
+template <typename T>
+T* map_shared() {
+  void* p = mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : new (p) T();
+}
+
 enum class GrandchildEnd { kExitedZero, kSegv, kOther };
 // Waits up to timeout_ms for pid, killing it after that; for kOther, *detail says how it ended.
 GrandchildEnd wait_for_grandchild(pid_t pid, int timeout_ms, std::string* detail);

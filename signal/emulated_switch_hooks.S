@@ -14,6 +14,21 @@
 #define AREA_OWNER 16
 #define AREA_REGS 64
 
+/* Every hook saves RFLAGS, rax and rcx (HOOK_SAVED pushes), and points rcx at the area. */
+#define HOOK_SAVED 3
+.macro HOOK_ENTER
+  pushfq
+  push %rax
+  push %rcx
+  mov sigctx_emulation_switch_area(%rip), %rcx
+.endm
+.macro HOOK_LEAVE
+  pop %rcx
+  pop %rax
+  popfq
+  ret
+.endm
+
 /* +1 on the shared count of applied effects. Clobbers rax. */
 .macro COUNT_APPLICATION
   mov sigctx_emulation_counter(%rip), %rax
@@ -23,26 +38,17 @@
 /* amd-nullsel-base: a task whose FS or GS base is 0 (a null selector on older AMD) keeps the
  * base the previous task left in the register. */
 SIGCTX_FUNC(sigctx_emulate_nullsel_before)
-  pushfq
-  push %rax
-  push %rcx
-  mov sigctx_emulation_switch_area(%rip), %rcx
+  HOOK_ENTER
   rdfsbase %rax
   mov %rax, AREA_FS(%rcx)
   rdgsbase %rax
   mov %rax, AREA_GS(%rcx)
-  pop %rcx
-  pop %rax
-  popfq
-  ret
+  HOOK_LEAVE
 SIGCTX_END(sigctx_emulate_nullsel_before)
 
 SIGCTX_FUNC(sigctx_emulate_nullsel_after)
-  pushfq
-  push %rax
-  push %rcx
+  HOOK_ENTER
   push %rdx
-  mov sigctx_emulation_switch_area(%rip), %rcx
   rdfsbase %rax
   test %rax, %rax
   jnz 1f
@@ -62,77 +68,45 @@ SIGCTX_FUNC(sigctx_emulate_nullsel_after)
   COUNT_APPLICATION
 2:
   pop %rdx
-  pop %rcx
-  pop %rax
-  popfq
-  ret
+  HOOK_LEAVE
 SIGCTX_END(sigctx_emulate_nullsel_after)
 
 /* The hold's in-image address, from its frame: 8 (return address) + the pushes above it. */
 #define HOLD_IN(pushes) (8 + 8 * (pushes) + HOLD_F_IN)(%rsp)
 
+/* The publisher is named by its hold's in-image address, unique across the units of a case. */
+.macro PUBLISH_OWNER
+  mov HOLD_IN(HOOK_SAVED), %rax
+  mov %rax, AREA_OWNER(%rcx)
+.endm
+/* Jumps to \skip when nobody published yet, or this unit did last. Clobbers rax. */
+.macro SKIP_UNLESS_ANOTHER_PUBLISHED skip
+  mov AREA_OWNER(%rcx), %rax
+  test %rax, %rax
+  jz \skip
+  cmp HOLD_IN(HOOK_SAVED), %rax
+  je \skip
+.endm
+
 /* lazyfp: the XMM registers of the task switched out are still in the register file. */
 SIGCTX_FUNC(sigctx_emulate_lazyfp_before)
-  pushfq
-  push %rax
-  push %rcx
-  mov sigctx_emulation_switch_area(%rip), %rcx
-  movdqu %xmm0, AREA_REGS+0*16(%rcx)
-  movdqu %xmm1, AREA_REGS+1*16(%rcx)
-  movdqu %xmm2, AREA_REGS+2*16(%rcx)
-  movdqu %xmm3, AREA_REGS+3*16(%rcx)
-  movdqu %xmm4, AREA_REGS+4*16(%rcx)
-  movdqu %xmm5, AREA_REGS+5*16(%rcx)
-  movdqu %xmm6, AREA_REGS+6*16(%rcx)
-  movdqu %xmm7, AREA_REGS+7*16(%rcx)
-  movdqu %xmm8, AREA_REGS+8*16(%rcx)
-  movdqu %xmm9, AREA_REGS+9*16(%rcx)
-  movdqu %xmm10, AREA_REGS+10*16(%rcx)
-  movdqu %xmm11, AREA_REGS+11*16(%rcx)
-  movdqu %xmm12, AREA_REGS+12*16(%rcx)
-  movdqu %xmm13, AREA_REGS+13*16(%rcx)
-  movdqu %xmm14, AREA_REGS+14*16(%rcx)
-  movdqu %xmm15, AREA_REGS+15*16(%rcx)
-  mov HOLD_IN(3), %rax
-  mov %rax, AREA_OWNER(%rcx)
-  pop %rcx
-  pop %rax
-  popfq
-  ret
+  HOOK_ENTER
+  .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+  movdqu %xmm\n, AREA_REGS+\n*16(%rcx)
+  .endr
+  PUBLISH_OWNER
+  HOOK_LEAVE
 SIGCTX_END(sigctx_emulate_lazyfp_before)
 
 SIGCTX_FUNC(sigctx_emulate_lazyfp_after)
-  pushfq
-  push %rax
-  push %rcx
-  mov sigctx_emulation_switch_area(%rip), %rcx
-  mov AREA_OWNER(%rcx), %rax
-  test %rax, %rax
-  jz 1f
-  cmp HOLD_IN(3), %rax
-  je 1f
-  movdqu AREA_REGS+0*16(%rcx), %xmm0
-  movdqu AREA_REGS+1*16(%rcx), %xmm1
-  movdqu AREA_REGS+2*16(%rcx), %xmm2
-  movdqu AREA_REGS+3*16(%rcx), %xmm3
-  movdqu AREA_REGS+4*16(%rcx), %xmm4
-  movdqu AREA_REGS+5*16(%rcx), %xmm5
-  movdqu AREA_REGS+6*16(%rcx), %xmm6
-  movdqu AREA_REGS+7*16(%rcx), %xmm7
-  movdqu AREA_REGS+8*16(%rcx), %xmm8
-  movdqu AREA_REGS+9*16(%rcx), %xmm9
-  movdqu AREA_REGS+10*16(%rcx), %xmm10
-  movdqu AREA_REGS+11*16(%rcx), %xmm11
-  movdqu AREA_REGS+12*16(%rcx), %xmm12
-  movdqu AREA_REGS+13*16(%rcx), %xmm13
-  movdqu AREA_REGS+14*16(%rcx), %xmm14
-  movdqu AREA_REGS+15*16(%rcx), %xmm15
+  HOOK_ENTER
+  SKIP_UNLESS_ANOTHER_PUBLISHED 1f
+  .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+  movdqu AREA_REGS+\n*16(%rcx), %xmm\n
+  .endr
   COUNT_APPLICATION
 1:
-  pop %rcx
-  pop %rax
-  popfq
-  ret
+  HOOK_LEAVE
 SIGCTX_END(sigctx_emulate_lazyfp_after)
 
 /* zenbleed: after a mispredicted VZEROUPPER rolled back, a YMM upper half holds another
@@ -149,31 +123,17 @@ SIGCTX_END(sigctx_emulate_lazyfp_after)
 .endm
 
 SIGCTX_FUNC(sigctx_emulate_zenbleed_before)
-  pushfq
-  push %rax
-  push %rcx
-  mov sigctx_emulation_switch_area(%rip), %rcx
+  HOOK_ENTER
   .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
   ZEN_PUBLISH \n
   .endr
-  mov HOLD_IN(3), %rax
-  mov %rax, AREA_OWNER(%rcx)
-  pop %rcx
-  pop %rax
-  popfq
-  ret
+  PUBLISH_OWNER
+  HOOK_LEAVE
 SIGCTX_END(sigctx_emulate_zenbleed_before)
 
 SIGCTX_FUNC(sigctx_emulate_zenbleed_after)
-  pushfq
-  push %rax
-  push %rcx
-  mov sigctx_emulation_switch_area(%rip), %rcx
-  mov AREA_OWNER(%rcx), %rax
-  test %rax, %rax
-  jz 9f
-  cmp HOLD_IN(3), %rax
-  je 9f
+  HOOK_ENTER
+  SKIP_UNLESS_ANOTHER_PUBLISHED 9f
   testq $ASMF_ZMM, sigctx_asm_features(%rip)
   jnz 1f
   .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
@@ -187,10 +147,7 @@ SIGCTX_FUNC(sigctx_emulate_zenbleed_after)
 2:
   COUNT_APPLICATION
 9:
-  pop %rcx
-  pop %rax
-  popfq
-  ret
+  HOOK_LEAVE
 SIGCTX_END(sigctx_emulate_zenbleed_after)
 
   .data

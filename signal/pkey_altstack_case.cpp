@@ -101,12 +101,6 @@ void record_crash(int sig, siginfo_t* info, void* ucv) {
   _exit(kCrashExit);
 }
 
-template <typename T>
-T* map_shared() {
-  void* p = mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  return p == MAP_FAILED ? nullptr : new (p) T();
-}
-
 // The kernel writes a thread's rseq area (in its TLS, key 0) on the way back to user space,
 // under the interrupted PKRU: with key 0 denied, Linux 6.18 kills the task with SIGSEGV at the
 // handler's first instruction. That is rseq's constraint, not the frame's, so the delivering
@@ -208,6 +202,7 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
   auto irritator = std::make_unique<CpuImage>(), expected = std::make_unique<CpuImage>(),
        seen = std::make_unique<CpuImage>();
   uint64_t delivered = 0;
+  const InjectionPoint point = hold_injection_point(sigctx_hold_syscall);
 
   for (unsigned it = 0; it < kIterations && !r.failed(); ++it) {
     const uint8_t gen = static_cast<uint8_t>(it + 1);
@@ -240,6 +235,16 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
       r.reason = fmt::format("{} failed: {}", rep->setup_step, std::strerror(rep->setup_errno));
       return;
     }
+    ClassifyContext cls;
+    cls.machine = &m;
+    cls.known = {{main, Shape::kLanes}, {h1, Shape::kLanes}};
+    cls.expected = {main, Shape::kLanes};
+    DiffOptions o;
+    o.checked = loaded;
+    o.gpr_skip = (1u << kRcx) | (1u << kR11);  // SYSCALL's own clobbers
+    o.where = "after sigreturn (PKRU denying the sigaltstack's key)";
+    o.injection = point;
+
     const bool in_hold = rep->crash_rip >= reinterpret_cast<uint64_t>(&sigctx_hold) &&
                          rep->crash_rip < reinterpret_cast<uint64_t>(sigctx_hold_end);
     if (rep->crash_signal == SIGSEGV && rep->crash_code == SEGV_PKUERR && in_hold &&
@@ -248,15 +253,9 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
       *expected = ws->in;
       *seen = ws->in;
       seen->pkru = rep->crash_pkru;
-      ClassifyContext cls;
-      cls.machine = &m;
-      cls.known = {{main, Shape::kLanes}, {h1, Shape::kLanes}};
-      cls.expected = {main, Shape::kLanes};
-      DiffOptions o;
-      o.checked = component_bit(ComponentId::kPkru);
-      o.where = "after sigreturn (PKRU denying the sigaltstack's key)";
-      o.injection = hold_injection_point(sigctx_hold_syscall);
-      for (RegisterDiff& d : diff_images(*expected, *seen, m, o, cls))
+      DiffOptions only_pkru = o;
+      only_pkru.checked = component_bit(ComponentId::kPkru);
+      for (RegisterDiff& d : diff_images(*expected, *seen, m, only_pkru, cls))
         r.diffs.push_back(std::move(d));
       r.facts["faulted_after_sigreturn"] = fmt::format(
           "SEGV_PKUERR at sigctx_hold+{}, address {:#x}: the restored PKRU denies the "
@@ -295,15 +294,6 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
     *expected = ws->in;
     expected->gpr[kRax] = 0;  // tgkill's return value
     expected->gpr[kRsp] = ws->out.rsp_before;
-    ClassifyContext cls;
-    cls.machine = &m;
-    cls.known = {{main, Shape::kLanes}, {h1, Shape::kLanes}};
-    cls.expected = {main, Shape::kLanes};
-    DiffOptions o;
-    o.checked = loaded;
-    o.gpr_skip = (1u << kRcx) | (1u << kR11);  // SYSCALL's own clobbers
-    o.where = "after sigreturn (PKRU denying the sigaltstack's key)";
-    o.injection = hold_injection_point(sigctx_hold_syscall);
     for (RegisterDiff& d : diff_images(*expected, ws->out, m, o, cls))
       r.diffs.push_back(std::move(d));
     for (auto& f : stack.check_guards())

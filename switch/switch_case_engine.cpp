@@ -175,14 +175,12 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
     r.reason = fmt::format("mmap of the shared spin page: {}", std::strerror(errno));
     return;
   }
-  void* mem =
-      mmap(nullptr, sizeof(Workspace), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
+  Workspace* ws = map_shared<Workspace>();
+  if (!ws) {
     r.status = Status::kError;
     r.reason = fmt::format("mmap: {}", std::strerror(errno));
     return;
   }
-  Workspace* ws = new (mem) Workspace();
   init_signal_runtime(m);  // the feature flags the emulation hooks read
   sigctx_switch_hook_before = reinterpret_cast<const void*>(&sigctx_switch_hook_none);
   sigctx_switch_hook_after = reinterpret_cast<const void*>(
@@ -199,6 +197,8 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
   long switches = 0;
   unsigned migrations = 0;
   auto expected = std::make_unique<CpuImage>();
+  const InjectionPoint point = hold_injection_point(
+      spins(spec.mode) ? sigctx_hold_spin_flag_switch : sigctx_hold_syscall_loop_switch);
 
   for (unsigned it = 0; it < iterations && !r.failed(); ++it) {
     const uint8_t gen = static_cast<uint8_t>(it + 1);
@@ -333,8 +333,7 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
                                             : fmt::format("{} migrations", kMigrations);
       o.where = fmt::format("in {} after {} on CPU {}", unit_name(spec.unit, i), where,
                             spec.mode == SwitchMode::kMigrate ? u.cpu_after : cpu);
-      o.injection = hold_injection_point(spins(spec.mode) ? sigctx_hold_spin_flag_switch
-                                                          : sigctx_hold_syscall_loop_switch);
+      o.injection = point;
       for (RegisterDiff& d : diff_images(*expected, u.out, m, o, cls))
         r.diffs.push_back(std::move(d));
     }

@@ -3,12 +3,15 @@
  * CVTSD2SI of +-1.5 whose result depends on the rounding mode; FCW is set to round up and ST(0)
  * (a tiny positive pattern value) is stored with FIST, 1 rounding up and 0 to nearest. A kernel
  * that restores the wrong MXCSR or FCW at any boundary in between changes r13, r14 or rbx.
- * rax and xmm15 serve as scratch and are spilled to the stack around it. */
+ * rax and xmm15 serve as scratch and are spilled to the stack around it, xmm15 as two 8-byte
+ * halves: the pattern's RFLAGS may set AC, and AMD raises #AC (SIGBUS) for a MOVDQU to the
+ * 8-byte-aligned spill slot where Intel does not. */
 #include "xstate/kernels/kernel_asm.h"
 
 SIGCTX_KERNEL(mxcsr_fcw)
   lea -64(%rsp), %rsp
-  movdqu %xmm15, 0(%rsp)
+  movq %xmm15, 0(%rsp)
+  movhps %xmm15, 8(%rsp)
   mov %rax, 16(%rsp)
   stmxcsr 24(%rsp)
   mov 24(%rsp), %eax
@@ -34,7 +37,8 @@ SIGCTX_KERNEL(mxcsr_fcw)
   mov 40(%rsp), %eax
   xor %rax, %rbx
   mov 16(%rsp), %rax
-  movdqu 0(%rsp), %xmm15
+  movq 0(%rsp), %xmm15
+  movhps 8(%rsp), %xmm15
   lea 64(%rsp), %rsp
   ret
 SIGCTX_KERNEL_CODE_END(mxcsr_fcw)

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "process/exec_case.h"
 #include "process/fork_case.h"
 #include "switch/switch_case_engine.h"
 #include "switch/switch_variants.h"
@@ -78,6 +79,8 @@ std::vector<CaseDescriptor> process_cases() {
       cases.push_back(std::move(d));
     }
   }
+  for (CaseDescriptor& d : exec_cases())
+    cases.push_back(std::move(d));
   return cases;
 }
 

@@ -9,6 +9,7 @@
 
 #include "probes/machine.h"
 #include "xstate/component.h"
+#include "xstate/xsave_area.h"
 
 namespace sigctx {
 
@@ -16,7 +17,6 @@ namespace sigctx {
 constexpr uint32_t kFpXstateMagic1 = 0x46505853;  // "FPXS"
 constexpr uint32_t kFpXstateMagic2 = 0x46505845;  // "FPXE", right after xstate_size bytes
 constexpr size_t kSwReservedOffset = 464;
-constexpr size_t kXsaveHeaderOffset = 512;
 constexpr size_t kMaxFpstateBytes = 64 * 1024;
 
 // A copy of a frame, taken inside a handler (async-signal-safe: memcpy only) and analysed
@@ -78,6 +78,9 @@ class SignalFrame {
   bool write(const ComponentDescriptor& c, const Machine& m, const CpuImage& in);
 
  private:
+  // The fpstate as an XSAVE area: the extended part only when magic1 says it is there.
+  XsaveArea area() const;
+
   uint64_t* gregs_ = nullptr;
   uint8_t* fpstate_ = nullptr;
   size_t fpstate_len_ = 0;

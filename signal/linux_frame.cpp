@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <ucontext.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "signal/frame.h"
@@ -151,18 +152,14 @@ void SignalFrame::set_rip(uint64_t v) {
   gregs_[REG_RIP] = v;
 }
 
+XsaveArea SignalFrame::area() const {
+  return XsaveArea(fpstate_, has_xstate() ? xstate_size() : std::min(fpstate_len_, kFxsaveBytes),
+                   has_xstate());
+}
+
 uint8_t* SignalFrame::slot(const ComponentDescriptor& c, const Field& f,
                            const XsaveLayout& layout) const {
-  if (!fpstate_ || c.xsave_index < 0 || f.xsave_offset < 0) return nullptr;
-  size_t base = 0;
-  if (c.xsave_index >= 2) {
-    if (!has_xstate() || !layout.has(static_cast<unsigned>(c.xsave_index))) return nullptr;
-    base = layout.component(static_cast<unsigned>(c.xsave_index)).offset;
-  }
-  const size_t at = base + static_cast<size_t>(f.xsave_offset);
-  const size_t len = std::max<size_t>(f.size, f.xsave_size);
-  if (at + len > (has_xstate() ? xstate_size() : 512)) return nullptr;
-  return fpstate_ + at;
+  return fpstate_ ? area().slot(c, f, layout) : nullptr;
 }
 
 bool SignalFrame::read(const ComponentDescriptor& c, const Machine& m, CpuImage& out,
@@ -188,20 +185,7 @@ bool SignalFrame::read(const ComponentDescriptor& c, const Machine& m, CpuImage&
     if (why) *why = "the frame holds only the FXSAVE legacy area (no FP_XSTATE_MAGIC1)";
     return false;
   }
-  if (c.xstate_bv_governs && has_xstate() && !((xstate_bv() >> c.xsave_index) & 1)) {
-    c.init(out);  // XSTATE_BV clear: sigreturn would load the init state
-    return true;
-  }
-  for (const Field& f : fields_of(c, m)) {
-    if (f.xsave_offset < 0) continue;
-    const uint8_t* p = slot(c, f, m.xsave);
-    if (!p) {
-      if (why) *why = "the frame is too small to hold " + f.name;
-      return false;
-    }
-    std::memcpy(out.bytes() + f.offset, p, f.size);
-  }
-  return true;
+  return area().read(c, m, out, why);
 }
 
 bool SignalFrame::write(const ComponentDescriptor& c, const Machine& m, const CpuImage& in) {
@@ -215,16 +199,8 @@ bool SignalFrame::write(const ComponentDescriptor& c, const Machine& m, const Cp
     set_rflags((rflags() & ~mask) | (in.rflags & mask));
     return true;
   }
-  if (!c.in_signal_frame || !fpstate_ || (c.xsave_index >= 2 && !has_xstate())) return false;
-  for (const Field& f : fields_of(c, m)) {
-    if (f.xsave_offset < 0) continue;
-    uint8_t* p = slot(c, f, m.xsave);
-    if (!p) return false;
-    std::memcpy(p, in.bytes() + f.offset, f.size);
-    if (f.xsave_size > f.size) std::memset(p + f.size, 0, f.xsave_size - f.size);
-  }
-  if (has_xstate()) set_xstate_bv(xstate_bv() | (1ull << c.xsave_index));
-  return true;
+  if (!c.in_signal_frame || !fpstate_) return false;
+  return area().write(c, m, in);
 }
 
 }  // namespace sigctx

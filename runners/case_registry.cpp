@@ -4,6 +4,7 @@
 
 #include "context/context_cases.h"
 #include "process/process_cases.h"
+#include "ptrace/ptrace_cases.h"
 #include "signal/badframe_cases.h"
 #include "signal/kernel_cases.h"
 #include "signal/signal_cases.h"
@@ -24,6 +25,7 @@ const std::vector<CaseDescriptor>& all_cases() {
     add(context_cases());   // milliseconds each too
     add(switch_cases());
     add(process_cases());
+    add(ptrace_cases());
     add(kernel_cases());
     return all;
   }();

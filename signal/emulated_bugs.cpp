@@ -191,6 +191,20 @@ bool cve_2017_15537_return(EmulationSite& s) {
   return true;
 }
 
+// The same bug through ptrace: the kernel took a SETREGSET header XRSTOR rejects, and the
+// tracee kept the previous task's registers. The buffer gets a valid header and other process
+// 1's XMM values, so the system call succeeds and loads them.
+bool cve_2017_15537_ptrace(const Machine& m, uint8_t* area, size_t len) {
+  XsaveArea a(area, len, true);
+  static constexpr uint8_t kZero[48] = {};
+  const bool rejected = a.xcomp_bv() != 0 || (a.xstate_bv() & ~m.xcr0) != 0 ||
+                        std::memcmp(area + kXsaveHeaderOffset + 16, kZero, sizeof(kZero)) != 0;
+  if (!rejected) return false;
+  std::memset(area + kXsaveHeaderOffset + 8, 0, 56);
+  a.set_xstate_bv(a.xstate_bv() & m.xcr0);
+  return a.write(component(ComponentId::kSse), m, g_other_process);
+}
+
 // The context-switch bugs act in assembly hooks (emulated_switch_hooks.S) on an area every
 // unit of a case, thread or forked process, shares.
 void switch_area_prepare(const Machine&, uint64_t) {
@@ -296,8 +310,10 @@ const std::array<Emulation, 15> kEmulations = {{
      component_bit(ComponentId::kAvx), nullptr, fx_only_entry, fx_only_return},
     {"cve-2017-15537",
      "before sigreturn, a frame header XRSTOR would reject is made valid and every "
-     "XMM register in the frame takes other process 1's pattern",
-     component_bit(ComponentId::kSse), cve_2017_15537_prepare, nullptr, cve_2017_15537_return},
+     "XMM register in the frame takes other process 1's pattern; a tracer's SETREGSET "
+     "NT_X86_XSTATE with such a header succeeds and loads the same",
+     component_bit(ComponentId::kSse), cve_2017_15537_prepare, nullptr, cve_2017_15537_return, 0,
+     nullptr, nullptr, nullptr, nullptr, cve_2017_15537_ptrace},
     {"amd-nullsel-base",
      "a unit (thread or process) whose FS or GS base is 0 takes, after each system call or "
      "spin iteration, the base the unit that ran before it left, as a null selector load on "

@@ -66,4 +66,10 @@ void emulate_on_context_resume(ContextResumeSite& s) {
     g_applications->fetch_add(1);
 }
 
+void emulate_on_ptrace_xstate_write(const Machine& m, uint8_t* area, size_t len) {
+  if (g_active && g_active->on_ptrace_xstate_write &&
+      g_active->on_ptrace_xstate_write(m, area, len))
+    g_applications->fetch_add(1);
+}
+
 }  // namespace sigctx

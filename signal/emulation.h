@@ -59,6 +59,9 @@ struct Emulation {
   const void* switch_hook_before = nullptr;
   const void* switch_hook_after = nullptr;
   bool (*switch_usable)(const Machine& m) = nullptr;
+  // A tracer's PTRACE_SETREGSET NT_X86_XSTATE buffer (ptrace/), right before the system call;
+  // returns whether it changed the buffer.
+  bool (*on_ptrace_xstate_write)(const Machine& m, uint8_t* area, size_t len) = nullptr;
 };
 
 std::span<const Emulation> emulations();
@@ -78,6 +81,7 @@ void note_emulation_applications(uint64_t n);
 void emulate_on_entry(EmulationSite& s);
 void emulate_on_return(EmulationSite& s);
 void emulate_on_context_resume(ContextResumeSite& s);
+void emulate_on_ptrace_xstate_write(const Machine& m, uint8_t* area, size_t len);
 
 }  // namespace sigctx
 

@@ -53,6 +53,14 @@ std::vector<Expected> expectations() {
       {"cve-2017-15537", "signal/badframe/xcomp-bv", "sse", "foreign", {}},
       {"cve-2017-15537", "signal/badframe/header-reserved", "sse", "foreign", {}},
       {"cve-2017-15537", "signal/badframe/xstate-bv-unsupported", "sse", "foreign", {}},
+      {"cve-2017-15537", "ptrace/bad-header/xcomp-bv", "", "", {}, "ptrace.setregset_bad_header"},
+      {"cve-2017-15537", "ptrace/bad-header/reserved", "", "", {}, "ptrace.setregset_bad_header"},
+      {"cve-2017-15537",
+       "ptrace/bad-header/xstate-bv-beyond-xcr0",
+       "",
+       "",
+       {},
+       "ptrace.setregset_bad_header"},
       {"qemu-user-xfeatures", "signal/badframe/xstate-bv-init", "", "stale", {}},
       {"amd-nullsel-base", "switch/yield/gsbase", "gsbase", "foreign", {}},
       {"lazyfp", "process/yield/all", "sse", "foreign", {}},
@@ -143,10 +151,11 @@ TEST_P(EmulationGuards, FailingCasesAreExactlyTheGuardingOnes) {
                                << fmt::format("{}", fmt::join(unnamed, " "));
   // A case may name the bug for components this machine lacks.
   const ComponentMask touches = emulation->touches;
-  if ((available_components(live_machine()) & touches) == touches) {
-    EXPECT_TRUE(missed.empty()) << "name the bug but pass: "
-                                << fmt::format("{}", fmt::join(missed, " "));
-  }
+  if ((available_components(live_machine()) & touches) != touches)
+    GTEST_SKIP() << "the bug changes " << component_names(touches)
+                 << ", which this machine lacks in part; no case here failed without naming it";
+  EXPECT_TRUE(missed.empty()) << "name the bug but pass: "
+                              << fmt::format("{}", fmt::join(missed, " "));
   EXPECT_FALSE(failed.empty());
 }
 

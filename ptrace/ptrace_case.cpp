@@ -1,0 +1,402 @@
+// How a ptrace case runs. The tracee (a forked child) asks to be traced, stops itself, and then
+// runs the hold with no transition: its pattern is loaded when it reaches sigctx_hold_none,
+// where the tracer's execute breakpoint (DR0) stops it before any store. The tracer reads or
+// writes there, disarms the breakpoint and lets it go on; the hold stores what the tracee then
+// holds into shared memory, and the tracer checks that too.
+#include "ptrace/ptrace_case.h"
+
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "ptrace/ptrace_views.h"
+#include "signal/case_support.h"
+#include "signal/emulation.h"
+#include "signal/hold.h"
+#include "xstate/classify.h"
+#include "xstate/component_registry.h"
+#include "xstate/diff.h"
+#include "xstate/xsave_area.h"
+
+namespace sigctx {
+
+namespace {
+
+constexpr int kTimeoutMs = 5000;
+constexpr unsigned kMaxSteps = 200000;
+constexpr int kTracemeFailed = 3;
+
+struct PtraceShared {
+  CpuImage out;
+  bool stored = false;
+  int traceme_errno = 0;
+};
+
+// Waits for the next stop or end of pid; false on timeout (the tracee is then killed).
+bool wait_event(pid_t pid, int* status) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  for (;;) {
+    const pid_t got = waitpid(pid, status, WNOHANG | __WALL);
+    if (got == pid) return true;
+    if (got < 0 || std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, status, __WALL);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return fmt::format("was killed by {}", strsignal(WTERMSIG(status)));
+  if (WIFSTOPPED(status)) return fmt::format("stopped with {}", strsignal(WSTOPSIG(status)));
+  return fmt::format("changed state ({:#x})", status);
+}
+
+// Brings the stopped tracee to `target`: a breakpoint there, or single steps up to it. *how
+// says which.
+bool stop_at(pid_t pid, uint64_t target, std::string* how, std::string* why) {
+  int status = 0;
+  std::string bp_why;
+  if (set_exec_breakpoint(pid, target, &bp_why)) {
+    *how = "debug-register breakpoint";
+    if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0 || !wait_event(pid, &status)) {
+      *why = "the tracee never reached the breakpoint";
+      return false;
+    }
+    if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
+      *why = "at the breakpoint the tracee " + describe_status(status);
+      return false;
+    }
+    return set_exec_breakpoint(pid, 0, why);
+  }
+  *how = "PTRACE_SINGLESTEP (" + bp_why + ")";
+  for (unsigned step = 0; step < kMaxSteps; ++step) {
+    uint64_t rip = 0;
+    if (!read_rip(pid, &rip, why)) return false;
+    if (rip == target) return true;
+    if (ptrace(PTRACE_SINGLESTEP, pid, nullptr, nullptr) != 0 || !wait_event(pid, &status) ||
+        !WIFSTOPPED(status)) {
+      *why = "single-stepping, the tracee " + describe_status(status);
+      return false;
+    }
+  }
+  *why = fmt::format("the tracee did not reach the hold in {} single steps", kMaxSteps);
+  return false;
+}
+
+// The write modes' --inject-fault: the tracer writes the tracee's own value (leak), a flipped
+// bit or zero into one register instead of its own, as a kernel that dropped the write would
+// leave it.
+void fault_written(const FaultSpec& fault, const Machine& m, const CpuImage& tracee,
+                   CpuImage& written) {
+  const ComponentDescriptor& c = component(fault.component);
+  const std::vector<Field>& fields = fields_of(c, m);
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fault.field < 0 || static_cast<size_t>(fault.field) == i)
+      apply_fault_to_field(fault.kind, fields[i], written.bytes() + fields[i].offset,
+                           tracee.bytes() + fields[i].offset);
+}
+
+// The read mode's --inject-fault: the view reports one register wrong, as a kernel that copied
+// the wrong bytes out would.
+void fault_view(const FaultSpec& fault, const Machine& m, const CpuImage& other, CpuImage& view,
+                ComponentMask view_components) {
+  if (!(view_components & component_bit(fault.component))) return;
+  fault_written(fault, m, other, view);
+}
+
+struct Images {
+  std::unique_ptr<CpuImage> in = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> tracer = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> written = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> other = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> view = std::make_unique<CpuImage>();
+  std::unique_ptr<CpuImage> expected = std::make_unique<CpuImage>();
+};
+
+// The tracer's writes in kWrite: every loaded component, each through its interface.
+bool write_tracer_values(pid_t pid, const Machine& m, ComponentMask loaded, const CpuImage& w,
+                         std::string* why) {
+  if (loaded & (component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags))) {
+    auto cur = std::make_unique<CpuImage>();
+    cur->clear();
+    if (!read_ptrace_view(pid, PtraceView::kGetRegs, m, *cur, why)) return false;
+    if (loaded & component_bit(ComponentId::kGpr)) std::memcpy(cur->gpr, w.gpr, sizeof(w.gpr));
+    const uint64_t mask = (loaded & component_bit(ComponentId::kRflags))
+                              ? fields_of(component(ComponentId::kRflags), m).front().mask
+                              : 0;
+    cur->rflags = w.rflags;
+    if (!write_gprs_rflags(pid, *cur, mask, why)) return false;
+  }
+  bool any_xsave = false;
+  for (const ComponentDescriptor* c : all_components())
+    any_xsave |= (loaded & component_bit(c->id)) && c->xsave_index >= 0;
+  if (any_xsave) {
+    std::vector<uint8_t> area;
+    if (!get_xstate_regset(pid, area, why)) return false;
+    XsaveArea a(area.data(), area.size(), true);
+    for (const ComponentDescriptor* c : all_components())
+      if ((loaded & component_bit(c->id)) && c->xsave_index >= 0 && !a.write(*c, m, w)) {
+        *why = fmt::format("{} does not fit the NT_X86_XSTATE regset", c->name);
+        return false;
+      }
+    if (!set_xstate_regset(pid, area)) {
+      *why = fmt::format("PTRACE_SETREGSET NT_X86_XSTATE: {}", std::strerror(errno));
+      return false;
+    }
+  }
+  if ((loaded & component_bit(ComponentId::kFsbase)) && !write_fsbase_pokeuser(pid, w.fsbase, why))
+    return false;
+  if ((loaded & component_bit(ComponentId::kGsbase)) &&
+      !write_gsbase_arch_prctl(pid, w.gsbase, why))
+    return false;
+  return true;
+}
+
+const char* bad_header_name(BadHeader b) {
+  switch (b) {
+    case BadHeader::kXcompBv:
+      return "XCOMP_BV bit 63 (compacted format)";
+    case BadHeader::kReserved:
+      return "a nonzero reserved header byte";
+    case BadHeader::kXstateBvBeyondXcr0:
+      return "an XSTATE_BV bit XCR0 lacks";
+  }
+  return "?";
+}
+
+// Corrupts the header as `b` says; the XMM slots carry the tracer's values, so an accepted
+// write shows in the tracee too.
+void corrupt_header(BadHeader b, const Machine& m, std::vector<uint8_t>& area, const CpuImage& w) {
+  XsaveArea a(area.data(), area.size(), true);
+  a.write(component(ComponentId::kSse), m, w);
+  switch (b) {
+    case BadHeader::kXcompBv: {
+      const uint64_t v = (1ull << 63) | a.xstate_bv();
+      std::memcpy(area.data() + kXsaveHeaderOffset + 8, &v, 8);
+      break;
+    }
+    case BadHeader::kReserved:
+      area[kXsaveHeaderOffset + 16 + 7] = 0x80;
+      break;
+    case BadHeader::kXstateBvBeyondXcr0:
+      for (unsigned bit = 2; bit < 63; ++bit)
+        if (!((m.xcr0 >> bit) & 1)) {
+          a.set_xstate_bv(a.xstate_bv() | (1ull << bit));
+          break;
+        }
+      break;
+  }
+}
+
+}  // namespace
+
+std::string ptrace_unavailable(const Machine& m) {
+  if (m.env.qemu_user) return "qemu-user does not implement ptrace";
+  if (m.env.valgrind)
+    return "under valgrind a tracer sees the registers of valgrind's JIT, not the program's";
+  return {};
+}
+
+void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseResult& r) {
+  const Machine& m = ctx.machine;
+  const ComponentMask available = available_components(m);
+  const bool all = spec.mode == PtraceMode::kWriteInit || spec.mode == PtraceMode::kBadHeader;
+  const ComponentMask loaded = (all || !spec.components ? available : spec.components) & available;
+  if (ctx.fault.active && (all || ctx.fault.kind == FaultKind::kGuard ||
+                           !(loaded & component_bit(ctx.fault.component)))) {
+    r.status = Status::kError;
+    r.reason = fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec,
+                           all ? "this mode has no register the tracer reads or writes alone"
+                               : "the case does not hold that component");
+    return;
+  }
+  auto* shared = map_shared<PtraceShared>();
+  if (!shared) {
+    r.status = Status::kError;
+    r.reason = fmt::format("mmap: {}", std::strerror(errno));
+    return;
+  }
+  const uint16_t tag = seed_tag(ctx.seed);
+  const PatternSource own{tag, kRoleMain, 1}, tracer{tag, kRoleEdit, 1},
+      other{tag, static_cast<uint8_t>(kRoleProcess0 + 1), 1};
+  Images img;
+  img.in->clear();
+  img.tracer->clear();
+  img.other->clear();
+  for (const ComponentDescriptor* c : all_components())
+    if (loaded & component_bit(c->id)) {
+      c->fill(*img.in, m, own, Shape::kLanes);
+      c->fill(*img.tracer, m, tracer, Shape::kLanes);
+      c->fill(*img.other, m, other, Shape::kLanes);
+    }
+  img.in->host_fsbase = current_fsbase();
+  img.in->host_gsbase = current_gsbase();
+  const RoutineList loaders = loaders_for(m, loaded);
+  const RoutineList stores = stores_for(m, loaded);
+  HoldPlan hold;
+  hold.action = PLAN_ACTION_NONE;
+  hold.loaders = loaders.data();
+  hold.stores = stores.data();
+  hold.options = default_hold_options(m);
+  const InjectionPoint point = hold_injection_point(sigctx_hold_none);
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    r.status = Status::kError;
+    r.reason = fmt::format("fork: {}", std::strerror(errno));
+    return;
+  }
+  if (pid == 0) {
+    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
+      shared->traceme_errno = errno;
+      _exit(kTracemeFailed);
+    }
+    raise(SIGSTOP);
+    auto out = std::make_unique<CpuImage>();
+    out->clear();
+    out->host_fsbase = img.in->host_fsbase;
+    out->host_gsbase = img.in->host_gsbase;
+    sigctx_hold(img.in.get(), out.get(), &hold);
+    shared->out = *out;
+    shared->stored = true;
+    _exit(0);
+  }
+
+  int status = 0;
+  std::string how, why;
+  if (!wait_event(pid, &status) || !WIFSTOPPED(status)) {
+    const bool refused = WIFEXITED(status) && WEXITSTATUS(status) == kTracemeFailed;
+    r.status = refused ? Status::kSkip : Status::kError;
+    r.reason = refused ? fmt::format("PTRACE_TRACEME: {} (already traced, or ptrace is forbidden)",
+                                     std::strerror(shared->traceme_errno))
+                       : "before its stop the tracee " + describe_status(status);
+    return;
+  }
+  if (!stop_at(pid, reinterpret_cast<uint64_t>(sigctx_hold_none), &how, &why)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, __WALL);
+    r.status = Status::kError;
+    r.reason = why;
+    return;
+  }
+  ++r.injections;
+  r.facts["stop"] = how;
+
+  ClassifyContext cls;
+  cls.machine = &m;
+  cls.known = {{own, Shape::kLanes}, {tracer, Shape::kLanes}, {other, Shape::kLanes}};
+  cls.expected = {own, Shape::kLanes};
+  DiffOptions o;
+  o.injection = point;
+  bool ok = true;
+  std::vector<uint8_t> area;
+  if (spec.mode == PtraceMode::kRead) {
+    for (PtraceView v : all_ptrace_views()) {
+      const ComponentMask holds = ptrace_view_components(v, m) & loaded;
+      if (!holds) continue;
+      img.view->clear();
+      if (!read_ptrace_view(pid, v, m, *img.view, &why)) {
+        ok = false;
+        break;
+      }
+      if (ctx.fault.active) fault_view(ctx.fault, m, *img.other, *img.view, holds);
+      o.checked = holds;
+      o.where = fmt::format("in the tracer's {} view", ptrace_view_name(v));
+      for (RegisterDiff& d : diff_images(*img.in, *img.view, m, o, cls))
+        r.diffs.push_back(std::move(d));
+    }
+  } else if (spec.mode == PtraceMode::kWrite) {
+    *img.written = *img.tracer;
+    if (ctx.fault.active) fault_written(ctx.fault, m, *img.in, *img.written);
+    ok = write_tracer_values(pid, m, loaded, *img.written, &why);
+  } else if (spec.mode == PtraceMode::kWriteInit) {
+    const ComponentDescriptor& c = component(spec.init_component);
+    ok = get_xstate_regset(pid, area, &why);
+    if (ok) {
+      XsaveArea a(area.data(), area.size(), true);
+      a.set_xstate_bv(a.xstate_bv() & ~(1ull << c.xsave_index));
+      ok = set_xstate_regset(pid, area);
+      if (!ok) why = fmt::format("PTRACE_SETREGSET NT_X86_XSTATE: {}", std::strerror(errno));
+    }
+  } else {
+    ok = get_xstate_regset(pid, area, &why);
+    if (ok) {
+      corrupt_header(spec.bad_header, m, area, *img.tracer);
+      emulate_on_ptrace_xstate_write(m, area.data(), area.size());
+      if (set_xstate_regset(pid, area))
+        r.findings.push_back({"ptrace.setregset_bad_header",
+                              fmt::format("PTRACE_SETREGSET NT_X86_XSTATE accepted a header with "
+                                          "{}, which XRSTOR rejects (CVE-2017-15537)",
+                                          bad_header_name(spec.bad_header)),
+                              "EINVAL", "success"});
+      else
+        r.facts["setregset_errno"] = std::strerror(errno);
+    }
+  }
+  if (!ok) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, __WALL);
+    r.status = Status::kError;
+    r.reason = why;
+    return;
+  }
+  if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0 || !wait_event(pid, &status) ||
+      !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !shared->stored) {
+    r.status = Status::kError;
+    r.reason = "after the tracer let it go, the tracee " + describe_status(status);
+    return;
+  }
+
+  // What the tracee must hold when it goes on.
+  *img.expected = *img.in;
+  o.checked = loaded;
+  o.where = "in the tracee after the tracer's stop";
+  if (spec.mode == PtraceMode::kWrite) {
+    *img.expected = *img.tracer;
+    cls.expected = {tracer, Shape::kLanes};
+    o.where = "in the tracee after the tracer's writes";
+  } else if (spec.mode == PtraceMode::kWriteInit) {
+    component(spec.init_component).init(*img.expected);
+    o.where = fmt::format("in the tracee after the tracer cleared XSTATE_BV[{}]",
+                          component(spec.init_component).xsave_index);
+    // MXCSR with XSTATE_BV[1] clear: the standard form of XRSTOR loads it from the buffer
+    // whenever RFBM[1] or RFBM[2] is set, the compacted form and XRSTORS (what a kernel using
+    // XSAVES restores with) initialize it to 0x1f80 (SDM vol. 1, 13.8). Either is the kernel's
+    // right; the fact says which this one did.
+    if (spec.init_component == ComponentId::kSse &&
+        (shared->out.mxcsr == img.in->mxcsr || shared->out.mxcsr == 0x1f80)) {
+      r.facts["mxcsr_after_sse_init"] =
+          shared->out.mxcsr == img.in->mxcsr && img.in->mxcsr != 0x1f80
+              ? "kept (the standard-form XRSTOR rule)"
+              : "0x1f80 (the compacted-form XRSTOR and XRSTORS rule)";
+      img.expected->mxcsr = shared->out.mxcsr;
+    }
+  } else if (spec.mode == PtraceMode::kBadHeader) {
+    o.where = "in the tracee after a SETREGSET with a bad header";
+  }
+  img.expected->gpr[kRsp] = shared->out.rsp_before;
+  for (RegisterDiff& d : diff_images(*img.expected, shared->out, m, o, cls))
+    r.diffs.push_back(std::move(d));
+  r.facts["components"] = component_names(loaded);
+  r.status = r.failed() ? Status::kFail : Status::kPass;
+  if (ctx.fault.active && !r.failed()) {
+    r.status = Status::kError;
+    r.reason = fmt::format(
+        "--inject-fault {} cannot show here: the register is not compared in this case (an x87 "
+        "register beyond the pattern's stack depth?)",
+        ctx.fault.spec);
+  }
+}
+
+}  // namespace sigctx

@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include "context/context_cases.h"
+#include "core/core_case.h"
 #include "process/process_cases.h"
 #include "ptrace/ptrace_cases.h"
 #include "signal/badframe_cases.h"
@@ -26,6 +27,7 @@ const std::vector<CaseDescriptor>& all_cases() {
     add(switch_cases());
     add(process_cases());
     add(ptrace_cases());
+    add(core_cases());
     add(kernel_cases());
     return all;
   }();

@@ -1,0 +1,341 @@
+// How a core case runs. The case's child forks the crashing process, which moves into a fresh
+// directory (where a relative core_pattern puts the file), raises RLIMIT_CORE, sets its
+// coredump_filter to 0 (the register notes are always written; the memory is not needed),
+// loads its pattern and raises SIGABRT with a raw tgkill from the hold. The signal is taken
+// when that SYSCALL returns: rip is the instruction after it, rax holds tgkill's 0, and rcx and
+// r11 are SYSCALL's. Every other register in every note must be the pattern's.
+#include "core/core_case.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "core/core_file.h"
+#include "signal/case_support.h"
+#include "signal/hold.h"
+#include "switch/switch_variants.h"
+#include "xstate/classify.h"
+#include "xstate/component_registry.h"
+#include "xstate/diff.h"
+#include "xstate/xsave_area.h"
+
+namespace sigctx {
+
+namespace {
+
+constexpr int kTimeoutMs = 10000;
+constexpr int kNoCoreLimit = 3;  // the crashing child's exit status when RLIMIT_CORE is 0
+
+// pr_reg slots (user_regs_struct order) of the hardware-numbered GPRs.
+constexpr unsigned kPrRegOfGpr[16] = {10, 11, 12, 5, 19, 4, 13, 14, 9, 8, 7, 6, 3, 2, 1, 0};
+constexpr unsigned kPrRip = 16, kPrEflags = 18, kPrFsBase = 21, kPrGsBase = 22;
+
+std::string read_core_pattern() {
+  std::ifstream f("/proc/sys/kernel/core_pattern");
+  std::string line;
+  std::getline(f, line);
+  return line;
+}
+
+// The one regular file in dir, or empty.
+std::string only_file_in(const std::string& dir) {
+  std::string found;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_type == DT_REG) found = dir + "/" + e->d_name;
+    closedir(d);
+  }
+  return found;
+}
+
+void remove_dir(const std::string& dir) {
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_type == DT_REG) unlink((dir + "/" + e->d_name).c_str());
+    closedir(d);
+  }
+  rmdir(dir.c_str());
+}
+
+bool wait_status(pid_t pid, int* status) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  for (;;) {
+    if (waitpid(pid, status, WNOHANG) == pid) return true;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, status, 0);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+// The crashing child; never returns.
+[[noreturn]] void crash_with_pattern(const std::string& dir, CpuImage* in, CpuImage* out,
+                                     const HoldPlan* plan) {
+  rlimit lim{};
+  getrlimit(RLIMIT_CORE, &lim);
+  if (lim.rlim_max == 0) _exit(kNoCoreLimit);
+  lim.rlim_cur = lim.rlim_max;
+  if (chdir(dir.c_str()) != 0 || setrlimit(RLIMIT_CORE, &lim) != 0) _exit(4);
+  if (FILE* f = fopen("/proc/self/coredump_filter", "w")) {
+    fputs("0", f);
+    fclose(f);
+  }
+  prctl(PR_SET_DUMPABLE, 1);
+  signal(SIGABRT, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGABRT);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  set_tgkill_args(*in, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), SIGABRT);
+  sigctx_hold(in, out, plan);
+  _exit(5);  // SIGABRT did not end it
+}
+
+struct Note {
+  const char* name;
+  ComponentMask holds;
+};
+
+void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult& r) {
+  const Machine& m = ctx.machine;
+  const ComponentMask available = available_components(m);
+  const ComponentMask loaded = (components ? components : available) & available;
+  const std::string pattern = read_core_pattern();
+  const std::string unusable = core_pattern_unusable(pattern);
+  if (!unusable.empty()) {
+    r.status = Status::kSkip;
+    r.reason = unusable;
+    return;
+  }
+  if (ctx.fault.active &&
+      (ctx.fault.kind == FaultKind::kGuard || !(loaded & component_bit(ctx.fault.component)))) {
+    r.status = Status::kError;
+    r.reason = fmt::format(
+        "--inject-fault {} cannot show here: the case does not hold that "
+        "component in a core file",
+        ctx.fault.spec);
+    return;
+  }
+  char dir_template[] = "/tmp/sigctx-core-XXXXXX";
+  if (!mkdtemp(dir_template)) {
+    r.status = Status::kError;
+    r.reason = fmt::format("mkdtemp /tmp/sigctx-core-XXXXXX: {}", std::strerror(errno));
+    return;
+  }
+  const std::string dir = dir_template;
+  const uint16_t tag = seed_tag(ctx.seed);
+  const PatternSource own{tag, kRoleMain, 1},
+      other{tag, static_cast<uint8_t>(kRoleProcess0 + 1), 1};
+  auto in = std::make_unique<CpuImage>();
+  auto out = std::make_unique<CpuImage>();
+  auto other_img = std::make_unique<CpuImage>();
+  in->clear();
+  other_img->clear();
+  for (const ComponentDescriptor* c : all_components())
+    if (loaded & component_bit(c->id)) {
+      c->fill(*in, m, own, Shape::kLanes);
+      c->fill(*other_img, m, other, Shape::kLanes);
+    }
+  in->host_fsbase = current_fsbase();
+  in->host_gsbase = current_gsbase();
+  out->clear();
+  const RoutineList loaders = loaders_for(m, loaded);
+  const RoutineList stores = stores_for(m, loaded);
+  HoldPlan hold;
+  hold.action = PLAN_ACTION_SYSCALL;
+  hold.loaders = loaders.data();
+  hold.stores = stores.data();
+  hold.options = default_hold_options(m);
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    remove_dir(dir);
+    r.status = Status::kError;
+    r.reason = fmt::format("fork: {}", std::strerror(errno));
+    return;
+  }
+  if (pid == 0) crash_with_pattern(dir, in.get(), out.get(), &hold);
+  int status = 0;
+  const bool ended = wait_status(pid, &status);
+  const std::string core = only_file_in(dir);
+  auto finish = [&](Status s, std::string reason) {
+    remove_dir(dir);
+    r.status = s;
+    r.reason = std::move(reason);
+  };
+  if (ended && WIFEXITED(status) && WEXITSTATUS(status) == kNoCoreLimit)
+    return finish(Status::kSkip, "RLIMIT_CORE's hard limit is 0 here: no core file can be written");
+  if (!ended || !WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+    return finish(Status::kError,
+                  fmt::format("the crashing child did not end by SIGABRT (status {:#x})", status));
+  if (!WCOREDUMP(status) || core.empty())
+    return finish(Status::kError,
+                  fmt::format("SIGABRT ended the child but no core file appeared in {} "
+                              "(core_pattern \"{}\"; a size limit or a dump filter?)",
+                              dir, pattern));
+  CoreNotes notes;
+  std::string why;
+  if (!read_core_notes(core, pid, &notes, &why)) return finish(Status::kError, why);
+  ++r.injections;
+  struct stat st {};
+  stat(core.c_str(), &st);
+  r.facts["core_bytes"] = static_cast<uint64_t>(st.st_size);
+  r.facts["core_pattern"] = pattern;
+  remove_dir(dir);
+
+  const InjectionPoint point = hold_injection_point(sigctx_hold_syscall);
+  // The crash point: the instruction after SYSCALL (2 bytes).
+  const uint64_t want_rip = reinterpret_cast<uint64_t>(sigctx_hold_syscall) + 2;
+  if (notes.regs.size() > kPrRip && notes.regs[kPrRip] != want_rip)
+    r.findings.push_back({"core.prstatus_rip", "NT_PRSTATUS's rip is not the crash point",
+                          fmt::format("{:#x}", want_rip),
+                          fmt::format("{:#x}", notes.regs[kPrRip])});
+  if (notes.signal != SIGABRT)
+    r.findings.push_back({"core.prstatus_signal", "NT_PRSTATUS's pr_cursig is not the fatal signal",
+                          std::to_string(SIGABRT), std::to_string(notes.signal)});
+
+  auto expected = std::make_unique<CpuImage>(*in);
+  // The child set the tgkill arguments (its pid is its only thread's tid); rax is the result.
+  set_tgkill_args(*expected, pid, pid, SIGABRT);
+  expected->gpr[kRax] = 0;
+  ClassifyContext cls;
+  cls.machine = &m;
+  cls.known = {{own, Shape::kLanes}, {other, Shape::kLanes}};
+  cls.expected = {own, Shape::kLanes};
+  DiffOptions o;
+  o.gpr_skip = (1u << kRsp) | (1u << kRcx) | (1u << kR11);
+  o.injection = point;
+
+  const ComponentMask prstatus_holds =
+      available & (component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags) |
+                   component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase));
+  const ComponentMask fp_holds =
+      available & (component_bit(ComponentId::kX87) | component_bit(ComponentId::kMxcsr) |
+                   component_bit(ComponentId::kSse));
+  ComponentMask xstate_holds = 0;
+  for (const ComponentDescriptor* c : all_components())
+    if (c->xsave_index >= 0) xstate_holds |= component_bit(c->id);
+  xstate_holds &= m.xcr0 ? available : 0;
+  auto view = std::make_unique<CpuImage>();
+  auto check = [&](const char* note, ComponentMask holds) {
+    holds &= loaded;
+    if (!holds) return;
+    if (ctx.fault.active && (holds & component_bit(ctx.fault.component))) {
+      const std::vector<Field>& fields = fields_of(component(ctx.fault.component), m);
+      for (size_t i = 0; i < fields.size(); ++i)
+        if (ctx.fault.field < 0 || static_cast<size_t>(ctx.fault.field) == i)
+          apply_fault_to_field(ctx.fault.kind, fields[i], view->bytes() + fields[i].offset,
+                               other_img->bytes() + fields[i].offset);
+    }
+    o.checked = holds;
+    o.where = fmt::format("in the core file's {} note", note);
+    for (RegisterDiff& d : diff_images(*expected, *view, m, o, cls))
+      r.diffs.push_back(std::move(d));
+  };
+
+  view->clear();
+  for (unsigned g = 0; g < 16; ++g)
+    view->gpr[g] = notes.regs.at(kPrRegOfGpr[g]);
+  view->rflags = notes.regs.at(kPrEflags);
+  view->fsbase = notes.regs.at(kPrFsBase);
+  view->gsbase = notes.regs.at(kPrGsBase);
+  check("NT_PRSTATUS", prstatus_holds);
+  for (const auto& [name, bytes, extended, holds] :
+       {std::tuple<const char*, std::vector<uint8_t>*, bool, ComponentMask>{
+            "NT_PRFPREG", &notes.fpregs, false, fp_holds},
+        {"NT_X86_XSTATE", &notes.xstate, true, xstate_holds}}) {
+    if (!(holds & loaded)) continue;
+    if (bytes->empty()) {
+      r.findings.push_back({"core.note_missing", fmt::format("the core file has no {} note", name),
+                            "present", "absent"});
+      continue;
+    }
+    view->clear();
+    const XsaveArea area(bytes->data(), bytes->size(), extended);
+    for (const ComponentDescriptor* c : all_components()) {
+      if (!(holds & loaded & component_bit(c->id))) continue;
+      if (!area.read(*c, m, *view, &why)) {
+        r.findings.push_back({"core.note_short",
+                              fmt::format("the {} note cannot hold {}: {}", name, c->name, why),
+                              "the component", fmt::format("{} bytes", bytes->size())});
+        break;
+      }
+    }
+    check(name, holds);
+  }
+  r.facts["components"] = component_names(loaded);
+  r.status = r.failed() ? Status::kFail : Status::kPass;
+  if (ctx.fault.active && !r.failed()) {
+    r.status = Status::kError;
+    r.reason = fmt::format(
+        "--inject-fault {} cannot show here: the register is not compared "
+        "(an x87 register beyond the pattern's stack depth?)",
+        ctx.fault.spec);
+  }
+}
+
+}  // namespace
+
+std::string core_pattern_unusable(const std::string& pattern) {
+  if (pattern.empty()) return "core_pattern is empty: the kernel writes no core files";
+  if (pattern[0] == '|')
+    return fmt::format(
+        "core_pattern pipes core files to a program (\"{}\"), out of the case's "
+        "reach; sysctl kernel.core_pattern=core enables the case (docs/core.md)",
+        pattern);
+  if (pattern.find('/') != std::string::npos)
+    return fmt::format(
+        "core_pattern writes core files to a fixed place (\"{}\"); the case needs "
+        "a relative pattern it can point at its own directory: sysctl "
+        "kernel.core_pattern=core enables it (docs/core.md)",
+        pattern);
+  return {};
+}
+
+std::vector<CaseDescriptor> core_cases() {
+  std::vector<CaseDescriptor> cases;
+  for (const SwitchVariant& v : switch_variants()) {
+    if (v.mixed) continue;
+    std::string held = "every available component";
+    for (const ComponentDescriptor* c : all_components())
+      if (v.components == component_bit(c->id)) held = c->description;
+    CaseDescriptor d = make_switch_case(
+        fmt::format("core/{}", v.name),
+        fmt::format("{}: a process holding its pattern is killed by SIGABRT right after a "
+                    "SYSCALL; its core file's NT_PRSTATUS, NT_PRFPREG and NT_X86_XSTATE notes "
+                    "must hold exactly that state",
+                    held),
+        {}, v);
+    d.guards.clear();
+    d.transition = "core-dump";
+    d.handler = "none (default action: core)";
+    d.injector = "raw tgkill SIGABRT";
+    const auto components_ok = d.applicable;
+    d.applicable = [components_ok](const Machine& m) {
+      if (m.env.qemu_user) return Availability::no("qemu-user writes its own core files");
+      if (m.env.valgrind) return Availability::no("valgrind writes its own vgcore files");
+      return components_ok(m);
+    };
+    const ComponentMask mask = v.components;
+    d.run = [mask](const CaseContext& ctx, CaseResult& r) { run_core_case(mask, ctx, r); };
+    cases.push_back(std::move(d));
+  }
+  return cases;
+}
+
+}  // namespace sigctx

@@ -24,7 +24,7 @@
 #include "signal/case_support.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
-#include "switch/switch_fault.h"
+#include "signal/switch_fault.h"
 #include "xstate/classify.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

@@ -36,6 +36,8 @@ const char* transition_name(BoundaryTransition t) {
       return "frame record";
     case BoundaryTransition::kCheckFrame:
       return "frame check";
+    case BoundaryTransition::kYield:
+      return "sched_yield, clobber";
   }
   return "?";
 }

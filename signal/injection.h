@@ -28,6 +28,8 @@ enum class BoundaryTransition : uint8_t {
                  // checks the edit took effect and puts the old value back
   kRecordFrame,  // the frame is recorded (reference run, nothing clobbered)
   kCheckFrame,   // the frame must equal the recorded one; then clobber
+  kYield,        // the handler calls sched_yield, so another thread on the CPU runs; then
+                 // clobber (switch/step-yield)
 };
 const char* transition_name(BoundaryTransition t);
 

@@ -14,21 +14,23 @@
 #include "signal/hwbp.h"
 #include "signal/kernel_run.h"
 #include "signal/storm.h"
+#include "signal/yield_sibling.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
 
 namespace {
 
-enum class Kind { kStep, kStepNested, kStepEdit, kStepFrame, kHwbp, kInt3, kStorm };
+enum class Kind { kStep, kStepNested, kStepEdit, kStepFrame, kStepYield, kHwbp, kInt3, kStorm };
 
 struct KindInfo {
   Kind kind;
-  const char* prefix;  // case id: signal/<prefix>/<kernel>
+  const char* prefix;  // case id: <area>/<prefix>/<kernel>
   const char* what;
   Injector injector;
   BoundaryTransition transition;
   unsigned generations;
+  const char* area = "signal";
 };
 
 constexpr KindInfo kKinds[] = {
@@ -47,6 +49,11 @@ constexpr KindInfo kKinds[] = {
     {Kind::kStepFrame, "step-frame",
      "every boundary's signal frame must equal the frame of a clean stepped run at that boundary",
      Injector::kStep, BoundaryTransition::kCheckFrame, kStepVariantGenerations},
+    {Kind::kStepYield, "step-yield",
+     "at every boundary the SIGTRAP handler calls sched_yield, switching to a sibling thread "
+     "pinned to the same CPU that holds its own pattern across its own sched_yield calls, then "
+     "clobbers; the result must equal an uninjected run and the sibling must keep its pattern",
+     Injector::kStep, BoundaryTransition::kYield, kStepVariantGenerations, "switch"},
     {Kind::kHwbp, "hwbp",
      "a perf_event_open hardware breakpoint (sigtrap=1) fires at a sample of boundaries, one per "
      "run; the handler clobbers",
@@ -90,6 +97,7 @@ class KernelCase {
   bool fails_with(const BoundarySelection& sel);
   void report_boundary(int64_t boundary, Injector injector, BoundaryTransition t);
   void run_step(unsigned generations);
+  void run_step_yield(unsigned generations);
   void run_at_boundaries(Injector injector, unsigned generations);
   void run_storm();
   bool trace_kernel();
@@ -148,6 +156,8 @@ void KernelCase::prepare(unsigned generation) {
   classify_.machine = &m_;
   classify_.expected = {main, Shape::kLanes};
   classify_.known = {{main, Shape::kLanes}, {h1, Shape::kLanes}, {ed, Shape::kLanes}};
+  if (kind_.kind == Kind::kStepYield)
+    classify_.known.push_back({YieldSibling::source(tag_), Shape::kLanes});
 }
 
 void KernelCase::reset_buffer() {
@@ -486,6 +496,32 @@ void KernelCase::run_step(unsigned generations) {
   }
 }
 
+// Stepping with a sched_yield at every boundary, while a sibling pinned to the same CPU holds
+// its own pattern: each yield switches to it and back. Both must keep their state, and the
+// stepping thread must have been switched out at all.
+void KernelCase::run_step_yield(unsigned generations) {
+  YieldSibling sibling;
+  std::string why;
+  // One yield of the sibling per boundary of each generation, and room to spare: once the
+  // stepping ends, its remaining yields return at once.
+  const uint64_t yields = boundaries_ * generations * 2 + 1000;
+  if (!sibling.start(m_, loaded_, tag_, yields, ctx_.fault, *irritator_, &why)) {
+    r_.status = Status::kError;
+    r_.reason = why;
+    return;
+  }
+  run_step(generations);
+  const long switches = sibling.caller_switches();
+  sibling.finish(m_, classify_, r_);
+  r_.facts["context_switches"] = switches;
+  r_.facts["sibling_yields"] = yields;
+  if (sibling.faulted()) r_.facts["fault_unit"] = "the sibling";
+  if (switches == 0 && r_.status != Status::kError && !r_.failed()) {
+    r_.status = Status::kError;
+    r_.reason = "the stepping thread yielded at every boundary but was never switched out";
+  }
+}
+
 // One run per boundary, each with a single hardware breakpoint or int3.
 void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
   if (kind_.transition == BoundaryTransition::kEdit ||
@@ -617,6 +653,8 @@ void KernelCase::run() {
         r_.status = Status::kError;
         r_.reason = fmt::format("--at {}: {} has {} boundaries (0..{})", ctx_.injection.at, k_.name,
                                 boundaries_, boundaries_ - 1);
+      } else if (kind_.kind == Kind::kStepYield) {
+        run_step_yield(gens);
       } else {
         run_step(gens);
       }
@@ -658,10 +696,10 @@ std::vector<CaseDescriptor> kernel_cases() {
     for (const DirtyKernel* k : all_kernels()) {
       if (kind.kind == Kind::kStorm && k->buffer_bytes) continue;  // memclr clears once
       CaseDescriptor d;
-      d.id = fmt::format("signal/{}/{}", kind.prefix, k->name);
+      d.id = fmt::format("{}/{}/{}", kind.area, kind.prefix, k->name);
       d.description = fmt::format("{}: {}", k->description, kind.what);
       d.guards = guards_for(kind.kind, *k);
-      d.transition = fmt::format("signal/{}", kind.prefix);
+      d.transition = fmt::format("{}/{}", kind.area, kind.prefix);
       d.handler = transition_name(kind.transition);
       d.injector = injector_name(kind.injector);
       d.kernel = std::string(k->name);

@@ -1,6 +1,8 @@
 #include "signal/kernel_trap.h"
 
+#include <sys/syscall.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -165,6 +167,10 @@ const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerOb
     case BoundaryTransition::kNone:
       break;
     case BoundaryTransition::kClobber:
+      result = irritator;
+      break;
+    case BoundaryTransition::kYield:
+      syscall(SYS_sched_yield);  // async-signal-safe; a sibling on this CPU runs now
       result = irritator;
       break;
     case BoundaryTransition::kNested:

@@ -19,7 +19,7 @@
 #include "signal/emulation.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
-#include "switch/switch_fault.h"
+#include "signal/switch_fault.h"
 #include "xstate/classify.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

@@ -44,7 +44,7 @@ struct KernelMutation {
 std::vector<KernelMutation> all() {
   std::vector<KernelMutation> out;
   for (const Target& t : kTargets) {
-    for (const char* kind : {"step", "step-nested", "step-edit", "step-frame"})
+    for (const char* kind : {"step", "step-nested", "step-edit", "step-frame", "step-yield"})
       out.push_back({t, kind, std::nullopt});
     for (Injector i : {Injector::kStep, Injector::kHwbp, Injector::kInt3})
       out.push_back({t, "step", i});
@@ -71,7 +71,10 @@ TEST_P(KernelMutationTest, FoundAtItsBoundary) {
     injection.injector = mu.injector;
     injection.at = mu.target.boundary;
   }
-  const std::string id = fmt::format("signal/{}/{}", mu.kind, mu.target.kernel);
+  // switch/step-yield steps like signal/step, with a sibling thread on the CPU.
+  const bool yield = std::string(mu.kind) == "step-yield";
+  const std::string id =
+      fmt::format("{}/{}/{}", yield ? "switch" : "signal", mu.kind, mu.target.kernel);
   const std::string fault =
       fmt::format("{}:{}@{}", mu.target.component, mu.target.reg, mu.target.boundary);
   const CaseResult r = run_case(id, fault, injection);
@@ -87,6 +90,18 @@ TEST_P(KernelMutationTest, FoundAtItsBoundary) {
   EXPECT_EQ(d.injection.boundary, mu.target.boundary);
   EXPECT_FALSE(d.injection.instruction.empty());
   EXPECT_EQ(d.where, fmt::format("after sigreturn at boundary {}", mu.target.boundary));
+  if (yield) {
+    // The sibling's hold breaks the same register after its first yield.
+    bool sibling = false;
+    for (const RegisterDiff& s : r.diffs)
+      if (s.where.rfind("in the sibling (thread 1)", 0) == 0) {
+        sibling = true;
+        EXPECT_EQ(component(s.component).name, mu.target.component);
+        EXPECT_EQ(s.reg, mu.target.reg);
+        EXPECT_EQ(s.cls, DiffClass::kHandler) << s.source;
+      }
+    EXPECT_TRUE(sibling) << id << " " << fault;
+  }
   if (k->buffer_bytes) {
     bool buffer = false;
     for (const Finding& f : r.findings)
@@ -102,8 +117,8 @@ INSTANTIATE_TEST_SUITE_P(Kernels, KernelMutationTest, ::testing::ValuesIn(all())
 // Without the fault every kernel case passes, and injects as much as it should.
 TEST(KernelControl, UnmutatedCasesPass) {
   for (const CaseDescriptor& c : all_cases()) {
-    if (c.id.rfind("signal/", 0) != 0 || c.kernel == "sigctx_hold" ||
-        c.kernel == "sigctx_handler_entry")
+    if ((c.id.rfind("signal/", 0) != 0 && c.id.rfind("switch/step-yield/", 0) != 0) ||
+        c.kernel == "sigctx_hold" || c.kernel == "sigctx_handler_entry")
       continue;
     if (!c.applicable(live_machine()).ok) continue;
     if (c.id.find("/storm/") != std::string::npos) continue;  // timed, see below

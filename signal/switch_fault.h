@@ -1,7 +1,8 @@
-// --inject-fault for switch cases: unit 0's hold applies the fault once, right after its first
-// system call (or spin iteration), through sigctx_switch_hook_fault: a GPR or RFLAGS slot is
-// overwritten, any other component is reloaded from a copy of the unit's own values with the
-// one register broken. A leak takes unit 1's value, so it is classified as foreign.
+// --inject-fault for holds that switch (switch/, process/, switch/step-yield's sibling): the hold
+// applies the fault once, right after its first system call (or spin iteration), through
+// sigctx_switch_hook_fault: a GPR or RFLAGS slot is overwritten, any other component is reloaded
+// from a copy of the unit's own values with the one register broken. A leak takes unit 1's value,
+// so it is classified as foreign.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "switch/switch_fault.h"
+#include "signal/switch_fault.h"
 
 #include <fmt/format.h>
 #include <cstring>

@@ -279,14 +279,7 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
     check(name, holds);
   }
   r.facts["components"] = component_names(loaded);
-  r.status = r.failed() ? Status::kFail : Status::kPass;
-  if (ctx.fault.active && !r.failed()) {
-    r.status = Status::kError;
-    r.reason = fmt::format(
-        "--inject-fault {} cannot show here: the register is not compared "
-        "(an x87 register beyond the pattern's stack depth?)",
-        ctx.fault.spec);
-  }
+  set_final_status(ctx.fault, r);
 }
 
 }  // namespace
@@ -311,9 +304,7 @@ std::vector<CaseDescriptor> core_cases() {
   std::vector<CaseDescriptor> cases;
   for (const SwitchVariant& v : switch_variants()) {
     if (v.mixed) continue;
-    std::string held = "every available component";
-    for (const ComponentDescriptor* c : all_components())
-      if (v.components == component_bit(c->id)) held = c->description;
+    const std::string held = held_description(v);
     CaseDescriptor d = make_switch_case(
         fmt::format("core/{}", v.name),
         fmt::format("{}: a process holding its pattern is killed by SIGABRT right after a "

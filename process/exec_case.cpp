@@ -287,7 +287,7 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
         XsaveArea(rec->bytes + EXEC_REC_AREA, rec->word(EXEC_REC_AREA_SIZE), true).xstate_bv());
   r.facts["pkru_expected"] = fmt::format("{:#x} ({})", init_pkru, pkru_from);
   r.facts["components_loaded"] = component_names(loaded);
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  set_final_status(ctx.fault, r);
 }
 
 }  // namespace
@@ -296,9 +296,7 @@ std::vector<CaseDescriptor> exec_cases() {
   std::vector<CaseDescriptor> cases;
   for (const SwitchVariant& v : switch_variants()) {
     if (v.mixed) continue;
-    std::string held = "every available component";
-    for (const ComponentDescriptor* c : all_components())
-      if (v.components == component_bit(c->id)) held = c->description;
+    const std::string held = held_description(v);
     CaseDescriptor d = make_switch_case(
         fmt::format("process/exec/{}", v.name),
         fmt::format("{} holds the exec'ing process's pattern across a raw execve; the new "

@@ -48,9 +48,7 @@ std::vector<CaseDescriptor> process_cases() {
   for (const SwitchVariant& v : switch_variants()) {
     if (v.mixed) continue;
     // One process holds the pattern: lanes in every component of the case.
-    std::string held = "every available component";
-    for (const ComponentDescriptor* c : all_components())
-      if (v.components == component_bit(c->id)) held = c->description;
+    const std::string held = held_description(v);
     for (const bool in_handler : {false, true}) {
       CaseDescriptor d = make_switch_case(
           fmt::format("process/{}/{}", in_handler ? "fork-in-handler" : "fork", v.name),

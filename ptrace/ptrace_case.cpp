@@ -389,14 +389,7 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
   for (RegisterDiff& d : diff_images(*img.expected, shared->out, m, o, cls))
     r.diffs.push_back(std::move(d));
   r.facts["components"] = component_names(loaded);
-  r.status = r.failed() ? Status::kFail : Status::kPass;
-  if (ctx.fault.active && !r.failed()) {
-    r.status = Status::kError;
-    r.reason = fmt::format(
-        "--inject-fault {} cannot show here: the register is not compared in this case (an x87 "
-        "register beyond the pattern's stack depth?)",
-        ctx.fault.spec);
-  }
+  set_final_status(ctx.fault, r);
 }
 
 }  // namespace sigctx

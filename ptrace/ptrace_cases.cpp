@@ -47,9 +47,7 @@ std::vector<CaseDescriptor> ptrace_cases() {
   std::vector<CaseDescriptor> cases;
   for (const SwitchVariant& v : switch_variants()) {
     if (v.mixed) continue;
-    std::string held = "every available component";
-    for (const ComponentDescriptor* c : all_components())
-      if (v.components == component_bit(c->id)) held = c->description;
+    const std::string held = held_description(v);
     cases.push_back(ptrace_case(
         fmt::format("ptrace/read/{}", v.name),
         fmt::format("{}: stopped at an exact boundary, the tracee's registers as GETREGS, "

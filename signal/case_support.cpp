@@ -68,4 +68,15 @@ uint64_t current_gsbase() {
   return gs;
 }
 
+void set_final_status(const FaultSpec& fault, CaseResult& r) {
+  r.status = r.failed() ? Status::kFail : Status::kPass;
+  if (fault.active && !r.failed()) {
+    r.status = Status::kError;
+    r.reason = fmt::format(
+        "--inject-fault {} cannot show here: the case does not compare that register (an x87 "
+        "register beyond the pattern's stack depth?)",
+        fault.spec);
+  }
+}
+
 }  // namespace sigctx

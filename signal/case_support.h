@@ -8,6 +8,8 @@
 #include <new>
 #include <string>
 
+#include "results/case_result.h"
+#include "signal/fault.h"
 #include "xstate/component.h"
 #include "xstate/diff.h"
 #include "xstate/image.h"
@@ -42,6 +44,11 @@ GrandchildEnd wait_for_grandchild(pid_t pid, int timeout_ms, std::string* detail
 
 // Where in the hold driver a transition happens: a label inside sigctx_hold.
 InjectionPoint hold_injection_point(const char* label);
+
+// The status a case's diffs and findings give: fail or pass. Under --inject-fault a case that
+// found nothing is an error instead: the fault could not show (a register the case does not
+// compare, such as an x87 register beyond the pattern's stack depth), never a pass.
+void set_final_status(const FaultSpec& fault, CaseResult& r);
 
 // Makes the hold's SYSCALL a tgkill(pid, tid, sig).
 void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig);

@@ -19,6 +19,12 @@ std::vector<SwitchVariant> switch_variants() {
   return v;
 }
 
+std::string held_description(const SwitchVariant& v) {
+  for (const ComponentDescriptor* c : all_components())
+    if (v.components == component_bit(c->id)) return std::string(c->description);
+  return "every available component";
+}
+
 CaseDescriptor make_switch_case(std::string id, std::string description, const SwitchCaseSpec& spec,
                                 const SwitchVariant& v) {
   auto has = [&](ComponentId c) { return v.components == 0 || (v.components & component_bit(c)); };

@@ -20,6 +20,10 @@ struct SwitchVariant {
 // every unit) and "all-mixed" (lanes and init values alternating over units and components).
 std::vector<SwitchVariant> switch_variants();
 
+// What one unit of a variant holds lane patterns in: the component's description, or "every
+// available component".
+std::string held_description(const SwitchVariant& v);
+
 // A case descriptor for one mode and variant; guards name the catalog bugs whose trigger the
 // variant has (init-state units beside live ones for amd-nullsel-base; XMM or YMM values for
 // lazyfp and zenbleed).

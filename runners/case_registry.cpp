@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include "alloc/os_zero_cases.h"
 #include "context/context_cases.h"
 #include "core/core_case.h"
 #include "process/process_cases.h"
@@ -28,6 +29,7 @@ const std::vector<CaseDescriptor>& all_cases() {
     add(process_cases());
     add(ptrace_cases());
     add(core_cases());
+    add(os_zero_cases());
     add(kernel_cases());
     return all;
   }();

@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "alloc/zero_check.h"
 #include "signal/case_support.h"
 #include "signal/hwbp.h"
 #include "signal/kernel_run.h"
@@ -103,6 +104,9 @@ class KernelCase {
   bool trace_kernel();
   bool reference_run();
   uint64_t occurrence_of(uint64_t boundary) const;
+  // Whether boundary lies between two iterations of a REP string instruction (its address
+  // repeats right away): an instruction breakpoint fires only before the first iteration.
+  bool inside_rep_iterations(uint64_t boundary) const;
   std::string reproduce_options(int64_t boundary, BoundaryTransition t) const;
 
   const KindInfo& kind_;
@@ -221,26 +225,16 @@ bool KernelCase::differs_from_reference(std::vector<RegisterDiff>* diffs,
       diffs->push_back(std::move(x));
   if (buffer_) {
     const uint8_t* b = buffer_.get();
-    size_t nonzero = 0, first = 0;
-    for (size_t i = 0; i < k_.buffer_bytes; ++i)
-      if (b[i] && !nonzero++) first = i;
+    const ZeroCheck z = check_zero(b, k_.buffer_bytes);
     size_t guard = 0;
     for (size_t i = 0; i < kBufferGuard; ++i)
       guard += b[k_.buffer_bytes + i] != kBufferFill;
-    if (nonzero) {
+    if (!z.zero()) {
       differs = true;
-      const size_t word = first & ~size_t{7};
-      uint64_t v = 0;
-      std::memcpy(&v, b + word, 8);
-      auto origin = decode_lane(v);
       if (findings)
-        findings->push_back(
-            {fmt::format("{}.buffer", k_.name),
-             fmt::format("{} of {} bytes are not zero after the kernel, the first at offset {}; "
-                         "the word at {} holds {:#018x}{}",
-                         nonzero, k_.buffer_bytes, first, word, v,
-                         origin ? ": " + describe_origin(*origin) : ""),
-             "all zero", fmt::format("{} non-zero bytes", nonzero)});
+        findings->push_back({fmt::format("{}.buffer", k_.name),
+                             describe_zero_check(z, k_.buffer_bytes) + ", after the kernel",
+                             "all zero", fmt::format("{} non-zero bytes", z.nonzero_bytes)});
     }
     if (guard) {
       differs = true;
@@ -267,11 +261,17 @@ std::string KernelCase::reproduce_options(int64_t boundary, BoundaryTransition t
   // A hardware breakpoint reaches the boundary without stepping through the rest; edits and
   // frame checks need the step injector's neighbouring boundaries.
   const bool single = t == BoundaryTransition::kClobber || t == BoundaryTransition::kNested;
-  if (single && kind_.injector != Injector::kInt3 && hardware_breakpoints_usable(nullptr))
+  if (single && kind_.injector != Injector::kInt3 &&
+      !inside_rep_iterations(static_cast<uint64_t>(boundary)) &&
+      hardware_breakpoints_usable(nullptr))
     s += " --injector hwbp";
   else if (kind_.injector == Injector::kInt3)
     s += " --injector int3";
   return s;
+}
+
+bool KernelCase::inside_rep_iterations(uint64_t boundary) const {
+  return boundary > 0 && boundary < trace_.size() && trace_[boundary] == trace_[boundary - 1];
 }
 
 uint64_t KernelCase::occurrence_of(uint64_t boundary) const {
@@ -388,12 +388,13 @@ bool KernelCase::reference_run() {
   reset_buffer();
   run_kernel(m_, plain, plan_, *in_, *ref_, nullptr);
   if (buffer_) {
-    for (size_t i = 0; i < k_.buffer_bytes; ++i)
-      if (buffer_.get()[i]) {
-        r_.status = Status::kError;
-        r_.reason = fmt::format("{} left byte {} non-zero without any injection", k_.name, i);
-        return false;
-      }
+    const ZeroCheck z = check_zero(buffer_.get(), k_.buffer_bytes);
+    if (!z.zero()) {
+      r_.status = Status::kError;
+      r_.reason = fmt::format("{} without any injection: {}", k_.name,
+                              describe_zero_check(z, k_.buffer_bytes));
+      return false;
+    }
   }
   return true;
 }
@@ -546,7 +547,8 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
     // A sample spread over the run (int3: over the first executions).
     std::vector<uint64_t> candidates;
     for (uint64_t b = 0; b < boundaries_; ++b)
-      if (injector != Injector::kInt3 || occurrence_of(b) == 1) candidates.push_back(b);
+      if (injector == Injector::kInt3 ? occurrence_of(b) == 1 : !inside_rep_iterations(b))
+        candidates.push_back(b);
     const size_t n = std::min<size_t>(kBreakpointSamples, candidates.size());
     for (size_t i = 0; i < n; ++i)
       targets.push_back(candidates[i * candidates.size() / n]);
@@ -558,6 +560,14 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
     prepare(g);
     if (!reference_run()) return;
     for (uint64_t b : targets) {
+      if (injector == Injector::kHwbp && inside_rep_iterations(b)) {
+        r_.status = Status::kError;
+        r_.reason = fmt::format(
+            "--injector hwbp cannot stop between iterations of a REP string instruction; "
+            "boundary {} is one (use --injector step)",
+            b);
+        return;
+      }
       if (injector == Injector::kInt3 && occurrence_of(b) != 1) {
         r_.status = Status::kError;
         r_.reason = fmt::format(

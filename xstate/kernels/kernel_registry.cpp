@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 #include <array>
+#include <vector>
 
+#include "alloc/zeroing_kernels.h"
 #include "xstate/component_registry.h"
 #include "xstate/disasm.h"
 #include "xstate/kernels/kernel.h"
@@ -14,7 +16,6 @@ SIGCTX_DECLARE_KERNEL(gpr_mix)
 SIGCTX_DECLARE_KERNEL(sse_mix)
 SIGCTX_DECLARE_KERNEL(avx_mix)
 SIGCTX_DECLARE_KERNEL(avx512_mix)
-SIGCTX_DECLARE_KERNEL(memclr)
 SIGCTX_DECLARE_KERNEL(x87_stack)
 SIGCTX_DECLARE_KERNEL(mxcsr_fcw)
 SIGCTX_DECLARE_KERNEL(fsbase_pkru)
@@ -91,18 +92,6 @@ const DirtyKernel kAvx512Mix = {
     "r14",
 };
 
-const DirtyKernel kMemclr = {
-    "memclr",
-    "Go's AVX memclr: YMM0 zeroed once, then a loop of 32-byte VMOVDQU stores; the buffer must "
-    "end all zero",
-    SIGCTX_KERNEL_CODE(memclr),
-    bits({ComponentId::kAvx}),
-    nullptr,
-    4096,
-    ComponentId::kGpr,
-    "r15",
-};
-
 const DirtyKernel kX87Stack = {
     "x87_stack",
     "a full x87 stack permuted by FXCH/FINCSTP/FDECSTP/FCHS, with FCW changed mid-kernel",
@@ -137,18 +126,27 @@ const DirtyKernel kFsbasePkru = {
 };
 
 // One line per kernel.
-constexpr std::array<const DirtyKernel*, 8> kKernels = {
-    &kGprMix, &kSseMix, &kAvxMix, &kAvx512Mix, &kMemclr, &kX87Stack, &kMxcsrFcw, &kFsbasePkru,
+constexpr std::array<const DirtyKernel*, 7> kMixing = {
+    &kGprMix, &kSseMix, &kAvxMix, &kAvx512Mix, &kX87Stack, &kMxcsrFcw, &kFsbasePkru,
 };
+
+// The mixing kernels, then alloc/'s zeroing kernels.
+std::vector<const DirtyKernel*> registry() {
+  std::vector<const DirtyKernel*> all(kMixing.begin(), kMixing.end());
+  for (const DirtyKernel* k : zeroing_kernels())
+    all.push_back(k);
+  return all;
+}
 
 }  // namespace
 
 std::span<const DirtyKernel* const> all_kernels() {
-  return kKernels;
+  static const std::vector<const DirtyKernel*> all = registry();
+  return all;
 }
 
 const DirtyKernel* find_kernel(std::string_view name) {
-  for (const auto* k : kKernels)
+  for (const auto* k : all_kernels())
     if (k->name == name) return k;
   return nullptr;
 }

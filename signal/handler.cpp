@@ -189,7 +189,11 @@ const Irritator* on_plan_signal(unsigned level, SignalFrame& frame, void* uconte
   const unsigned fault_level = kernel.active ? 2 : level;
   const bool at_boundary = !kernel.active || kernel.fault_boundary < 0 ||
                            kernel.fault_boundary + 1 == static_cast<int64_t>(kernel.boundaries);
+  // Under a storm the fault waits for a delivery inside the kernel: elsewhere in the loop
+  // (the hold, a sweep driver) the kernel's next instructions could overwrite it unseen.
+  const bool in_kernel = frame.rip() >= p.kernel_start && frame.rip() < p.kernel_end;
   if (fault_level == p.fault.level && at_boundary && p.fault.active && p.fault_armed &&
+      (!p.irritate_only_in_hold || in_kernel) &&
       (p.irritator[level - 1].image || p.fault.kind == FaultKind::kGuard)) {
     p.fault_armed = false;
     p.fault_applied = true;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <memory>
 
 #include "signal/handler.h"
 #include "signal/sender.h"
@@ -79,11 +80,22 @@ class TaskClockSignal {
   std::string error_;
 };
 
+// Whether a run produced the reference's registers. rsp counts from the hold's frame: the
+// reference and the phases start the hold from different call depths.
+bool same_result(const CpuImage& ref, const CpuImage& out, ComponentMask compared,
+                 const Machine& m) {
+  auto a = std::make_unique<CpuImage>(ref);
+  auto b = std::make_unique<CpuImage>(out);
+  a->gpr[kRsp] -= a->rsp_before;
+  b->gpr[kRsp] -= b->rsp_before;
+  return images_equal(*a, *b, compared, m);
+}
+
 }  // namespace
 
 StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
                        const CpuImage& in, CpuImage& out, CpuImage& ref, ComponentMask compared,
-                       const std::function<void()>& reset) {
+                       const std::function<void()>& reset, const StormMemory& memory) {
   StormResult result;
   HandlerPlan& p = handler_plan();
   p.irritate_only_in_hold = true;
@@ -95,7 +107,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
 
   HoldPlan loop = plan;
   loop.action = PLAN_ACTION_KERNEL_LOOP;
-  sigctx_active_kernel = k.entry;
+  sigctx_active_kernel = memory.driver ? memory.driver : k.entry;
   auto run_loop = [&](CpuImage& into, uint64_t loops) {
     reset();
     into = in;  // host bases and everything else the stores need
@@ -113,12 +125,20 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       kProbeLoops, static_cast<uint64_t>(kProbeLoops * kStormPhaseMs / std::max(ms, 1e-3)));
   run_loop(ref, loops);
   result.facts["loops"] = loops;
+  if (memory.check) {
+    const std::string bad = memory.check();
+    if (!bad.empty()) {
+      result.error = "without any signal: " + bad;  // the phases below do not run
+    }
+  }
 
   // A loaded machine may not run the sender while the kernel does: a phase that delivered
   // nothing is run again, each run checked, before it counts as an error.
   constexpr unsigned kPhaseAttempts = 5;
+  std::vector<std::string> silent_phases;
   auto phase = [&](const char* name, const std::function<std::string()>& start,
                    const std::function<void()>& stop) {
+    if (!result.error.empty()) return;
     uint64_t delivered = 0;
     unsigned attempt = 0;
     const auto t = Clock::now();
@@ -134,11 +154,13 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       run_loop(out, loops);
       stop();
       delivered = p.delivered_in_hold.load() - before;
-      if (!images_equal(ref, out, compared, m)) {
+      const std::string memory_failure = memory.check ? memory.check() : std::string();
+      if (!same_result(ref, out, compared, m) || !memory_failure.empty()) {
         result.failed_phases.emplace_back();
         result.failed_phases.back().name = name;
         result.failed_phases.back().delivered_in_kernel = delivered;
         result.failed_phases.back().out = out;
+        result.failed_phases.back().memory = memory_failure;
         failed = true;
       }
     }
@@ -148,10 +170,9 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
         {"attempts", attempt},
         {"ms", std::chrono::duration<double, std::milli>(Clock::now() - t).count()}};
     // A changed result means something was delivered (a signal outside the counted window
-    // of hold and kernel, such as in a store routine): a failure, not an untested run.
-    if (delivered == 0 && !failed && result.error.empty())
-      result.error = fmt::format(
-          "the {} storm delivered no signal while the kernel ran, in {} runs", name, attempt);
+    // of hold and kernel, such as in a store routine): a failure, not an untested run. A
+    // phase that delivered nothing is noted; the storms as a whole must deliver something.
+    if (delivered == 0 && !failed) silent_phases.push_back(name);
   };
 
   std::atomic<bool> done{false};
@@ -185,6 +206,12 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       },
       [&] { clock.reset(); });
 
+  if (!silent_phases.empty()) result.facts["silent_phases"] = silent_phases;
+  if (result.error.empty() && result.delivered_in_kernel == 0 && result.failed_phases.empty())
+    result.error = fmt::format(
+        "no storm delivered a signal while the kernel ran ({} phases, {} "
+        "runs each at most)",
+        silent_phases.size(), kPhaseAttempts);
   for (int sig : {SIGALRM, SIGURG})
     uninstall_handler(sig);
   p.irritate_only_in_hold = false;

@@ -19,6 +19,15 @@ struct StormPhase {
   std::string name;
   uint64_t delivered_in_kernel = 0;  // deliveries that interrupted the hold or the kernel
   CpuImage out;
+  std::string memory;  // what the memory check said, when it failed
+};
+
+// For kernels that write memory: a driver the loop calls in place of the kernel (which calls
+// the kernel itself; alloc/zero_sweep.S), and a check after each run whose non-empty answer
+// fails the phase.
+struct StormMemory {
+  const char* driver = nullptr;
+  std::function<std::string()> check;
 };
 
 struct StormResult {
@@ -32,7 +41,7 @@ struct StormResult {
 // over `compared`. `reset` restores any memory the kernel writes before each run.
 StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
                        const CpuImage& in, CpuImage& out, CpuImage& ref, ComponentMask compared,
-                       const std::function<void()>& reset);
+                       const std::function<void()>& reset, const StormMemory& memory = {});
 
 constexpr double kStormPhaseMs = 15.0;
 

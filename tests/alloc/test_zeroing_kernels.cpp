@@ -79,5 +79,34 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(info.param.kernel);
     });
 
+// Under a storm the sweep driver dirties a slice of an 8 MiB buffer, the kernel clears it, and
+// the driver checks it: the first delivery inside the kernel leaves the handler's register, and
+// the slice it lands in keeps the handler's values, decoded with their offsets.
+class ZeroingStormFault : public ::testing::TestWithParam<BrokenZeroRegister> {};
+
+TEST_P(ZeroingStormFault, TheBadSliceIsDecoded) {
+  const BrokenZeroRegister& b = GetParam();
+  const DirtyKernel* k = find_kernel(b.kernel);
+  ASSERT_NE(k, nullptr);
+  const Availability a = kernel_available(*k, live_machine());
+  if (!a.ok) GTEST_SKIP() << a.reason;
+  const CaseResult r = run_case(fmt::format("signal/storm/{}", b.kernel), b.fault);
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  const Finding* f = buffer_finding(r, b.kernel);
+  ASSERT_NE(f, nullptr) << b.kernel;
+  EXPECT_NE(f->message.find(b.decoded), std::string::npos) << f->message;
+  EXPECT_NE(f->message.find("storm, slice "), std::string::npos) << f->message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Alloc, ZeroingStormFault,
+                         ::testing::Values(BrokenZeroRegister{"memclr", "avx:ymm0:leak",
+                                                              "ymm0 lane 2 of handler level 1", ""},
+                                           BrokenZeroRegister{"sse_memclr", "sse:xmm0:leak",
+                                                              "xmm0 lane 0 of handler level 1",
+                                                              ""}),
+                         [](const ::testing::TestParamInfo<BrokenZeroRegister>& info) {
+                           return std::string(info.param.kernel);
+                         });
+
 }  // namespace
 }  // namespace sigctx

@@ -4,13 +4,6 @@
 
 #include "xstate/component_registry.h"
 
-#define SIGCTX_DECLARE_KERNEL(name)                  \
-  extern "C" char sigctx_kernel_##name[];            \
-  extern "C" char sigctx_kernel_##name##_code_end[]; \
-  extern "C" char sigctx_kernel_##name##_end[];
-#define SIGCTX_KERNEL_CODE(name) \
-  sigctx_kernel_##name, sigctx_kernel_##name##_code_end, sigctx_kernel_##name##_end
-
 SIGCTX_DECLARE_KERNEL(memclr)
 SIGCTX_DECLARE_KERNEL(sse_memclr)
 SIGCTX_DECLARE_KERNEL(avx512_memclr)

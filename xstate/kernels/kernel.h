@@ -32,6 +32,15 @@ struct DirtyKernel {
   std::string_view edit_register;
 };
 
+// The symbols SIGCTX_KERNEL, SIGCTX_KERNEL_CODE_END and SIGCTX_KERNEL_END (kernel_asm.h) define,
+// and the three DirtyKernel fields they fill.
+#define SIGCTX_DECLARE_KERNEL(name)                  \
+  extern "C" char sigctx_kernel_##name[];            \
+  extern "C" char sigctx_kernel_##name##_code_end[]; \
+  extern "C" char sigctx_kernel_##name##_end[];
+#define SIGCTX_KERNEL_CODE(name) \
+  sigctx_kernel_##name, sigctx_kernel_##name##_code_end, sigctx_kernel_##name##_end
+
 std::span<const DirtyKernel* const> all_kernels();
 const DirtyKernel* find_kernel(std::string_view name);
 Availability kernel_available(const DirtyKernel& k, const Machine& m);

@@ -7,11 +7,6 @@
 #include "xstate/disasm.h"
 #include "xstate/kernels/kernel.h"
 
-#define SIGCTX_DECLARE_KERNEL(name)                  \
-  extern "C" char sigctx_kernel_##name[];            \
-  extern "C" char sigctx_kernel_##name##_code_end[]; \
-  extern "C" char sigctx_kernel_##name##_end[];
-
 SIGCTX_DECLARE_KERNEL(gpr_mix)
 SIGCTX_DECLARE_KERNEL(sse_mix)
 SIGCTX_DECLARE_KERNEL(avx_mix)
@@ -23,9 +18,6 @@ SIGCTX_DECLARE_KERNEL(fsbase_pkru)
 namespace sigctx {
 
 namespace {
-
-#define SIGCTX_KERNEL_CODE(name) \
-  sigctx_kernel_##name, sigctx_kernel_##name##_code_end, sigctx_kernel_##name##_end
 
 constexpr ComponentMask bits(std::initializer_list<ComponentId> ids) {
   ComponentMask m = 0;

@@ -235,13 +235,8 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   auto check = [&](const char* note, ComponentMask holds) {
     holds &= loaded;
     if (!holds) return;
-    if (ctx.fault.active && (holds & component_bit(ctx.fault.component))) {
-      const std::vector<Field>& fields = fields_of(component(ctx.fault.component), m);
-      for (size_t i = 0; i < fields.size(); ++i)
-        if (ctx.fault.field < 0 || static_cast<size_t>(ctx.fault.field) == i)
-          apply_fault_to_field(ctx.fault.kind, fields[i], view->bytes() + fields[i].offset,
-                               other_img->bytes() + fields[i].offset);
-    }
+    if (ctx.fault.active && (holds & component_bit(ctx.fault.component)))
+      apply_fault_to_image(ctx.fault, m, *view, *other_img);
     o.checked = holds;
     o.where = fmt::format("in the core file's {} note", note);
     for (RegisterDiff& d : diff_images(*expected, *view, m, o, cls))

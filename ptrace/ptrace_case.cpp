@@ -94,27 +94,6 @@ bool stop_at(pid_t pid, uint64_t target, std::string* how, std::string* why) {
   return false;
 }
 
-// The write modes' --inject-fault: the tracer writes the tracee's own value (leak), a flipped
-// bit or zero into one register instead of its own, as a kernel that dropped the write would
-// leave it.
-void fault_written(const FaultSpec& fault, const Machine& m, const CpuImage& tracee,
-                   CpuImage& written) {
-  const ComponentDescriptor& c = component(fault.component);
-  const std::vector<Field>& fields = fields_of(c, m);
-  for (size_t i = 0; i < fields.size(); ++i)
-    if (fault.field < 0 || static_cast<size_t>(fault.field) == i)
-      apply_fault_to_field(fault.kind, fields[i], written.bytes() + fields[i].offset,
-                           tracee.bytes() + fields[i].offset);
-}
-
-// The read mode's --inject-fault: the view reports one register wrong, as a kernel that copied
-// the wrong bytes out would.
-void fault_view(const FaultSpec& fault, const Machine& m, const CpuImage& other, CpuImage& view,
-                ComponentMask view_components) {
-  if (!(view_components & component_bit(fault.component))) return;
-  fault_written(fault, m, other, view);
-}
-
 struct Images {
   std::unique_ptr<CpuImage> in = std::make_unique<CpuImage>();
   std::unique_ptr<CpuImage> tracer = std::make_unique<CpuImage>();
@@ -310,7 +289,10 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
         ok = false;
         break;
       }
-      if (ctx.fault.active) fault_view(ctx.fault, m, *img.other, *img.view, holds);
+      // --inject-fault: the view reports the register wrong, as a kernel that copied the
+      // wrong bytes out would.
+      if (ctx.fault.active && (holds & component_bit(ctx.fault.component)))
+        apply_fault_to_image(ctx.fault, m, *img.view, *img.other);
       o.checked = holds;
       o.where = fmt::format("in the tracer's {} view", ptrace_view_name(v));
       for (RegisterDiff& d : diff_images(*img.in, *img.view, m, o, cls))
@@ -318,7 +300,9 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
     }
   } else if (spec.mode == PtraceMode::kWrite) {
     *img.written = *img.tracer;
-    if (ctx.fault.active) fault_written(ctx.fault, m, *img.in, *img.written);
+    // --inject-fault: the tracer writes the tracee's own value (leak), a flipped bit or zero
+    // into the register instead of its own, as a kernel that dropped the write would leave it.
+    if (ctx.fault.active) apply_fault_to_image(ctx.fault, m, *img.written, *img.in);
     ok = write_tracer_values(pid, m, loaded, *img.written, &why);
   } else if (spec.mode == PtraceMode::kWriteInit) {
     const ComponentDescriptor& c = component(spec.init_component);

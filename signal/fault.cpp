@@ -143,4 +143,13 @@ void apply_fault_to_field(FaultKind kind, const Field& fl, uint8_t* slot, const 
   }
 }
 
+void apply_fault_to_image(const FaultSpec& f, const Machine& m, CpuImage& img,
+                          const CpuImage& other) {
+  const std::vector<Field>& fields = fields_of(component(f.component), m);
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (f.field < 0 || static_cast<size_t>(f.field) == i)
+      apply_fault_to_field(f.kind, fields[i], img.bytes() + fields[i].offset,
+                           other.bytes() + fields[i].offset);
+}
+
 }  // namespace sigctx

@@ -39,6 +39,11 @@ struct FaultSpec {
 // it. No allocation: handlers call it.
 void apply_fault_to_field(FaultKind kind, const Field& field, uint8_t* slot, const uint8_t* other);
 
+// The same for the register(s) a spec names, in an image: leak takes other's value. For the
+// checkers that read state into an image (exec record, ptrace views and writes, core notes).
+void apply_fault_to_image(const FaultSpec& f, const Machine& m, CpuImage& img,
+                          const CpuImage& other);
+
 // Parses COMPONENT[:REGISTER[:KIND[:LEVEL]]][@BOUNDARY] (e.g. "avx:ymm3", "pkru::zero",
 // "sse:*:bitflip", "gpr:rbx:leak:2", "avx:ymm0@17") or "guard". On error returns nullopt and sets
 // *error to a message naming what is wrong.

@@ -5,6 +5,9 @@
 //   mmap            fresh private anonymous memory, read first (the zero page), then written
 //                   one word per page and read again (fresh zeroed pages);
 //   thp             the same, 4 MiB aligned with MADV_HUGEPAGE, one write per 2 MiB;
+//   hugetlb         4 MiB of MAP_HUGETLB 2 MiB pages from the reserved pool (vm.nr_hugepages),
+//                   one write per page; the churner fills and frees a huge page of the pool, so
+//                   a pool page the kernel hands back unzeroed holds its pattern;
 //   dontneed        filled with our own pattern, MADV_DONTNEED, read again: all zero;
 //   free            filled with our pattern, MADV_FREE, read again: each page either keeps our
 //                   values or is all zero, never anything else;
@@ -54,15 +57,27 @@ void fill_pattern(uint8_t* p, size_t len, const PatternSource& src) {
   }
 }
 
-pid_t start_churner(uint16_t tag) {
+constexpr int kHugetlbFlags = MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);  // 2 MiB pages
+
+// huge: churn 2 MiB pages of the hugetlb pool, which normal pages never come from. The pool may
+// be too small for both of us at a moment; the churner then waits for the case's pages.
+// *churned counts the bytes it filled and freed (shared with the case).
+pid_t start_churner(uint16_t tag, bool huge, uint64_t* churned) {
   const pid_t pid = fork();
   if (pid != 0) return pid;
   const PatternSource src = churner_source(tag);
+  const size_t len = huge ? size_t{2} << 20 : size_t{1} << 20;
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (huge ? kHugetlbFlags : 0);
   for (;;) {
-    void* p = mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) _exit(1);
-    fill_pattern(static_cast<uint8_t*>(p), 1 << 20, src);
-    munmap(p, 1 << 20);
+    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p == MAP_FAILED) {
+      if (!huge) _exit(1);
+      usleep(200);
+      continue;
+    }
+    fill_pattern(static_cast<uint8_t*>(p), len, src);
+    munmap(p, len);
+    __atomic_add_fetch(churned, len, __ATOMIC_RELAXED);
   }
 }
 
@@ -140,6 +155,29 @@ bool check_thp(Check& c) {
   touch_each(p, kRegion, kHuge);
   c.zero(p, kRegion, "MADV_HUGEPAGE region after one write per 2 MiB");
   munmap(raw, kRegion + kHuge);
+  return true;
+}
+
+bool check_hugetlb(Check& c) {
+  void* p = MAP_FAILED;
+  // The churner holds one pool page at a time: wait for it rather than skip.
+  for (unsigned attempt = 0; attempt < 200 && p == MAP_FAILED; ++attempt) {
+    p = mmap(nullptr, kRegion, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | kHugetlbFlags,
+             -1, 0);
+    if (p == MAP_FAILED && errno != ENOMEM) break;
+    if (p == MAP_FAILED) usleep(500);
+  }
+  if (p == MAP_FAILED) {
+    c.skip = fmt::format(
+        "mmap(MAP_HUGETLB, 4 MiB of 2 MiB pages): {}; this source needs 3 free huge pages "
+        "(sysctl vm.nr_hugepages=8)",
+        std::strerror(errno));
+    return false;
+  }
+  uint8_t* h = static_cast<uint8_t*>(p);
+  touch_each(h, kRegion, kHuge);
+  c.zero(h, kRegion, "MAP_HUGETLB region after one write per 2 MiB page");
+  munmap(p, kRegion);
   return true;
 }
 
@@ -250,12 +288,15 @@ struct Source {
   // False when it could not check: Check::skip or Check::error says why (neither: an
   // allocation failed).
   bool (*check)(Check&);
+  bool huge_churner = false;  // the churner frees hugetlb pool pages
 };
 
 constexpr Source kSources[] = {
     {"mmap", "fresh private anonymous mmap, read before and after a write to each page",
      check_mmap},
     {"thp", "a 4 MiB MADV_HUGEPAGE region faulted in with one write per 2 MiB", check_thp},
+    {"hugetlb", "4 MiB of MAP_HUGETLB 2 MiB pages from the reserved pool, one write per page",
+     check_hugetlb, true},
     {"dontneed", "memory filled with a pattern, then MADV_DONTNEED, read again", check_dontneed},
     {"free",
      "memory filled with a pattern, then MADV_FREE: each page keeps its values or reads zero",
@@ -279,7 +320,13 @@ void run_os_zero(const Source& s, const CaseContext& ctx, CaseResult& r) {
         ctx.fault.spec);
     return;
   }
-  const pid_t churner = start_churner(seed_tag(ctx.seed));
+  uint64_t* churned = map_shared<uint64_t>();
+  if (!churned) {
+    r.status = Status::kError;
+    r.reason = fmt::format("mmap of the churner's counter: {}", std::strerror(errno));
+    return;
+  }
+  const pid_t churner = start_churner(seed_tag(ctx.seed), s.huge_churner, churned);
   Check c{r, ctx.fault};
   if (ctx.fault.active) {
     const ComponentDescriptor& comp = component(ctx.fault.component);
@@ -299,6 +346,8 @@ void run_os_zero(const Source& s, const CaseContext& ctx, CaseResult& r) {
     return;
   }
   stop_churner(churner);
+  r.facts["churned_mib"] = __atomic_load_n(churned, __ATOMIC_RELAXED) >> 20;
+  munmap(churned, sizeof(uint64_t));
   if (ctx.fault.active && !c.fault_shown) {
     r.status = Status::kError;
     r.reason = fmt::format(

@@ -29,7 +29,7 @@ TEST_P(OsZeroLeak, ChurnersValueIsDecoded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Alloc, OsZeroLeak,
-                         ::testing::Values("mmap", "thp", "dontneed", "calloc-large",
+                         ::testing::Values("mmap", "thp", "hugetlb", "dontneed", "calloc-large",
                                            "calloc-reused", "fork-cow"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                            std::string n = info.param;

@@ -18,7 +18,7 @@ constexpr std::array<BugEntry, 15> kCatalog = {{
      "XSAVE into the user frame faulted on a page that was not present; the fault path could "
      "sleep, and the cached owner of the FPU registers (fpu_fpregs_owner_ctx, which GCC 9 kept "
      "in a register) went stale, so the registers of another task were saved and restored",
-     "XMM/YMM come back holding another task's values",
+     "XMM/YMM come back holding another task's values (and opmask/ZMM, saved by the same XSAVE)",
      "go#35326; fixed by 'x86/fpu: Don't cache access to fpu_fpregs_owner_ctx' (Linux 5.4.2)"},
     {"darwin-opmask", "macOS 10.15.6 to 12.1", "asynchronous signal return",
      "XNU's return from a signal delivered asynchronously (an external signal interrupting user "

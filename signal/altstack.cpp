@@ -63,6 +63,15 @@ bool GuardedAltstack::first_delivery_on_untouched(uint64_t address) {
   return g_untouched_low.exchange(0) == low;
 }
 
+long GuardedAltstack::resident_pages() const {
+  const size_t page = page_size();
+  uint8_t* first = base_ + (sp_ - base_) / page * page;
+  const size_t pages = (reinterpret_cast<uint8_t*>(top()) - first) / page;
+  std::vector<unsigned char> in_core(pages);
+  if (mincore(first, pages * page, in_core.data()) != 0) return -1;
+  return std::count_if(in_core.begin(), in_core.end(), [](unsigned char v) { return v & 1; });
+}
+
 void GuardedAltstack::disable() {
   stack_t ss;
   std::memset(&ss, 0, sizeof(ss));

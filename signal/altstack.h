@@ -41,6 +41,10 @@ class GuardedAltstack {
   bool install() const;
   // Disables the alternate stack (SS_DISABLE).
   static void disable();
+  // How many pages of the stack itself are resident (mincore): 0 until a frame is written onto
+  // it, which is what makes each delivery the linux-5.2-sigframe trigger. -1 with errno set
+  // when mincore fails.
+  long resident_pages() const;
   // Findings for any guard byte that changed, naming the offset from the stack.
   std::vector<Finding> check_guards() const;
   // Address of the byte just below the stack (for the guard fault).

@@ -71,16 +71,22 @@ bool illumos_15254_return(EmulationSite& s) {
 }
 
 // linux-5.2-sigframe: XSAVE into a not-yet-faulted frame page saved another task's registers.
+// Reported for XMM and YMM (go#35326); the XSAVE saved every vector component, the AVX-512
+// ones as much.
+constexpr std::initializer_list<ComponentId> kLinux52Components = {
+    ComponentId::kSse, ComponentId::kAvx, ComponentId::kOpmask, ComponentId::kZmmHi256,
+    ComponentId::kHi16Zmm};
 alignas(64) CpuImage g_other_thread;
 void linux_5_2_prepare(const Machine& m, uint64_t seed) {
-  fill_other(g_other_thread, m, seed, kRoleThread0 + 1, {ComponentId::kSse, ComponentId::kAvx});
+  fill_other(g_other_thread, m, seed, kRoleThread0 + 1, kLinux52Components);
 }
 bool linux_5_2_entry(EmulationSite& s) {
   // The ucontext is part of the frame the kernel just wrote.
   if (!GuardedAltstack::first_delivery_on_untouched(reinterpret_cast<uint64_t>(s.ucontext)))
     return false;
-  bool changed = write_all_registers(s, ComponentId::kSse, g_other_thread);
-  changed |= write_all_registers(s, ComponentId::kAvx, g_other_thread);
+  bool changed = false;
+  for (ComponentId id : kLinux52Components)
+    changed |= write_all_registers(s, id, g_other_thread);
   return changed;
 }
 

@@ -1,6 +1,8 @@
 #include "signal/signal_case_engine.h"
 
+#include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "signal/handler.h"
 #include "signal/hold.h"
 #include "signal/sender.h"
+#include "signal/yield_sibling.h"
 #include "xstate/component_registry.h"
 #include "xstate/disasm.h"
 #include "xstate/init_state.h"
@@ -182,8 +185,24 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     r.facts["altstack_sizes"] = {altstack_sizes[0], altstack_sizes[1]};
   }
 
-  const unsigned iterations = t == SignalTransition::kAsync ? kAsyncIterations : kSignalIterations;
+  const unsigned iterations = t == SignalTransition::kAsync ? kAsyncIterations
+                              : spec.churn                  ? kChurnIterations
+                                                            : kSignalIterations;
   uint64_t intended = 0;
+  YieldSibling sibling;
+  std::string untouched_error;  // why a churn delivery did not land on untouched pages
+  if (spec.churn) {
+    // The sibling's own fault would blur which side a report came from: the mutation tests of
+    // the sibling's check are step-yield's.
+    std::string why;
+    const uint64_t yields = uint64_t{iterations} * 4 + 1000;
+    r.facts["sibling_yields"] = yields;
+    if (!sibling.start(m, loaded, tag, yields, FaultSpec{}, *img.irritator1, &why)) {
+      r.status = Status::kError;
+      r.reason = why;
+      return;
+    }
+  }
   for (unsigned it = 0; it < iterations; ++it) {
     const uint8_t gen = static_cast<uint8_t>(it + 1);
     const PatternSource main{tag, kRoleMain, gen};
@@ -249,6 +268,17 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
         return;
       }
       plan.guard_fault_address = stack->below();
+      if (spec.churn) {
+        const long resident = stack->resident_pages();
+        if (resident < 0 && untouched_error.empty())
+          untouched_error = fmt::format("mincore on the sigaltstack: {}", std::strerror(errno));
+        if (resident > 0 && untouched_error.empty())
+          untouched_error = fmt::format(
+              "{} page(s) of a fresh sigaltstack were resident before delivery {}, so the "
+              "kernel did not write that frame into untouched pages",
+              resident, it);
+        sched_yield();  // to the sibling, whose registers are live on this CPU until it yields
+      }
     }
 
     plan.fault_armed = true;
@@ -424,6 +454,24 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     if (r.failed()) {
       r.facts["failing_generation"] = gen;
       break;
+    }
+  }
+
+  if (spec.churn) {
+    const long switches = sibling.caller_switches();
+    ClassifyContext cls;
+    cls.machine = &m;
+    sibling.finish(m, cls, r);
+    r.facts["context_switches"] = switches;
+    if (!r.failed() && !untouched_error.empty()) {
+      r.status = Status::kError;
+      r.reason = untouched_error;
+      return;
+    }
+    if (!r.failed() && switches == 0) {
+      r.status = Status::kError;
+      r.reason = "this thread yielded before every delivery but was never switched out";
+      return;
     }
   }
 

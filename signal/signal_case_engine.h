@@ -17,6 +17,12 @@ struct SignalCaseSpec {
   ComponentMask components = 0;  // 0 = every available component (for frame/edit: in the frame)
   Shape shape = Shape::kLanes;
   bool mixed = false;  // alternate lanes and zero across components (seeded)
+  // Altstack only: a sibling pinned to this thread's CPU holds its own pattern across a
+  // sched_yield loop, and this thread yields to it before every delivery, so the kernel writes
+  // each frame into untouched pages right after another task's registers were live on the CPU
+  // (the linux-5.2-sigframe conditions). kChurnIterations deliveries instead of
+  // kSignalIterations.
+  bool churn = false;
 };
 
 void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseResult& r);
@@ -25,5 +31,6 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
 constexpr unsigned kSignalIterations = 8;
 constexpr unsigned kAsyncIterations = 4;
 constexpr unsigned kAsyncSignalsPerIteration = 64;
+constexpr unsigned kChurnIterations = 64;
 
 }  // namespace sigctx

@@ -93,7 +93,7 @@ std::vector<std::string> guards_for(SignalTransition t, const Variant& v) {
     }
     case SignalTransition::kAltstack:
       // Each delivery lands on a freshly mapped stack, the 5.2 trigger.
-      if (has(ComponentId::kSse) || has(ComponentId::kAvx)) g.push_back("linux-5.2-sigframe");
+      if (has(ComponentId::kSse) || vector_upper) g.push_back("linux-5.2-sigframe");
       // The guards around these stacks are checked too, but they fit the frame: the overflow's
       // trigger, a stack smaller than the frame, is signal/altstack/size's.
       break;
@@ -137,6 +137,27 @@ CaseDescriptor make_case(const TransitionInfo& ti, const Variant& v) {
   return d;
 }
 
+// signal/altstack-churn/<variant>: the altstack case under the linux-5.2-sigframe conditions.
+// That bug needed a context switch while the kernel faulted in the frame's page, with another
+// task's vector registers live on the CPU; no user program can force the switch into that
+// window, so the case makes it likely: a same-CPU sibling with its own pattern, a yield to it
+// before each delivery, and 64 deliveries each onto pages mincore shows were never touched.
+CaseDescriptor make_churn_case(const TransitionInfo& ti, const Variant& v) {
+  CaseDescriptor d = make_case(ti, v);
+  d.id = fmt::format("signal/altstack-churn/{}", v.name);
+  d.description = fmt::format(
+      "{}: {} delivering signals onto fresh, never-touched sigaltstacks while a sibling "
+      "thread pinned to the same CPU holds its own pattern and each delivery follows a switch "
+      "to it; both threads' state must survive",
+      v.description, kChurnIterations);
+  d.injector = "raw tgkill syscall after a sched_yield to a same-CPU sibling";
+  d.expectation_key = d.id;
+  SignalCaseSpec spec{ti.transition, v.components, v.shape, v.mixed};
+  spec.churn = true;
+  d.run = [spec](const CaseContext& ctx, CaseResult& r) { run_signal_case(spec, ctx, r); };
+  return d;
+}
+
 }  // namespace
 
 std::vector<CaseDescriptor> signal_cases() {
@@ -144,6 +165,18 @@ std::vector<CaseDescriptor> signal_cases() {
   for (const TransitionInfo& ti : kTransitions)
     for (const Variant& v : variants())
       cases.push_back(make_case(ti, v));
+  // The registers go-preempt-style corruption came back in (go#35326): XMM and YMM, and the
+  // AVX-512 state that frames grew by since.
+  constexpr ComponentMask kChurned =
+      component_bit(ComponentId::kSse) | component_bit(ComponentId::kAvx) |
+      component_bit(ComponentId::kOpmask) | component_bit(ComponentId::kZmmHi256) |
+      component_bit(ComponentId::kHi16Zmm);
+  for (const TransitionInfo& ti : kTransitions) {
+    if (ti.transition != SignalTransition::kAltstack) continue;
+    for (const Variant& v : variants())
+      if (v.name == "all" || (v.shape == Shape::kLanes && !v.mixed && (v.components & kChurned)))
+        cases.push_back(make_churn_case(ti, v));
+  }
 
   CaseDescriptor size;
   size.id = "signal/altstack/size";

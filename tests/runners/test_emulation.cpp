@@ -38,6 +38,7 @@ std::vector<Expected> expectations() {
   return {
       {"illumos-15254", "signal/sync/avx", "avx", "handler", {}},
       {"linux-5.2-sigframe", "signal/altstack/sse", "sse", "foreign", {}},
+      {"linux-5.2-sigframe", "signal/altstack-churn/avx", "avx", "foreign", {}},
       {"darwin-opmask", "signal/async/opmask", "opmask", "handler", {}},
       {"freebsd-xmm8-15",
        "signal/sync/all-zero",

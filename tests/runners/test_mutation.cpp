@@ -53,6 +53,13 @@ std::vector<Mutation> all_mutations() {
       for (auto [kind, cls] : kinds)
         out.push_back({t, comp, reg, kind, cls});
     }
+  // The churn cases (linux-5.2-sigframe conditions) exist for the vector components.
+  for (auto [comp, reg] : regs) {
+    const std::string c = comp;
+    if (c != "sse" && c != "avx" && c != "opmask" && c != "zmm_hi256" && c != "hi16_zmm") continue;
+    for (auto [kind, cls] : kinds)
+      out.push_back({"altstack-churn", comp, reg, kind, cls});
+  }
   // The nested case's own check of the level-1 handler's state.
   for (auto [comp, reg] : regs)
     out.push_back({"nested", comp, reg, "leak", "handler", 2});
@@ -120,8 +127,9 @@ INSTANTIATE_TEST_SUITE_P(Signal, MutationTest, ::testing::ValuesIn(all_mutations
 
 // Without a fault, the same cases pass: the mutation is what fails them.
 TEST(MutationControl, UnmutatedCasesPass) {
-  for (const char* id : {"signal/sync/all", "signal/async/all", "signal/frame/all",
-                         "signal/edit/all", "signal/nested/all", "signal/altstack/all"}) {
+  for (const char* id :
+       {"signal/sync/all", "signal/async/all", "signal/frame/all", "signal/edit/all",
+        "signal/nested/all", "signal/altstack/all", "signal/altstack-churn/all"}) {
     const CaseResult r = run_case(id, "");
     EXPECT_EQ(r.status, Status::kPass) << id << ": " << r.reason;
     EXPECT_GT(r.injections, 0u) << id;

@@ -21,6 +21,7 @@ struct RunControls {
   FaultSpec fault;                       // inactive unless --inject-fault
   InjectionOverrides injection;          // --injector, --at, --stride
   const Emulation* emulation = nullptr;  // --emulate BUG
+  double duration_s = 0;                 // --duration: how long a profile case runs
 };
 
 struct CaseContext {
@@ -30,6 +31,7 @@ struct CaseContext {
   InjectionOverrides injection;  // --injector, --at, --stride
   // --emulate BUG: active in the case's child before the case runs (signal/emulation.h).
   const Emulation* emulation = nullptr;
+  double duration_s = 0;  // a profile case's running time (--duration); 0: its default
 };
 
 struct CaseDescriptor {
@@ -42,6 +44,10 @@ struct CaseDescriptor {
   std::string kernel;               // the asm routine holding the state: "sigctx_hold"
   std::string expectation_key;      // key the platform expectations judge it by
   ComponentMask components = 0;     // loaded and checked; 0 when not component-specific
+  // Non-empty: the case belongs to this profile (runners/profiles.h). It runs for a fixed time,
+  // so it is selected only by `--profile NAME` or by its exact id, never by a default run or a
+  // glob.
+  std::string profile;
   // Whether the case can run here; the reason names what is missing.
   std::function<Availability(const Machine&)> applicable;
   std::function<void(const CaseContext&, CaseResult&)> run;

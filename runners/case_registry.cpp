@@ -47,9 +47,13 @@ bool select_cases(const std::vector<std::string>& globs, std::vector<const CaseD
   out->clear();
   std::vector<bool> used(globs.size(), false);
   for (const auto& c : all_cases()) {
-    bool take = globs.empty();
-    for (size_t i = 0; i < globs.size(); ++i)
-      if (fnmatch(globs[i].c_str(), c.id.c_str(), 0) == 0) take = used[i] = true;
+    // A profile case runs for a fixed time: only its exact id selects it (or --profile).
+    bool take = globs.empty() && c.profile.empty();
+    for (size_t i = 0; i < globs.size(); ++i) {
+      const bool match =
+          c.profile.empty() ? fnmatch(globs[i].c_str(), c.id.c_str(), 0) == 0 : globs[i] == c.id;
+      if (match) take = used[i] = true;
+    }
     if (take) out->push_back(&c);
   }
   for (size_t i = 0; i < globs.size(); ++i)

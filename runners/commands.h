@@ -27,6 +27,8 @@ struct RunOptions {
                                           // built-in results/expectations/*.json
   bool no_expectations = false;           // --no-expectations: raw verdicts
   bool verbose = false;
+  std::string profile;    // --profile NAME (runners/profiles.h)
+  double duration_s = 0;  // --duration SEC: a profile's running time; 0: its default
 };
 
 int probe_command(bool json);

@@ -231,7 +231,12 @@ void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& 
     while (running.size() < parallel && next_to_start < jobs.size()) {
       const Job job = jobs[next_to_start];
       auto fn = [&m, &controls, job](CaseResult& r) {
-        CaseContext ctx{m, job.seed, controls.fault, controls.injection, controls.emulation};
+        CaseContext ctx{m,
+                        job.seed,
+                        controls.fault,
+                        controls.injection,
+                        controls.emulation,
+                        controls.duration_s};
         activate_emulation(controls.emulation, m, job.seed);
         job.descriptor->run(ctx, r);
         // How often the bug's effect was applied: zero means the case never met its trigger.

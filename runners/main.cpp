@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
   run->add_flag("--no-expectations", run_opts.no_expectations,
                 "judge by no expectation file, not even the built-in ones: raw verdicts");
   run->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
+  run->add_option("--profile", run_opts.profile,
+                  "run a profile's cases too (go-preempt: Go's memclr under a SIGURG storm, "
+                  "with throughput and signal counts); without --cases, only them");
+  run->add_option("--duration", run_opts.duration_s,
+                  "seconds a --profile runs its workload (go-preempt default: 10)")
+      ->check(CLI::Range(0.05, 86400.0));
 
   // Name an unknown command rather than CLI11's generic "a subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {

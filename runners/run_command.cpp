@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -14,6 +15,7 @@
 #include "runners/commands.h"
 #include "runners/executor.h"
 #include "runners/fingerprint.h"
+#include "runners/profiles.h"
 #include "sigctx_version.h"
 #include "signal/injection.h"
 #include "xstate/component_registry.h"
@@ -82,11 +84,31 @@ bool use_color() {
 int run_command(const RunOptions& o) {
   std::vector<const CaseDescriptor*> selected;
   std::string error;
-  if (!select_cases(o.cases, &selected, &error)) {
+  const Profile* profile = nullptr;
+  if (!o.profile.empty()) {
+    profile = find_profile(o.profile);
+    if (!profile) {
+      fmt::print(stderr, "sigctx: error: --profile: '{}' is not a profile (profiles: {})\n",
+                 o.profile, profile_names());
+      return kExitUsage;
+    }
+  } else if (o.duration_s > 0) {
+    fmt::print(stderr, "sigctx: error: --duration applies to a --profile run\n");
+    return kExitUsage;
+  }
+  // With a profile, --cases adds to its cases; without one, an empty --cases means every case.
+  if ((!profile || !o.cases.empty()) && !select_cases(o.cases, &selected, &error)) {
     fmt::print(stderr, "sigctx: error: {}\n", error);
     return kExitUsage;
   }
+  if (profile)
+    for (const std::string& id : profile->cases) {
+      const CaseDescriptor* c = find_case(id);
+      if (c && std::find(selected.begin(), selected.end(), c) == selected.end())
+        selected.push_back(c);
+    }
   RunControls controls;
+  controls.duration_s = o.duration_s;
   FaultSpec& fault = controls.fault;
   if (!o.inject_fault.empty()) {
     auto parsed = parse_fault_spec(o.inject_fault, &error);
@@ -150,6 +172,8 @@ int run_command(const RunOptions& o) {
                  {"at", o.at},
                  {"stride", o.stride},
                  {"emulate", o.emulate},
+                 {"profile", o.profile},
+                 {"duration_s", o.duration_s},
                  {"expectations", expectations.files}};
 
   // Slots in report order: a skip is known at once, a job reports through the executor.
@@ -200,6 +224,8 @@ int run_command(const RunOptions& o) {
   ExecutorOptions eo;
   eo.jobs = o.jobs;
   eo.timeout_s = o.timeout_s;
+  // A profile's case runs for its duration: the timeout starts counting after it.
+  if (profile) eo.timeout_s += o.duration_s > 0 ? o.duration_s : profile->default_seconds;
   execute(jobs, machine, controls, eo, [&](size_t k, CaseResult&& r) {
     Slot& s = slots[job_slot[k]];
     s.result = std::move(r);
@@ -211,6 +237,10 @@ int run_command(const RunOptions& o) {
   run.summary.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   console.summary(run.summary);
+  if (profile)
+    for (const CaseResult& r : run.cases)
+      if (std::find(profile->cases.begin(), profile->cases.end(), r.id) != profile->cases.end())
+        fmt::print("{}\n", profile->summarize(r));
   if (!o.json_path.empty() &&
       !write_file_atomically(o.json_path, run_result_to_json(run).dump(2) + "\n", &error)) {
     fmt::print(stderr, "sigctx: error: --json {}\n", error);
@@ -235,12 +265,18 @@ int list_command(const std::vector<std::string>& globs) {
     fmt::print(stderr, "sigctx: error: {}\n", error);
     return kExitUsage;
   }
+  // The whole list names the profiles' cases too, with how to run them.
+  if (globs.empty())
+    for (const CaseDescriptor& c : all_cases())
+      if (!c.profile.empty()) selected.push_back(&c);
   const Machine m = probe_machine();
   unsigned runnable = 0;
   for (const CaseDescriptor* c : selected) {
     const Availability a = c->applicable(m);
     runnable += a.ok;
-    fmt::print("{:<34} {}\n", c->id, a.ok ? "runs here" : "skips here: " + a.reason);
+    const std::string profile =
+        c->profile.empty() ? "" : fmt::format(" (sigctx run --profile {})", c->profile);
+    fmt::print("{:<34} {}{}\n", c->id, a.ok ? "runs here" : "skips here: " + a.reason, profile);
   }
   fmt::print("{} cases, {} run here\n", selected.size(), runnable);
   return kExitOk;

@@ -23,7 +23,17 @@ namespace sigctx {
 
 namespace {
 
-enum class Kind { kStep, kStepNested, kStepEdit, kStepFrame, kStepYield, kHwbp, kInt3, kStorm };
+enum class Kind {
+  kStep,
+  kStepNested,
+  kStepEdit,
+  kStepFrame,
+  kStepYield,
+  kHwbp,
+  kInt3,
+  kStorm,
+  kGoPreempt
+};
 
 struct KindInfo {
   Kind kind;
@@ -33,6 +43,8 @@ struct KindInfo {
   BoundaryTransition transition;
   unsigned generations;
   const char* area = "signal";
+  const char* only_kernel = nullptr;  // registered for this kernel alone
+  const char* profile = nullptr;      // CaseDescriptor::profile
 };
 
 constexpr KindInfo kKinds[] = {
@@ -68,10 +80,20 @@ constexpr KindInfo kKinds[] = {
      "the kernel runs in a loop under signal storms from a sibling thread's tgkill, a POSIX "
      "timer and a task-clock perf event; the result must equal the loop's without signals",
      Injector::kAsync, BoundaryTransition::kClobber, 1},
+    // Go's asynchronous preemption (go#35326, illumos-15254): SIGURG from another thread while
+    // memclr zeroes the heap from ymm0. A profile: it runs for --duration seconds.
+    {Kind::kGoPreempt, "go-preempt",
+     "sweeps a 64 MiB heap for a fixed time (--duration, default 10 s) under a SIGURG storm "
+     "from a sibling thread, the handler clobbering every component; every slice must come "
+     "back zero and the registers as without signals; reports zeroing throughput with and "
+     "without the storm and the signals delivered",
+     Injector::kAsync, BoundaryTransition::kClobber, 1, "alloc", "memclr", "go-preempt"},
 };
 
 constexpr uint8_t kBufferFill = 0xa5;
-constexpr size_t kSweepBytes = 8 << 20;  // a storm's zeroing kernel sweeps this much
+constexpr size_t kSweepBytes = 8 << 20;    // a storm's zeroing kernel sweeps this much
+constexpr size_t kGoHeapBytes = 64 << 20;  // and go-preempt's
+constexpr double kGoPreemptDefaultSeconds = 10;
 constexpr size_t kBufferGuard = 64;
 constexpr size_t kTraceCapacity = 1 << 16;
 
@@ -103,6 +125,11 @@ class KernelCase {
   void run_step_yield(unsigned generations);
   void run_at_boundaries(Injector injector, unsigned generations);
   void run_storm();
+  void run_go_preempt();
+  // For a zeroing kernel: a sweep over `bytes` and the storm's check of it.
+  std::unique_ptr<ZeroSweep> make_sweep(size_t bytes, StormMemory* memory);
+  // Adds what a storm phase that differed from the reference produced.
+  void report_storm_phase(const StormPhase& phase);
   bool trace_kernel();
   bool reference_run();
   uint64_t occurrence_of(uint64_t boundary) const;
@@ -603,25 +630,43 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
   }
 }
 
+// A zeroing kernel runs on slices of a large buffer through the sweep driver, which dirties each
+// slice, has the kernel clear it and checks it; a bad slice fails the phase.
+std::unique_ptr<ZeroSweep> KernelCase::make_sweep(size_t bytes, StormMemory* memory) {
+  auto sweep = std::make_unique<ZeroSweep>(k_, bytes);
+  memory->driver = reinterpret_cast<const char*>(&sigctx_zero_sweep);
+  memory->check = [s = sweep.get(), bytes]() -> std::string {
+    if (s->bad_slice() < 0) return {};
+    const ZeroCheck z = check_zero(s->evidence(), s->slice_bytes());
+    return fmt::format("slice {} of {} (bytes {} to {} of the {} MiB buffer): {}", s->bad_slice(),
+                       s->slices(), s->bad_slice() * s->slice_bytes(),
+                       (s->bad_slice() + 1) * s->slice_bytes(), bytes >> 20,
+                       describe_zero_check(z, s->slice_bytes()));
+  };
+  r_.facts["sweep_slices"] = sweep->slices();
+  return sweep;
+}
+
+void KernelCase::report_storm_phase(const StormPhase& phase) {
+  // The reference is the loop without signals: compare what this phase produced.
+  *out_ = phase.out;
+  std::vector<RegisterDiff> diffs;
+  differs_from_reference(&diffs, &r_.findings, {});
+  for (auto& d : diffs) {
+    d.where = fmt::format("after the kernel loop under the {}", phase.name);
+    r_.diffs.push_back(std::move(d));
+  }
+  if (!phase.memory.empty())
+    r_.findings.push_back({fmt::format("{}.buffer", k_.name),
+                           fmt::format("under the {}, {}", phase.name, phase.memory), "all zero",
+                           "non-zero bytes"});
+}
+
 void KernelCase::run_storm() {
   prepare(1);
-  // A zeroing kernel runs on slices of a large buffer through the sweep driver, which dirties
-  // each slice, has the kernel clear it and checks it; a bad slice fails the phase.
   std::unique_ptr<ZeroSweep> sweep;
   StormMemory memory;
-  if (k_.buffer_bytes) {
-    sweep = std::make_unique<ZeroSweep>(k_, kSweepBytes);
-    memory.driver = reinterpret_cast<const char*>(&sigctx_zero_sweep);
-    memory.check = [s = sweep.get()]() -> std::string {
-      if (s->bad_slice() < 0) return {};
-      const ZeroCheck z = check_zero(s->evidence(), s->slice_bytes());
-      return fmt::format("slice {} of {} (bytes {} to {} of the {} MiB buffer): {}", s->bad_slice(),
-                         s->slices(), s->bad_slice() * s->slice_bytes(),
-                         (s->bad_slice() + 1) * s->slice_bytes(), kSweepBytes >> 20,
-                         describe_zero_check(z, s->slice_bytes()));
-    };
-    r_.facts["sweep_slices"] = sweep->slices();
-  }
+  if (k_.buffer_bytes) sweep = make_sweep(kSweepBytes, &memory);
   // --inject-fault: the first delivery inside the hold or the kernel misbehaves (the reference
   // loop has none).
   handler_plan().fault_armed = ctx_.fault.active;
@@ -642,20 +687,55 @@ void KernelCase::run_storm() {
   }
   // The sweep works in its own buffer; the case's small one stays as reset left it.
   if (sweep) std::memset(buffer_.get(), 0, k_.buffer_bytes);
-  for (const auto& phase : storm.failed_phases) {
-    // The reference is the loop without signals: compare what this phase produced.
-    *out_ = phase.out;
-    std::vector<RegisterDiff> diffs;
-    differs_from_reference(&diffs, &r_.findings, {});
-    for (auto& d : diffs) {
-      d.where = fmt::format("after the kernel loop under the {} storm", phase.name);
-      r_.diffs.push_back(std::move(d));
-    }
-    if (!phase.memory.empty())
-      r_.findings.push_back({fmt::format("{}.buffer", k_.name),
-                             fmt::format("under the {} storm, {}", phase.name, phase.memory),
-                             "all zero", "non-zero bytes"});
+  for (StormPhase& phase : storm.failed_phases) {
+    phase.name += " storm";
+    report_storm_phase(phase);
   }
+}
+
+void KernelCase::run_go_preempt() {
+  prepare(1);
+  StormMemory memory;
+  const std::unique_ptr<ZeroSweep> sweep = make_sweep(kGoHeapBytes, &memory);
+  PreemptStormOptions o;
+  o.signal = SIGURG;
+  o.seconds = ctx_.duration_s > 0 ? ctx_.duration_s : kGoPreemptDefaultSeconds;
+  o.baseline_seconds = std::min(1.0, o.seconds / 10);
+  // --inject-fault: the first delivery inside the hold or the kernel misbehaves.
+  handler_plan().fault_armed = ctx_.fault.active;
+  PreemptStormResult storm = run_preempt_storm(
+      m_, k_, plan_, *in_, *out_, *ref_, loaded_, [s = sweep.get()] { s->reset(); }, memory, o);
+  r_.injections = storm.delivered_in_kernel;
+  const double gib = double(1 << 30);
+  const double slice = static_cast<double>(sweep->slice_bytes());
+  const double baseline_gib_s =
+      storm.baseline_seconds > 0 ? storm.baseline_loops * slice / gib / storm.baseline_seconds : 0;
+  const double storm_gib_s =
+      storm.storm_seconds > 0 ? storm.storm_loops * slice / gib / storm.storm_seconds : 0;
+  r_.facts["heap_mib"] = kGoHeapBytes >> 20;
+  r_.facts["slice_bytes"] = sweep->slice_bytes();
+  r_.facts["seconds"] = storm.storm_seconds;
+  r_.facts["zeroed_gib"] = storm.storm_loops * slice / gib;
+  r_.facts["throughput_gib_s"] = storm_gib_s;
+  r_.facts["baseline_seconds"] = storm.baseline_seconds;
+  r_.facts["baseline_throughput_gib_s"] = baseline_gib_s;
+  if (baseline_gib_s > 0) r_.facts["throughput_under_storm_ratio"] = storm_gib_s / baseline_gib_s;
+  r_.facts["sigurg_sent"] = storm.sent;
+  r_.facts["sigurg_delivered"] = storm.delivered;
+  r_.facts["sigurg_in_memclr"] = storm.delivered_in_kernel;
+  r_.facts["sigurg_per_s"] =
+      storm.storm_seconds > 0 ? static_cast<double>(storm.delivered) / storm.storm_seconds : 0;
+  r_.facts["chunks"] = storm.chunks;
+  r_.facts["loops_per_chunk"] = storm.loops_per_chunk;
+  r_.facts["corrupt_chunks"] = storm.failed_chunks.size();
+  if (!storm.error.empty()) {
+    r_.status = Status::kError;
+    r_.reason = storm.error;
+    return;
+  }
+  if (buffer_) std::memset(buffer_.get(), 0, k_.buffer_bytes);  // the sweep used its own
+  for (const StormPhase& chunk : storm.failed_chunks)
+    report_storm_phase(chunk);
 }
 
 void KernelCase::run() {
@@ -686,6 +766,8 @@ void KernelCase::run() {
 
   if (kind_.kind == Kind::kStorm) {
     run_storm();
+  } else if (kind_.kind == Kind::kGoPreempt) {
+    run_go_preempt();
   } else {
     const Injector injector = ctx_.injection.injector.value_or(kind_.injector);
     const unsigned gens = kind_.generations;
@@ -727,7 +809,8 @@ void KernelCase::run() {
 // checks every component available, whatever the kernel moves, after a handler that clobbers.
 std::vector<std::string> guards_for(Kind kind, const DirtyKernel& k) {
   std::vector<std::string> g = {"illumos-15254", "linux-6.12-pkru"};
-  if (kind == Kind::kStorm) g.push_back("darwin-opmask");  // the only asynchronous signals
+  // The only asynchronous signals.
+  if (kind == Kind::kStorm || kind == Kind::kGoPreempt) g.push_back("darwin-opmask");
   // Valgrind honours GPR edits; an edit of any other register is lost.
   if (kind == Kind::kStepEdit && k.edit_component != ComponentId::kGpr)
     g.push_back("valgrind-sigcontext");
@@ -738,6 +821,7 @@ std::vector<CaseDescriptor> kernel_cases() {
   std::vector<CaseDescriptor> out;
   for (const KindInfo& kind : kKinds)
     for (const DirtyKernel* k : all_kernels()) {
+      if (kind.only_kernel && k->name != std::string_view(kind.only_kernel)) continue;
       CaseDescriptor d;
       d.id = fmt::format("{}/{}/{}", kind.area, kind.prefix, k->name);
       d.description = fmt::format("{}: {}", k->description, kind.what);
@@ -748,6 +832,7 @@ std::vector<CaseDescriptor> kernel_cases() {
       d.kernel = std::string(k->name);
       d.expectation_key = d.id;
       d.components = k->uses;
+      if (kind.profile) d.profile = kind.profile;
       const Kind which = kind.kind;
       d.applicable = [k, which](const Machine& m) {
         Availability a = kernel_available(*k, m);

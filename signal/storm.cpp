@@ -91,6 +91,10 @@ bool same_result(const CpuImage& ref, const CpuImage& out, ComponentMask compare
   return images_equal(*a, *b, compared, m);
 }
 
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
 }  // namespace
 
 StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
@@ -216,6 +220,101 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
     uninstall_handler(sig);
   p.irritate_only_in_hold = false;
   sigctx_active_kernel = nullptr;
+  return result;
+}
+
+PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
+                                     const CpuImage& in, CpuImage& out, CpuImage& ref,
+                                     ComponentMask compared, const std::function<void()>& reset,
+                                     const StormMemory& memory, const PreemptStormOptions& o) {
+  PreemptStormResult result;
+  HandlerPlan& p = handler_plan();
+  p.irritate_only_in_hold = true;
+  p.kernel_start = reinterpret_cast<uint64_t>(k.entry);
+  p.kernel_end = reinterpret_cast<uint64_t>(k.code_end);
+  install_handler(o.signal, false);
+  const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+
+  HoldPlan loop = plan;
+  loop.action = PLAN_ACTION_KERNEL_LOOP;
+  sigctx_active_kernel = memory.driver ? memory.driver : k.entry;
+  auto run_loop = [&](CpuImage& into, uint64_t loops) {
+    reset();
+    into = in;
+    sigctx_kernel_loops = loops;
+    __atomic_store_n(&sigctx_spin_armed, 0, __ATOMIC_RELEASE);
+    sigctx_hold(&in, &into, &loop);
+  };
+  auto finish = [&] {
+    uninstall_handler(o.signal);
+    p.irritate_only_in_hold = false;
+    sigctx_active_kernel = nullptr;
+  };
+
+  // Chunks of about kPreemptChunkMs: every chunk is the same run, so each compares with one
+  // reference.
+  constexpr uint64_t kProbeLoops = 200;
+  auto t0 = Clock::now();
+  run_loop(ref, kProbeLoops);
+  const double probe_ms = ms_since(t0);
+  result.loops_per_chunk = std::max<uint64_t>(
+      kProbeLoops, static_cast<uint64_t>(kProbeLoops * kPreemptChunkMs / std::max(probe_ms, 1e-3)));
+  run_loop(ref, result.loops_per_chunk);
+  if (memory.check) {
+    const std::string bad = memory.check();
+    if (!bad.empty()) {
+      result.error = "without any signal: " + bad;
+      finish();
+      return result;
+    }
+  }
+
+  // The baseline: the same chunks without signals.
+  t0 = Clock::now();
+  do {
+    run_loop(out, result.loops_per_chunk);
+    result.baseline_loops += result.loops_per_chunk;
+  } while (ms_since(t0) < o.baseline_seconds * 1000);
+  result.baseline_seconds = ms_since(t0) / 1000;
+
+  const uint64_t delivered_before = p.delivered[1].load();
+  const uint64_t in_kernel_before = p.delivered_in_hold.load();
+  t0 = Clock::now();
+  do {
+    std::atomic<bool> done{false};
+    SignalSender sender(tid, o.signal, p.delivered[1], done);
+    sender.start();
+    run_loop(out, result.loops_per_chunk);
+    done = true;
+    sender.join();
+    result.sent += sender.sent();
+    if (!sender.error().empty()) {
+      result.error = sender.error();
+      break;
+    }
+    result.storm_loops += result.loops_per_chunk;
+    ++result.chunks;
+    const std::string memory_failure = memory.check ? memory.check() : std::string();
+    if (!same_result(ref, out, compared, m) || !memory_failure.empty()) {
+      StormPhase bad;
+      bad.name = fmt::format("SIG{} storm (chunk {})", sigabbrev_np(o.signal), result.chunks);
+      bad.out = out;
+      bad.memory = memory_failure;
+      result.failed_chunks.push_back(std::move(bad));
+      break;
+    }
+    // A loaded machine may not run the sender while the kernel does: past the time asked for,
+    // the storm goes on until one signal lands inside the kernel, for kPreemptGraceSeconds.
+  } while (ms_since(t0) < o.seconds * 1000 ||
+           (p.delivered_in_hold.load() == in_kernel_before &&
+            ms_since(t0) < (o.seconds + kPreemptGraceSeconds) * 1000));
+  result.storm_seconds = ms_since(t0) / 1000;
+  result.delivered = p.delivered[1].load() - delivered_before;
+  result.delivered_in_kernel = p.delivered_in_hold.load() - in_kernel_before;
+  if (result.error.empty() && result.delivered_in_kernel == 0 && result.failed_chunks.empty())
+    result.error = fmt::format("{} signals sent in {:.1f} s, none delivered while the kernel ran",
+                               result.sent, result.storm_seconds);
+  finish();
   return result;
 }
 

@@ -45,4 +45,31 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
 
 constexpr double kStormPhaseMs = 15.0;
 
+// A timed storm, as a runtime's preemption delivers it: first the loop alone for
+// baseline_seconds, then under a sibling thread's tgkill of `signal` (one in flight at a time)
+// for seconds, in chunks of about kPreemptChunkMs each compared with the reference and checked
+// by memory.check. It stops at the first bad chunk, and runs past `seconds` (for at most
+// kPreemptGraceSeconds) until a signal has landed inside the kernel.
+struct PreemptStormOptions {
+  int signal = 0;
+  double seconds = 0;
+  double baseline_seconds = 0;
+};
+struct PreemptStormResult {
+  std::string error;
+  uint64_t loops_per_chunk = 0;
+  uint64_t baseline_loops = 0, storm_loops = 0;
+  double baseline_seconds = 0, storm_seconds = 0;
+  uint64_t sent = 0, delivered = 0, delivered_in_kernel = 0;
+  uint64_t chunks = 0;
+  std::vector<StormPhase> failed_chunks;  // at most one: the storm stops there
+};
+PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
+                                     const CpuImage& in, CpuImage& out, CpuImage& ref,
+                                     ComponentMask compared, const std::function<void()>& reset,
+                                     const StormMemory& memory, const PreemptStormOptions& o);
+
+constexpr double kPreemptChunkMs = 50.0;
+constexpr double kPreemptGraceSeconds = 5.0;
+
 }  // namespace sigctx

@@ -59,6 +59,9 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--inject-fault", "avx:ymm0@x"}, "--inject-fault: '@x' is not a boundary number"},
       {{"run", "--emulate", "linux-9.9"}, "--emulate: 'linux-9.9' is not a catalog bug"},
       {{"explain", "signal/nope"}, "explain: 'signal/nope' is neither a catalog bug nor a case"},
+      {{"run", "--profile", "go-fast"}, "--profile: 'go-fast' is not a profile (profiles: "},
+      {{"run", "--duration", "5"}, "--duration applies to a --profile run"},
+      {{"run", "--profile", "go-preempt", "--duration", "-1"}, "--duration"},
       {{"explode"}, "unknown command 'explode' (commands: probe, list, explain, run)"},
       {{}, "A subcommand is required"},
   };
@@ -251,6 +254,36 @@ TEST(Cli, ListShowsWhatRunsHere) {
   EXPECT_EQ(o.status, 0);
   EXPECT_NE(o.out.find("signal/sync/avx"), std::string::npos);
   EXPECT_NE(o.out.find("17 cases"), std::string::npos) << o.out;
+}
+
+// A profile's case runs for a fixed time: neither a default run nor a glob selects it, its
+// exact id or --profile does, and the profile prints its measurements.
+TEST(Cli, ProfileRunsOnlyWhenAskedAndReportsItsMeasurements) {
+  std::vector<const CaseDescriptor*> selected;
+  std::string error;
+  ASSERT_TRUE(select_cases({}, &selected, &error));
+  for (const CaseDescriptor* c : selected)
+    EXPECT_TRUE(c->profile.empty()) << c->id;
+  ASSERT_TRUE(select_cases({"alloc/*"}, &selected, &error));
+  for (const CaseDescriptor* c : selected)
+    EXPECT_TRUE(c->profile.empty()) << c->id;
+  ASSERT_TRUE(select_cases({"alloc/go-preempt/memclr"}, &selected, &error));
+  EXPECT_EQ(selected.size(), 1u);
+
+  const std::string file = ::testing::TempDir() + "/profile.json";
+  const Outcome o =
+      run({kSigctx, "run", "--profile", "go-preempt", "--duration", "0.3", "--json", file});
+  const Availability a = find_case("alloc/go-preempt/memclr")->applicable(test::live_machine());
+  if (!a.ok) GTEST_SKIP() << a.reason;
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("PASS  alloc/go-preempt/memclr"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("go-preempt: memclr zeroed"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Corruption: none"), std::string::npos) << o.out;
+  expect_valid(file);
+  const nlohmann::json j = nlohmann::json::parse(read_file(file));
+  ASSERT_EQ(j["cases"].size(), 1u);  // only the profile's case
+  EXPECT_EQ(j["options"]["profile"], "go-preempt");
+  EXPECT_GT(j["cases"][0]["facts"]["sigurg_in_memclr"].get<double>(), 0);
 }
 
 TEST(Cli, ProbeJsonIsTheResultFilesMachine) {

@@ -131,6 +131,7 @@ TEST_P(EmulationGuards, FailingCasesAreExactlyTheGuardingOnes) {
     if (c.applicable(live_machine()).ok) jobs.push_back({&c, 0x6a09e667, 0});
   RunControls controls;
   controls.emulation = emulation;
+  controls.duration_s = 0.3;  // the profiles' cases
   ExecutorOptions opts;
   opts.jobs = 2;
   opts.timeout_s = 60;

@@ -26,13 +26,14 @@ void judge_by_builtin_expectations(CaseResult& r) {
 
 CaseResult run_case(const std::string& id, const std::string& fault_text,
                     const InjectionOverrides& injection, unsigned timeout_s,
-                    const Emulation* emulation) {
+                    const Emulation* emulation, double duration_s) {
   const CaseDescriptor* c = find_case(id);
   EXPECT_NE(c, nullptr) << id;
   if (!c) return {};
   RunControls controls;
   controls.injection = injection;
   controls.emulation = emulation;
+  controls.duration_s = duration_s;
   FaultSpec& fault = controls.fault;
   if (!fault_text.empty()) {
     std::string error;

@@ -14,10 +14,11 @@ const Machine& live_machine();
 void judge_by_builtin_expectations(CaseResult& r);
 
 // Runs case `id` with seed 0x6a09e667 under the given --inject-fault text (empty: none) and
-// injection overrides, judged by the built-in expectation files as `sigctx run` judges; a case that
-// is not registered or a fault that does not parse fails the calling test.
+// injection overrides (and, for a profile's case, --duration), judged by the built-in expectation
+// files as `sigctx run` judges; a case that is not registered or a fault that does not parse fails
+// the calling test.
 CaseResult run_case(const std::string& id, const std::string& fault_text,
                     const InjectionOverrides& injection = {}, unsigned timeout_s = 60,
-                    const Emulation* emulation = nullptr);
+                    const Emulation* emulation = nullptr, double duration_s = 0);
 
 }  // namespace sigctx::test

@@ -201,13 +201,8 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   const InjectionPoint point = hold_injection_point(sigctx_hold_syscall);
   // The crash point: the instruction after SYSCALL (2 bytes).
   const uint64_t want_rip = reinterpret_cast<uint64_t>(sigctx_hold_syscall) + 2;
-  if (notes.regs.size() > kPrRip && notes.regs[kPrRip] != want_rip)
-    r.findings.push_back({"core.prstatus_rip", "NT_PRSTATUS's rip is not the crash point",
-                          fmt::format("{:#x}", want_rip),
-                          fmt::format("{:#x}", notes.regs[kPrRip])});
-  if (notes.signal != SIGABRT)
-    r.findings.push_back({"core.prstatus_signal", "NT_PRSTATUS's pr_cursig is not the fatal signal",
-                          std::to_string(SIGABRT), std::to_string(notes.signal)});
+  for (Finding& f : check_prstatus_header(notes, want_rip, SIGABRT))
+    r.findings.push_back(std::move(f));
 
   auto expected = std::make_unique<CpuImage>(*in);
   // The child set the tgkill arguments (its pid is its only thread's tid); rax is the result.
@@ -255,29 +250,53 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
             "NT_PRFPREG", &notes.fpregs, false, fp_holds},
         {"NT_X86_XSTATE", &notes.xstate, true, xstate_holds}}) {
     if (!(holds & loaded)) continue;
-    if (bytes->empty()) {
-      r.findings.push_back({"core.note_missing", fmt::format("the core file has no {} note", name),
-                            "present", "absent"});
-      continue;
-    }
-    view->clear();
-    const XsaveArea area(bytes->data(), bytes->size(), extended);
-    for (const ComponentDescriptor* c : all_components()) {
-      if (!(holds & loaded & component_bit(c->id))) continue;
-      if (!area.read(*c, m, *view, &why)) {
-        r.findings.push_back({"core.note_short",
-                              fmt::format("the {} note cannot hold {}: {}", name, c->name, why),
-                              "the component", fmt::format("{} bytes", bytes->size())});
-        break;
-      }
-    }
-    check(name, holds);
+    if (read_note_components(name, *bytes, extended, holds & loaded, m, view.get(), &r.findings))
+      check(name, holds);
   }
   r.facts["components"] = component_names(loaded);
   set_final_status(ctx.fault, r);
 }
 
 }  // namespace
+
+std::vector<Finding> check_prstatus_header(const CoreNotes& notes, uint64_t crash_rip,
+                                           int fatal_signal) {
+  std::vector<Finding> out;
+  if (notes.regs.size() <= kPrRip)
+    out.push_back({"core.prstatus_rip", "NT_PRSTATUS holds no rip", fmt::format("{:#x}", crash_rip),
+                   fmt::format("{} pr_reg words", notes.regs.size())});
+  else if (notes.regs[kPrRip] != crash_rip)
+    out.push_back({"core.prstatus_rip", "NT_PRSTATUS's rip is not the crash point",
+                   fmt::format("{:#x}", crash_rip), fmt::format("{:#x}", notes.regs[kPrRip])});
+  if (notes.signal != fatal_signal)
+    out.push_back({"core.prstatus_signal", "NT_PRSTATUS's pr_cursig is not the fatal signal",
+                   std::to_string(fatal_signal), std::to_string(notes.signal)});
+  return out;
+}
+
+bool read_note_components(const char* name, const std::vector<uint8_t>& bytes, bool extended,
+                          ComponentMask holds, const Machine& m, CpuImage* view,
+                          std::vector<Finding>* findings) {
+  if (bytes.empty()) {
+    findings->push_back({"core.note_missing", fmt::format("the core file has no {} note", name),
+                         "present", "absent"});
+    return false;
+  }
+  view->clear();
+  // Only read: XsaveArea also writes, so it takes a mutable pointer.
+  const XsaveArea area(const_cast<uint8_t*>(bytes.data()), bytes.size(), extended);
+  std::string why;
+  for (const ComponentDescriptor* c : all_components()) {
+    if (!(holds & component_bit(c->id))) continue;
+    if (!area.read(*c, m, *view, &why)) {
+      findings->push_back({"core.note_short",
+                           fmt::format("the {} note cannot hold {}: {}", name, c->name, why),
+                           "the component", fmt::format("{} bytes", bytes.size())});
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string core_pattern_unusable(const std::string& pattern) {
   if (pattern.empty()) return "core_pattern is empty: the kernel writes no core files";

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/core_file.h"
 #include "runners/case.h"
 
 namespace sigctx {
@@ -15,5 +16,16 @@ std::vector<CaseDescriptor> core_cases();
 // Why the kernel's core files cannot be reached here, from core_pattern's text, or empty.
 // Exposed for tests.
 std::string core_pattern_unusable(const std::string& pattern);
+
+// The checks of a core's notes beside the register values, exposed for the mutation tests:
+// NT_PRSTATUS must name the crash point (crash_rip) and the fatal signal.
+std::vector<Finding> check_prstatus_header(const CoreNotes& notes, uint64_t crash_rip,
+                                           int fatal_signal);
+// Reads the components in `holds` from a note's bytes (an FXSAVE image, or an XSAVE area when
+// `extended`) into *view. A note that is absent or too short for one of them is a finding
+// (core.note_missing, core.note_short), and false.
+bool read_note_components(const char* name, const std::vector<uint8_t>& bytes, bool extended,
+                          ComponentMask holds, const Machine& m, CpuImage* view,
+                          std::vector<Finding>* findings);
 
 }  // namespace sigctx

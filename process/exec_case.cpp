@@ -264,11 +264,7 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
       r.diffs.push_back(std::move(d));
   }
   const uint64_t rsp = rec->word(EXEC_REC_GPR + 8 * kRsp);
-  if (rsp % 16 != 0 || rec->word(EXEC_REC_ARGC) != 1)
-    r.findings.push_back({"exec.entry_stack",
-                          "at the entry point rsp must be 16-byte aligned and point at argc",
-                          "rsp % 16 == 0, [rsp] == 1",
-                          fmt::format("rsp {:#x}, [rsp] {}", rsp, rec->word(EXEC_REC_ARGC))});
+  if (auto f = check_entry_stack(rsp, rec->word(EXEC_REC_ARGC))) r.findings.push_back(*f);
   const uint64_t flags = rec->word(EXEC_REC_FLAGS);
   r.facts["xsave_area_bytes"] = rec->word(EXEC_REC_AREA_SIZE) & 0xffffffff;
   r.facts["xsave"] = (flags & EXEC_F_XSAVE) != 0;
@@ -283,6 +279,13 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
 }
 
 }  // namespace
+
+std::optional<Finding> check_entry_stack(uint64_t rsp, uint64_t argc_at_rsp) {
+  if (rsp % 16 == 0 && argc_at_rsp == 1) return std::nullopt;
+  return Finding{"exec.entry_stack",
+                 "at the entry point rsp must be 16-byte aligned and point at argc",
+                 "rsp % 16 == 0, [rsp] == 1", fmt::format("rsp {:#x}, [rsp] {}", rsp, argc_at_rsp)};
+}
 
 std::vector<CaseDescriptor> exec_cases() {
   std::vector<CaseDescriptor> cases;

@@ -4,6 +4,8 @@
 // process that exec'd it.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "runners/case.h"
@@ -11,5 +13,9 @@
 namespace sigctx {
 
 std::vector<CaseDescriptor> exec_cases();
+
+// The x86-64 psABI's process entry: rsp 16-byte aligned and pointing at argc (the helper runs
+// with one argument). A finding (exec.entry_stack) otherwise. Exposed for the mutation tests.
+std::optional<Finding> check_entry_stack(uint64_t rsp, uint64_t argc_at_rsp);
 
 }  // namespace sigctx

@@ -37,6 +37,12 @@ int run_command(const RunOptions& o);
 // BUG or CASE; empty: the catalog's index.
 int explain_command(const std::string& what);
 
+// Exit 1 when a case regressed from OLD to NEW (results/compare.h).
+int compare_command(const std::string& old_path, const std::string& new_path);
+// One line naming a result file: its path, sigctx version, OS, CPU and start time.
+struct RunResult;
+std::string describe_run(const std::string& path, const RunResult& r);
+
 // "sigctx 0.1.0 (git 0123abcd)"
 std::string tool_version_line();
 

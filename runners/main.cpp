@@ -39,6 +39,15 @@ int main(int argc, char** argv) {
   auto* explain = app.add_subcommand("explain", "what a case checks, or a catalog bug's story");
   explain->add_option("what", explain_what, "a catalog bug id or a case id; none: the catalog");
 
+  std::string compare_old, compare_new;
+  auto* compare = app.add_subcommand(
+      "compare",
+      "regressions, fixes, new and vanished cases and fingerprint changes between two "
+      "result files; exit 1 on a regression");
+  compare->add_option("old", compare_old, "the earlier result file (sigctx run --json)")
+      ->required();
+  compare->add_option("new", compare_new, "the later result file")->required();
+
   RunOptions run_opts;
   std::string seed_text;
   auto* run = app.add_subcommand("run", "run cases and report");
@@ -103,6 +112,7 @@ int main(int argc, char** argv) {
   if (*probe) return probe_command(probe_json);
   if (*list) return list_command(list_cases);
   if (*explain) return explain_command(explain_what);
+  if (*compare) return compare_command(compare_old, compare_new);
   if (!seed_text.empty()) {
     const std::string err = parse_seed(seed_text, &run_opts.seed);
     if (!err.empty()) {

@@ -62,7 +62,7 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--profile", "go-fast"}, "--profile: 'go-fast' is not a profile (profiles: "},
       {{"run", "--duration", "5"}, "--duration applies to a --profile run"},
       {{"run", "--profile", "go-preempt", "--duration", "-1"}, "--duration"},
-      {{"explode"}, "unknown command 'explode' (commands: probe, list, explain, run)"},
+      {{"explode"}, "unknown command 'explode' (commands: probe, list, explain, compare, run)"},
       {{}, "A subcommand is required"},
   };
   for (const auto& b : cases) {
@@ -254,6 +254,29 @@ TEST(Cli, ListShowsWhatRunsHere) {
   EXPECT_EQ(o.status, 0);
   EXPECT_NE(o.out.find("signal/sync/avx"), std::string::npos);
   EXPECT_NE(o.out.find("17 cases"), std::string::npos) << o.out;
+}
+
+// compare on two real runs: the same case passing, then failing under a fault, is a regression
+// (exit 1); the other way round a fix (exit 0); a file that is not a result is exit 2.
+TEST(Cli, CompareFindsTheRegressionAndTheFix) {
+  const std::string good = ::testing::TempDir() + "/cmp-good.json";
+  const std::string bad = ::testing::TempDir() + "/cmp-bad.json";
+  ASSERT_EQ(run({kSigctx, "run", "--cases", "signal/sync/sse", "--json", good}).status, 0);
+  ASSERT_EQ(run({kSigctx, "run", "--cases", "signal/sync/sse", "--inject-fault", "sse:xmm4",
+                 "--json", bad})
+                .status,
+            1);
+  Outcome o = run({kSigctx, "compare", good, bad});
+  EXPECT_EQ(o.status, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("REGRESSIONS (1):\n  signal/sync/sse"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("pass -> fail: sse: xmm4"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("1 regression, 0 fixes"), std::string::npos) << o.out;
+  o = run({kSigctx, "compare", bad, good});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("fixes (1):\n  signal/sync/sse"), std::string::npos) << o.out;
+  o = run({kSigctx, "compare", good, kSchema});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find(kSchema + ":1: member \"schema\" is missing"), std::string::npos) << o.err;
 }
 
 // A profile's case runs for a fixed time: neither a default run nor a glob selects it, its

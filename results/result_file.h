@@ -1,0 +1,14 @@
+// Reading a sigctx-result/1 file for compare and report: the parse and the schema's required
+// members, with any mistake reported as FILE:LINE so the person can find it.
+#pragma once
+
+#include <string>
+
+#include "results/run_result.h"
+
+namespace sigctx {
+
+// False with *error "FILE:LINE: what is wrong" (or "FILE: why it cannot be read").
+bool read_result_file(const std::string& path, RunResult* out, std::string* error);
+
+}  // namespace sigctx

@@ -1,0 +1,43 @@
+// sigctx compare OLD.json NEW.json: exit 1 when a case regressed, 0 otherwise, 2 when a file
+// cannot be read or is not a sigctx result.
+#include <fmt/format.h>
+
+#include "results/compare.h"
+#include "results/result_file.h"
+#include "runners/commands.h"
+
+namespace sigctx {
+
+std::string describe_run(const std::string& path, const RunResult& r) {
+  auto text = [](const nlohmann::json& j, const char* a, const char* b) {
+    const auto x = j.find(a);
+    if (x == j.end() || !x->is_object()) return std::string("?");
+    const auto y = x->find(b);
+    return y != x->end() && y->is_string() ? y->get<std::string>() : std::string("?");
+  };
+  std::string env;
+  if (const auto e = r.machine.find("environment"); e != r.machine.end() && e->is_object()) {
+    if (e->value("qemu_user", false)) env = ", qemu-user";
+    if (e->value("valgrind", false)) env = ", valgrind";
+  }
+  return fmt::format("{} (sigctx {} git {}, {} {}, {}{}, {} results, {})", path, r.version,
+                     r.git_revision.empty() ? "?" : r.git_revision.substr(0, 12),
+                     text(r.machine, "os", "sysname"), text(r.machine, "os", "release"),
+                     text(r.machine, "cpu", "brand"), env, r.cases.size(),
+                     r.started_at.empty() ? "no start time" : r.started_at);
+}
+
+int compare_command(const std::string& old_path, const std::string& new_path) {
+  RunResult before, after;
+  std::string error;
+  if (!read_result_file(old_path, &before, &error) || !read_result_file(new_path, &after, &error)) {
+    fmt::print(stderr, "sigctx: error: compare: {}\n", error);
+    return kExitUsage;
+  }
+  const Comparison c = compare_runs(before, after);
+  fmt::print("{}",
+             format_comparison(c, describe_run(old_path, before), describe_run(new_path, after)));
+  return c.regressed() ? kExitFail : kExitOk;
+}
+
+}  // namespace sigctx

@@ -27,8 +27,10 @@ struct RunOptions {
                                           // built-in results/expectations/*.json
   bool no_expectations = false;           // --no-expectations: raw verdicts
   bool verbose = false;
-  std::string profile;    // --profile NAME (runners/profiles.h)
-  double duration_s = 0;  // --duration SEC: a profile's running time; 0: its default
+  std::string junit_path;  // --junit FILE: JUnit XML (results/junit.h), written atomically
+  bool tap = false;        // --tap: TAP 13 on stdout in place of the human output
+  std::string profile;     // --profile NAME (runners/profiles.h)
+  double duration_s = 0;   // --duration SEC: a profile's running time; 0: its default
 };
 
 int probe_command(bool json);

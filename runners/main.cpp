@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
   run->add_option("--timeout", run_opts.timeout_s, "seconds before a case is killed (default 30)")
       ->check(CLI::Range(0.1, 86400.0));
   run->add_option("--json", run_opts.json_path, "write the sigctx-result/1 JSON here (atomically)");
+  run->add_option("--junit", run_opts.junit_path,
+                  "write JUnit XML for CI systems here (atomically)");
+  run->add_flag("--tap", run_opts.tap,
+                "print TAP version 13 (kselftest style) on stdout instead of the human output");
   run->add_option("--inject-fault", run_opts.inject_fault,
                   "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
                   "the suite's own mutation test");

@@ -9,7 +9,9 @@
 #include "results/atomic_file.h"
 #include "results/console.h"
 #include "results/expectations.h"
+#include "results/junit.h"
 #include "results/run_result.h"
+#include "results/tap.h"
 #include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
 #include "runners/commands.h"
@@ -150,11 +152,20 @@ int run_command(const RunOptions& o) {
     fmt::print(stderr, "sigctx: error: --json {}\n", error);
     return kExitUsage;
   }
+  if (!o.junit_path.empty() && !check_writable(o.junit_path, &error)) {
+    fmt::print(stderr, "sigctx: error: --junit {}\n", error);
+    return kExitUsage;
+  }
 
   const auto started = std::chrono::steady_clock::now();
   const Machine machine = fingerprint_machine();
   ConsoleReporter console(stdout, use_color(), o.verbose);
-  console.header(tool_version_line(), machine, o.seed, selected.size() * o.repeat);
+  TapReporter tap(stdout);
+  if (o.tap)
+    tap.header(tool_version_line(), "machine: " + machine.summary_line(),
+               selected.size() * o.repeat);
+  else
+    console.header(tool_version_line(), machine, o.seed, selected.size() * o.repeat);
 
   RunResult run;
   run.version = SIGCTX_VERSION;
@@ -172,6 +183,8 @@ int run_command(const RunOptions& o) {
                  {"at", o.at},
                  {"stride", o.stride},
                  {"emulate", o.emulate},
+                 {"junit", o.junit_path},
+                 {"tap", o.tap},
                  {"profile", o.profile},
                  {"duration_s", o.duration_s},
                  {"expectations", expectations.files}};
@@ -214,7 +227,10 @@ int run_command(const RunOptions& o) {
         r.status = Status::kFail;
       if (r.status == Status::kFail && r.reason.empty()) r.reason = failure_reason(r);
       apply_expectations(expectations, platform, r);
-      console.case_done(r);
+      if (o.tap)
+        tap.case_done(r);
+      else
+        console.case_done(r);
       run.summary.add(r);
       run.cases.push_back(r);
       ++next_report;
@@ -236,14 +252,22 @@ int run_command(const RunOptions& o) {
 
   run.summary.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  console.summary(run.summary);
+  if (o.tap)
+    tap.summary(run.summary);
+  else
+    console.summary(run.summary);
   if (profile)
     for (const CaseResult& r : run.cases)
       if (std::find(profile->cases.begin(), profile->cases.end(), r.id) != profile->cases.end())
-        fmt::print("{}\n", profile->summarize(r));
+        fmt::print("{}{}\n", o.tap ? "# " : "", profile->summarize(r));
   if (!o.json_path.empty() &&
       !write_file_atomically(o.json_path, run_result_to_json(run).dump(2) + "\n", &error)) {
     fmt::print(stderr, "sigctx: error: --json {}\n", error);
+    return kExitUsage;
+  }
+  if (!o.junit_path.empty() &&
+      !write_file_atomically(o.junit_path, run_result_to_junit(run), &error)) {
+    fmt::print(stderr, "sigctx: error: --junit {}\n", error);
     return kExitUsage;
   }
   return run.summary.ok() ? kExitOk : kExitFail;

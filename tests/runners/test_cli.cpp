@@ -256,6 +256,24 @@ TEST(Cli, ListShowsWhatRunsHere) {
   EXPECT_NE(o.out.find("17 cases"), std::string::npos) << o.out;
 }
 
+// --tap replaces the human output with TAP 13 on stdout; --junit writes XML that validates.
+TEST(Cli, TapAndJUnitOfARealRun) {
+  const std::string junit = ::testing::TempDir() + "/run.xml";
+  const Outcome o = run({kSigctx, "run", "--cases", "signal/sync/sse", "--cases", "signal/sync/gpr",
+                         "--inject-fault", "sse:xmm4", "--tap", "--junit", junit});
+  EXPECT_EQ(o.status, 1) << o.out << o.err;
+  EXPECT_EQ(o.out.rfind("TAP version 13\n1..2\n# sigctx ", 0), 0u) << o.out;
+  // In registry order.
+  EXPECT_NE(o.out.find("\nok 1 signal/sync/gpr\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\nnot ok 2 signal/sync/sse\n#   sse: xmm4"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("summary:"), std::string::npos) << "human output mixed into the TAP";
+  const Outcome v = run({"/usr/bin/xmllint", "--noout", "--schema",
+                         std::string(SIGCTX_SOURCE_DIR) + "/tests/data/junit.xsd", junit});
+  EXPECT_EQ(v.status, 0) << v.err;
+  const std::string xml = read_file(junit);
+  EXPECT_NE(xml.find("<failure message=\"sse: xmm4"), std::string::npos) << xml;
+}
+
 // compare on two real runs: the same case passing, then failing under a fault, is a regression
 // (exit 1); the other way round a fix (exit 0); a file that is not a result is exit 2.
 TEST(Cli, CompareFindsTheRegressionAndTheFix) {

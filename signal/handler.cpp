@@ -1,5 +1,6 @@
 #include "signal/handler.h"
 
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -223,6 +224,9 @@ const Irritator* on_plan_signal(unsigned level, SignalFrame& frame, void* uconte
   }
   // Counted last: a sender waiting for this delivery must see the spin's exit already.
   p.delivered[level].fetch_add(1);
+  p.ack.word.fetch_add(1);
+  if (p.ack.waiters.load())
+    syscall(SYS_futex, &p.ack.word, FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
   return irritate ? &p.irritator[level - 1] : nullptr;
 }
 

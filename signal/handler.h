@@ -60,12 +60,22 @@ struct NestedHold {
   HoldPlan plan;
 };
 
+// How a sender thread (signal/sender.h) sleeps until its signal was handled instead of spinning
+// beside the thread it signals: each counted delivery bumps `word` and, while a sender waits,
+// wakes it through the futex on it. A spinning sender sharing the target's CPU would leave the
+// signal pending for a whole time slice.
+struct DeliveryAck {
+  std::atomic<uint32_t> word{0};
+  std::atomic<uint32_t> waiters{0};
+};
+
 struct HandlerPlan {
   const Machine* machine = nullptr;
   bool irritate = true;
   Irritator irritator[kMaxLevels];                  // per nesting level
   std::atomic<uint64_t> delivered[kMaxLevels + 1];  // per level, index 1..
-  HandlerObservation observed[kMaxLevels + 1];      // last delivery's entry state, per level
+  DeliveryAck ack;
+  HandlerObservation observed[kMaxLevels + 1];  // last delivery's entry state, per level
   // Frame edit at level 1: write these components of edit_image into the frame.
   const CpuImage* edit_image = nullptr;
   ComponentMask edit_mask = 0;

@@ -1,5 +1,6 @@
 #include "signal/sender.h"
 
+#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 #include <chrono>
 
+#include "signal/handler.h"
 #include "signal/hold.h"
 
 namespace sigctx {
@@ -49,8 +51,12 @@ void SignalSender::run() {
     }
     sched_yield();
   }
+  // Sleeps on the handler's acknowledgement (HandlerPlan::ack), leaving the CPU to the target.
+  DeliveryAck& ack = handler_plan().ack;
+  ack.waiters.fetch_add(1);
   while (!exited_.load()) {
     const uint64_t before = delivered_.load();
+    uint32_t word = ack.word.load();
     syscall(SYS_tgkill, pid_, tid_, sig_);
     sent_.fetch_add(1);
     const auto deadline = Clock::now() + kAckTimeout;
@@ -58,11 +64,17 @@ void SignalSender::run() {
       if (Clock::now() > deadline) {
         error_ = fmt::format("signal {} was not delivered within {} s", sent_.load(),
                              std::chrono::duration_cast<std::chrono::seconds>(kAckTimeout).count());
-        return;
+        break;
       }
-      sched_yield();
+      // Returns at once if a delivery changed the word since it was read; wakes for `exited`
+      // within a millisecond.
+      const timespec wait{0, 1000000};
+      syscall(SYS_futex, &ack.word, FUTEX_WAIT_PRIVATE, word, &wait, nullptr, 0);
+      word = ack.word.load();
     }
+    if (!error_.empty()) break;
   }
+  ack.waiters.fetch_sub(1);
 }
 
 }  // namespace sigctx

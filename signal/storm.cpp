@@ -149,6 +149,9 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
     bool failed = false;
     while (delivered == 0 && !failed && attempt < kPhaseAttempts) {
       ++attempt;
+      // --inject-fault: one fault per run until a run shows it. A delivery inside the kernel
+      // can still come too late to show (a zeroing kernel's ret), so each phase gets its own.
+      if (result.failed_phases.empty() && p.fault.active) p.fault_armed = true;
       const uint64_t before = p.delivered_in_hold.load();
       std::string error = start();
       if (!error.empty()) {
@@ -281,6 +284,7 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
   const uint64_t in_kernel_before = p.delivered_in_hold.load();
   t0 = Clock::now();
   do {
+    if (p.fault.active) p.fault_armed = true;  // once per chunk, as run_storms does per phase
     std::atomic<bool> done{false};
     SignalSender sender(tid, o.signal, p.delivered[1], done);
     sender.start();

@@ -73,6 +73,20 @@ std::string shown(const nlohmann::json* v) {
 
 }  // namespace
 
+std::vector<const CaseResult*> worst_results(const RunResult& r) {
+  std::map<std::string, const CaseResult*> index;
+  return worst_by_id(r, &index);
+}
+
+std::vector<std::pair<std::string, std::string>> fingerprint_fields(const nlohmann::json& machine) {
+  std::map<std::string, nlohmann::json> leaves;
+  flatten(machine, "", &leaves);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [path, value] : leaves)
+    out.emplace_back(path, shown(&value));
+  return out;
+}
+
 Comparison compare_runs(const RunResult& before, const RunResult& after) {
   Comparison c;
   std::map<std::string, const CaseResult*> old_index, new_index;

@@ -31,8 +31,13 @@ struct Comparison {
   bool regressed() const { return !regressions.empty(); }
 };
 
-// A case run several times (--repeat) counts by its worst iteration: error, fail, xfail, pass,
-// skip, in that order.
+// Each case's result, a case run several times (--repeat) by its worst iteration: error, fail,
+// xfail, pass, skip, in that order. In first-seen order.
+std::vector<const CaseResult*> worst_results(const RunResult& r);
+// The fingerprint's leaves as ("os/release", "6.1.0"), arrays whole ("[20 entries]" when long).
+std::vector<std::pair<std::string, std::string>> fingerprint_fields(const nlohmann::json& machine);
+
+// Cases compare by their worst iteration (worst_results).
 Comparison compare_runs(const RunResult& before, const RunResult& after);
 // The report a person reads: the fingerprint changes, then each list, then a summary line.
 std::string format_comparison(const Comparison& c, const std::string& before_name,

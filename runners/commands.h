@@ -41,6 +41,8 @@ int explain_command(const std::string& what);
 
 // Exit 1 when a case regressed from OLD to NEW (results/compare.h).
 int compare_command(const std::string& old_path, const std::string& new_path);
+// The matrix of several result files as self-contained HTML or Markdown (results/report.h).
+int report_command(const std::vector<std::string>& inputs, const std::string& out);
 // One line naming a result file: its path, sigctx version, OS, CPU and start time.
 struct RunResult;
 std::string describe_run(const std::string& path, const RunResult& r);

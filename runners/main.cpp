@@ -48,6 +48,15 @@ int main(int argc, char** argv) {
       ->required();
   compare->add_option("new", compare_new, "the later result file")->required();
 
+  std::vector<std::string> report_inputs;
+  std::string report_out;
+  auto* report = app.add_subcommand(
+      "report",
+      "the matrix of cases by machine from result files, as one self-contained HTML "
+      "file or Markdown");
+  report->add_option("files", report_inputs, "result files (sigctx run --json)")->required();
+  report->add_option("-o,--output", report_out, "OUT.html or OUT.md")->required();
+
   RunOptions run_opts;
   std::string seed_text;
   auto* run = app.add_subcommand("run", "run cases and report");
@@ -117,6 +126,7 @@ int main(int argc, char** argv) {
   if (*list) return list_command(list_cases);
   if (*explain) return explain_command(explain_what);
   if (*compare) return compare_command(compare_old, compare_new);
+  if (*report) return report_command(report_inputs, report_out);
   if (!seed_text.empty()) {
     const std::string err = parse_seed(seed_text, &run_opts.seed);
     if (!err.empty()) {

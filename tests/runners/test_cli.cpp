@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -62,7 +64,11 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--profile", "go-fast"}, "--profile: 'go-fast' is not a profile (profiles: "},
       {{"run", "--duration", "5"}, "--duration applies to a --profile run"},
       {{"run", "--profile", "go-preempt", "--duration", "-1"}, "--duration"},
-      {{"explode"}, "unknown command 'explode' (commands: probe, list, explain, compare, run)"},
+      {{"report", "a.json", "-o", "matrix.txt"},
+       "report -o: 'matrix.txt' must end in .html or .md"},
+      {{"report", "/nonexistent/a.json", "-o", "/tmp/m.md"}, "/nonexistent/a.json"},
+      {{"explode"},
+       "unknown command 'explode' (commands: probe, list, explain, compare, report, run)"},
       {{}, "A subcommand is required"},
   };
   for (const auto& b : cases) {
@@ -295,6 +301,24 @@ TEST(Cli, CompareFindsTheRegressionAndTheFix) {
   o = run({kSigctx, "compare", good, kSchema});
   EXPECT_EQ(o.status, 2);
   EXPECT_NE(o.err.find(kSchema + ":1: member \"schema\" is missing"), std::string::npos) << o.err;
+}
+
+// report on real result files: every committed run becomes a column, every case a row.
+TEST(Cli, ReportOfTheCommittedRuns) {
+  std::vector<std::string> argv = {kSigctx, "report"};
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(SIGCTX_SOURCE_DIR) + "/results/runs"))
+    if (e.path().extension() == ".json") argv.push_back(e.path().string());
+  ASSERT_GE(argv.size(), 4u);
+  const size_t files = argv.size() - 2;
+  const std::string md = ::testing::TempDir() + "/matrix.md";
+  argv.insert(argv.end(), {"-o", md});
+  const Outcome o = run(argv);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find(fmt::format("{} machines", files)), std::string::npos) << o.out;
+  const std::string text = read_file(md);
+  EXPECT_NE(text.find(fmt::format("cases on {} machines", files)), std::string::npos);
+  EXPECT_NE(text.find("| `signal/sync/avx` |"), std::string::npos);
 }
 
 // A profile's case runs for a fixed time: neither a default run nor a glob selects it, its

@@ -34,7 +34,9 @@ struct RunOptions {
 };
 
 int probe_command(bool json);
-int list_command(const std::vector<std::string>& cases);
+// ctest: one line per case for CMake's case tests (cmake/SigctxCaseTests.cmake), every case
+// including the profiles': "ID<TAB>LABEL,LABEL...[<TAB>EXTRA,RUN,ARGS]".
+int list_command(const std::vector<std::string>& cases, bool ctest = false);
 int run_command(const RunOptions& o);
 // BUG or CASE; empty: the catalog's index.
 int explain_command(const std::string& what);

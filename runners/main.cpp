@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> list_cases;
   auto* list = app.add_subcommand("list", "cases, and whether each can run here");
   list->add_option("--cases", list_cases, "glob of case ids (repeatable)");
+  bool list_ctest = false;
+  list->add_flag("--ctest", list_ctest, "one line per case for CMake's case tests")->group("");
 
   std::string explain_what;
   auto* explain = app.add_subcommand("explain", "what a case checks, or a catalog bug's story");
@@ -123,7 +125,7 @@ int main(int argc, char** argv) {
   }
 
   if (*probe) return probe_command(probe_json);
-  if (*list) return list_command(list_cases);
+  if (*list) return list_command(list_cases, list_ctest);
   if (*explain) return explain_command(explain_what);
   if (*compare) return compare_command(compare_old, compare_new);
   if (*report) return report_command(report_inputs, report_out);

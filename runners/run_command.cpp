@@ -282,7 +282,34 @@ int probe_command(bool json) {
   return kExitOk;
 }
 
-int list_command(const std::vector<std::string>& globs) {
+namespace {
+
+// Labels for `ctest -L`: every case, its area ("signal"), its transition ("signal-sync") and
+// the components it loads and checks ("avx"; "all-components" when not component-specific).
+std::string ctest_labels(const CaseDescriptor& c) {
+  std::string labels = "sigctx-case," + c.id.substr(0, c.id.find('/'));
+  std::string transition = c.transition;
+  for (char& ch : transition)
+    if (ch == '/') ch = '-';
+  if (!transition.empty()) labels += "," + transition;
+  if (c.components == 0) return labels + ",all-components";
+  for (const ComponentDescriptor* comp : all_components())
+    if (c.components & component_bit(comp->id)) labels += "," + std::string(comp->name);
+  return labels;
+}
+
+}  // namespace
+
+int list_command(const std::vector<std::string>& globs, bool ctest) {
+  if (ctest) {
+    for (const CaseDescriptor& c : all_cases()) {
+      // A profile's case runs through its profile, briefly.
+      const std::string extra =
+          c.profile.empty() ? "" : fmt::format("\t--profile,{},--duration,1", c.profile);
+      fmt::print("{}\t{}{}\n", c.id, ctest_labels(c), extra);
+    }
+    return kExitOk;
+  }
   std::vector<const CaseDescriptor*> selected;
   std::string error;
   if (!select_cases(globs, &selected, &error)) {

@@ -13,7 +13,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
@@ -278,6 +280,26 @@ TEST(Cli, TapAndJUnitOfARealRun) {
   EXPECT_EQ(v.status, 0) << v.err;
   const std::string xml = read_file(junit);
   EXPECT_NE(xml.find("<failure message=\"sse: xmm4"), std::string::npos) << xml;
+}
+
+// The lines CMake turns into one CTest test per case (cmake/SigctxCaseTests.cmake).
+TEST(Cli, ListCtestNamesEveryCaseWithItsLabels) {
+  const Outcome o = run({kSigctx, "list", "--ctest"});
+  ASSERT_EQ(o.status, 0) << o.err;
+  std::map<std::string, std::string> labels;
+  std::istringstream in(o.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    EXPECT_EQ(line.find(';'), std::string::npos) << line;
+    EXPECT_TRUE(labels.emplace(line.substr(0, tab), line.substr(tab + 1)).second) << line;
+  }
+  EXPECT_EQ(labels.size(), all_cases().size());
+  EXPECT_EQ(labels["signal/sync/avx"], "sigctx-case,signal,signal-sync,avx");
+  EXPECT_EQ(labels["signal/sync/all"], "sigctx-case,signal,signal-sync,all-components");
+  EXPECT_EQ(labels["alloc/go-preempt/memclr"],
+            "sigctx-case,alloc,alloc-go-preempt,avx\t--profile,go-preempt,--duration,1");
 }
 
 // compare on two real runs: the same case passing, then failing under a fault, is a regression

@@ -33,11 +33,22 @@ struct RunOptions {
   double duration_s = 0;   // --duration SEC: a profile's running time; 0: its default
 };
 
+struct SoakOptions {
+  std::string out_dir;          // --out DIR
+  double max_time_s = 0;        // --max-time SEC; 0: no limit
+  uint64_t max_iterations = 0;  // --max-iterations N; 0: no limit
+};
+
+// The seed of --repeat's (and soak's) iteration i: i = 0 is the seed given.
+uint64_t derived_seed(uint64_t seed, unsigned iteration);
+
 int probe_command(bool json);
 // ctest: one line per case for CMake's case tests (cmake/SigctxCaseTests.cmake), every case
 // including the profiles': "ID<TAB>LABEL,LABEL...[<TAB>EXTRA,RUN,ARGS]".
 int list_command(const std::vector<std::string>& cases, bool ctest = false);
 int run_command(const RunOptions& o);
+// Repeats `run` until an iteration fails, a limit, or SIGINT/SIGTERM (runners/soak_command.cpp).
+int soak_command(const RunOptions& o, const SoakOptions& s);
 // BUG or CASE; empty: the catalog's index.
 int explain_command(const std::string& what);
 

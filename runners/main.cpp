@@ -61,43 +61,63 @@ int main(int argc, char** argv) {
 
   RunOptions run_opts;
   std::string seed_text;
+  // run and soak take the same options (soak passes them to each iteration's run).
+  auto add_run_options = [&](CLI::App* sub) {
+    sub->add_option("--cases", run_opts.cases,
+                    "glob of case ids (repeatable); default: every case");
+    sub->add_option("--seed", seed_text, "pattern seed, decimal or 0x hex (default 0x6a09e667)");
+    sub->add_option("--repeat", run_opts.repeat, "run the selection N times with derived seeds")
+        ->check(CLI::Range(1u, 1000000u));
+    sub->add_option("--jobs", run_opts.jobs, "cases run in parallel")->check(CLI::Range(1u, 256u));
+    sub->add_option("--timeout", run_opts.timeout_s, "seconds before a case is killed (default 30)")
+        ->check(CLI::Range(0.1, 86400.0));
+    sub->add_option("--json", run_opts.json_path,
+                    "write the sigctx-result/1 JSON here (atomically)");
+    sub->add_option("--junit", run_opts.junit_path,
+                    "write JUnit XML for CI systems here (atomically)");
+    sub->add_flag("--tap", run_opts.tap,
+                  "print TAP version 13 (kselftest style) on stdout instead of the human output");
+    sub->add_option(
+        "--inject-fault", run_opts.inject_fault,
+        "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
+        "the suite's own mutation test");
+    sub->add_option("--injector", run_opts.injector,
+                    "how dirty-kernel cases reach a boundary: step, hwbp, int3 (async: storms)");
+    sub->add_option("--at", run_opts.at, "dirty kernels: inject only at this dynamic boundary")
+        ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+    sub->add_option("--stride", run_opts.stride, "dirty kernels: inject at every K-th boundary")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+    sub->add_option("--emulate", run_opts.emulate,
+                    "apply a catalog bug's effect on this (correct) kernel: the catalog as the "
+                    "suite's own mutation test (sigctx explain BUG says what it does)");
+    sub->add_option("--expect", run_opts.expect_files,
+                    "judge by this expectation file too (repeatable); its entries override the "
+                    "built-in ones (results/expectations/)");
+    sub->add_flag("--no-expectations", run_opts.no_expectations,
+                  "judge by no expectation file, not even the built-in ones: raw verdicts");
+    sub->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
+    sub->add_option("--profile", run_opts.profile,
+                    "run a profile's cases too (go-preempt: Go's memclr under a SIGURG storm, "
+                    "with throughput and signal counts); without --cases, only them");
+    sub->add_option("--duration", run_opts.duration_s,
+                    "seconds a --profile runs its workload (go-preempt default: 10)")
+        ->check(CLI::Range(0.05, 86400.0));
+  };
   auto* run = app.add_subcommand("run", "run cases and report");
-  run->add_option("--cases", run_opts.cases, "glob of case ids (repeatable); default: every case");
-  run->add_option("--seed", seed_text, "pattern seed, decimal or 0x hex (default 0x6a09e667)");
-  run->add_option("--repeat", run_opts.repeat, "run the selection N times with derived seeds")
-      ->check(CLI::Range(1u, 1000000u));
-  run->add_option("--jobs", run_opts.jobs, "cases run in parallel")->check(CLI::Range(1u, 256u));
-  run->add_option("--timeout", run_opts.timeout_s, "seconds before a case is killed (default 30)")
-      ->check(CLI::Range(0.1, 86400.0));
-  run->add_option("--json", run_opts.json_path, "write the sigctx-result/1 JSON here (atomically)");
-  run->add_option("--junit", run_opts.junit_path,
-                  "write JUnit XML for CI systems here (atomically)");
-  run->add_flag("--tap", run_opts.tap,
-                "print TAP version 13 (kselftest style) on stdout instead of the human output");
-  run->add_option("--inject-fault", run_opts.inject_fault,
-                  "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
-                  "the suite's own mutation test");
-  run->add_option("--injector", run_opts.injector,
-                  "how dirty-kernel cases reach a boundary: step, hwbp, int3 (async: storms)");
-  run->add_option("--at", run_opts.at, "dirty kernels: inject only at this dynamic boundary")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
-  run->add_option("--stride", run_opts.stride, "dirty kernels: inject at every K-th boundary")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
-  run->add_option("--emulate", run_opts.emulate,
-                  "apply a catalog bug's effect on this (correct) kernel: the catalog as the "
-                  "suite's own mutation test (sigctx explain BUG says what it does)");
-  run->add_option("--expect", run_opts.expect_files,
-                  "judge by this expectation file too (repeatable); its entries override the "
-                  "built-in ones (results/expectations/)");
-  run->add_flag("--no-expectations", run_opts.no_expectations,
-                "judge by no expectation file, not even the built-in ones: raw verdicts");
-  run->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
-  run->add_option("--profile", run_opts.profile,
-                  "run a profile's cases too (go-preempt: Go's memclr under a SIGURG storm, "
-                  "with throughput and signal counts); without --cases, only them");
-  run->add_option("--duration", run_opts.duration_s,
-                  "seconds a --profile runs its workload (go-preempt default: 10)")
-      ->check(CLI::Range(0.05, 86400.0));
+  add_run_options(run);
+  SoakOptions soak_opts;
+  auto* soak = app.add_subcommand(
+      "soak",
+      "repeat run with derived seeds until an iteration fails, a limit, or SIGINT/SIGTERM; "
+      "keep every artifact of the failing iteration under --out");
+  add_run_options(soak);
+  soak->add_option("--out", soak_opts.out_dir, "directory for summary.json and failure/")
+      ->required();
+  soak->add_option("--max-time", soak_opts.max_time_s, "stop after this many seconds")
+      ->check(CLI::Range(0.0, 1e9));
+  soak->add_option("--max-iterations", soak_opts.max_iterations, "stop after N iterations");
+  bool until_fail = true;  // the only mode: DESIGN.md's spelling is accepted
+  soak->add_flag("--until-fail", until_fail, "stop at the first failing iteration (always so)");
 
   // Name an unknown command rather than CLI11's generic "a subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {
@@ -136,5 +156,6 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  if (*soak) return soak_command(run_opts, soak_opts);
   return run_command(run_opts);
 }

@@ -39,12 +39,6 @@ std::string iso8601_now() {
   return buf;
 }
 
-// Iteration 0 runs the seed given; later repetitions derive their own, and a failure's
-// reproduce line names the derived one directly.
-uint64_t iteration_seed(uint64_t seed, unsigned iteration) {
-  return iteration == 0 ? seed : mix64(seed + iteration) & 0xffffffffull;
-}
-
 // The command that reruns one case exactly: its seed, the fault if any, and where the case says
 // the failure is (a dirty kernel's --at boundary and injector); otherwise the run's own
 // injection options.
@@ -82,6 +76,12 @@ bool use_color() {
 }
 
 }  // namespace
+
+// Iteration 0 runs the seed given; later repetitions derive their own, and a failure's
+// reproduce line names the derived one directly.
+uint64_t derived_seed(uint64_t seed, unsigned iteration) {
+  return iteration == 0 ? seed : mix64(seed + iteration) & 0xffffffffull;
+}
 
 int run_command(const RunOptions& o) {
   std::vector<const CaseDescriptor*> selected;
@@ -200,7 +200,7 @@ int run_command(const RunOptions& o) {
   for (unsigned rep = 0; rep < o.repeat; ++rep) {
     for (const CaseDescriptor* c : selected) {
       Slot s;
-      const uint64_t seed = iteration_seed(o.seed, rep);
+      const uint64_t seed = derived_seed(o.seed, rep);
       Availability a = c->applicable(machine);
       if (!a.ok) {
         s.result.id = c->id;

@@ -70,7 +70,7 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
        "report -o: 'matrix.txt' must end in .html or .md"},
       {{"report", "/nonexistent/a.json", "-o", "/tmp/m.md"}, "/nonexistent/a.json"},
       {{"explode"},
-       "unknown command 'explode' (commands: probe, list, explain, compare, report, run)"},
+       "unknown command 'explode' (commands: probe, list, explain, compare, report, run, soak)"},
       {{}, "A subcommand is required"},
   };
   for (const auto& b : cases) {
@@ -300,6 +300,97 @@ TEST(Cli, ListCtestNamesEveryCaseWithItsLabels) {
   EXPECT_EQ(labels["signal/sync/all"], "sigctx-case,signal,signal-sync,all-components");
   EXPECT_EQ(labels["alloc/go-preempt/memclr"],
             "sigctx-case,alloc,alloc-go-preempt,avx\t--profile,go-preempt,--duration,1");
+}
+
+// soak: the failing iteration's artifacts, and the limits.
+TEST(Cli, SoakStopsAtTheFirstFailureAndKeepsItsArtifacts) {
+  const std::string dir = ::testing::TempDir() + "/soak-fail";
+  std::filesystem::remove_all(dir);
+  const Outcome o = run(
+      {kSigctx, "soak", "--cases", "signal/sync/sse", "--inject-fault", "sse:xmm4", "--out", dir});
+  EXPECT_EQ(o.status, 1) << o.out << o.err;
+  const std::string f = dir + "/failure/";
+  for (const char* name : {"stdout.txt", "stderr.txt", "result.json", "environment.txt", "cwd.txt",
+                           "binary.txt", "fingerprint.json", "seed.txt"})
+    EXPECT_TRUE(std::filesystem::exists(f + name)) << name;
+  EXPECT_NE(read_file(f + "stdout.txt").find("FAIL  signal/sync/sse"), std::string::npos);
+  EXPECT_NE(read_file(f + "seed.txt")
+                .find("rerun: sigctx run --cases signal/sync/sse --jobs 1 --timeout 30 "
+                      "--inject-fault sse:xmm4 --seed 0x6a09e667"),
+            std::string::npos)
+      << read_file(f + "seed.txt");
+  // The hash is the binary's, as sha256sum computes it.
+  const Outcome sum = run({"/usr/bin/sha256sum", kSigctx});
+  ASSERT_EQ(sum.status, 0);
+  EXPECT_NE(read_file(f + "binary.txt").find("sha256 " + sum.out.substr(0, 64)), std::string::npos);
+  expect_valid(f + "result.json");
+  const nlohmann::json summary = nlohmann::json::parse(read_file(dir + "/summary.json"));
+  EXPECT_EQ(summary["stop_reason"], "failure");
+  EXPECT_EQ(summary["completed"], 1);
+  EXPECT_EQ(summary["failure"]["seed"], "0x6a09e667");
+}
+
+TEST(Cli, SoakIterationsUseRepeatsSeeds) {
+  const std::string dir = ::testing::TempDir() + "/soak-pass";
+  std::filesystem::remove_all(dir);
+  const Outcome o =
+      run({kSigctx, "soak", "--cases", "signal/sync/gpr", "--max-iterations", "3", "--out", dir});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("soak: max-iterations after 3 iterations"), std::string::npos) << o.out;
+  const nlohmann::json summary = nlohmann::json::parse(read_file(dir + "/summary.json"));
+  ASSERT_EQ(summary["iterations"].size(), 3u);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/failure"));
+  // The same seeds as --repeat 3.
+  const std::string json = ::testing::TempDir() + "/repeat3.json";
+  ASSERT_EQ(
+      run({kSigctx, "run", "--cases", "signal/sync/gpr", "--repeat", "3", "--json", json}).status,
+      0);
+  const nlohmann::json repeat = nlohmann::json::parse(read_file(json));
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(summary["iterations"][i]["seed"], repeat["cases"][i]["seed"]) << i;
+  // A directory holding a soak is not reused; --json has no place in a soak.
+  EXPECT_EQ(run({kSigctx, "soak", "--max-iterations", "1", "--out", dir}).status, 2);
+  const Outcome j = run({kSigctx, "soak", "--json", "x.json", "--out", dir + "-2"});
+  EXPECT_EQ(j.status, 2);
+  EXPECT_NE(j.err.find("--json, --junit and --tap do not apply"), std::string::npos) << j.err;
+}
+
+// A hangup does not stop it; SIGTERM stops it cleanly, with the summary written.
+TEST(Cli, SoakSurvivesHangupAndStopsOnSigterm) {
+  const std::string dir = ::testing::TempDir() + "/soak-signal";
+  std::filesystem::remove_all(dir);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(kSigctx.c_str(), kSigctx.c_str(), "soak", "--cases", "signal/sync/*", "--max-time", "120",
+          "--out", dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto iterations = [&] {
+    try {
+      return nlohmann::json::parse(read_file(dir + "/summary.json"))["completed"].get<int>();
+    } catch (...) {
+      return 0;
+    }
+  };
+  for (int i = 0; i < 200 && iterations() < 2; ++i)
+    usleep(20000);
+  kill(pid, SIGHUP);
+  const int after_hangup = iterations();
+  for (int i = 0; i < 200 && iterations() < after_hangup + 2; ++i)
+    usleep(20000);
+  EXPECT_GE(iterations(), after_hangup + 2) << "the soak stopped at the hangup";
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const nlohmann::json summary = nlohmann::json::parse(read_file(dir + "/summary.json"));
+  EXPECT_EQ(summary["stop_reason"], "SIGTERM");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/.iteration"));
 }
 
 // compare on two real runs: the same case passing, then failing under a fault, is a regression

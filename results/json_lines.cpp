@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -166,6 +167,20 @@ bool parse_json_document(std::string_view text, const std::string& name, JsonDoc
     if (const size_t colon = what.find(": "); colon != std::string::npos)
       what = what.substr(colon + 2);
     const size_t offset = e.byte == 0 ? 0 : e.byte - 1;
+    *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(offset),
+                         index.column(offset), what);
+    return false;
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser still refuses, such as a number too large for a double
+    // (out_of_range.406; found by tests/fuzz): named at the position it had reached.
+    std::string what = e.what();
+    if (const size_t bracket = what.find("] "); bracket != std::string::npos)
+      what = what.substr(bracket + 2);
+    // The lexer has read past the value, to the next token: back to the value's last byte.
+    size_t offset = static_cast<size_t>(cursor - text.data());
+    while (offset > 0 && std::isspace(static_cast<unsigned char>(text[offset - 1])))
+      --offset;
+    if (offset > 0) --offset;
     *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(offset),
                          index.column(offset), what);
     return false;

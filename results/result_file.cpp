@@ -7,8 +7,15 @@
 namespace sigctx {
 
 bool read_result_file(const std::string& path, RunResult* out, std::string* error) {
+  std::string text;
+  if (!read_text_file(path, &text, error)) return false;
+  return read_result_text(text, path, out, error);
+}
+
+bool read_result_text(std::string_view text, const std::string& name, RunResult* out,
+                      std::string* error) {
   JsonDocument doc;
-  if (!read_json_document(path, &doc, error)) return false;
+  if (!parse_json_document(text, name, &doc, error)) return false;
   const nlohmann::json& j = doc.value;
   if (!j.is_object()) {
     *error = doc.error_at("", "a sigctx result file is a JSON object");

@@ -44,6 +44,17 @@ TEST(JsonLines, SyntaxErrorsNameLineAndColumn) {
   EXPECT_EQ(error.rfind("empty.json:1:", 0), 0u) << error;
 }
 
+// Found by tests/fuzz: a number too large for a double threw out of the parser (out_of_range,
+// not parse_error) and ended sigctx compare, report and --expect with std::terminate.
+TEST(JsonLines, NumberOutOfRangeIsAnErrorWithItsLine) {
+  JsonDocument doc;
+  std::string error;
+  EXPECT_FALSE(
+      parse_json_document("{\n  \"a\": 1,\n  \"b\": 2e22000\n}\n", "huge.json", &doc, &error));
+  EXPECT_EQ(error.rfind("huge.json:3:", 0), 0u) << error;
+  EXPECT_NE(error.find("number overflow"), std::string::npos) << error;
+}
+
 TEST(JsonLines, PointerTokensAreEscaped) {
   EXPECT_EQ(json_pointer_token("a/b~c"), "a~1b~0c");
 }

@@ -91,6 +91,42 @@ bool same_result(const CpuImage& ref, const CpuImage& out, ComponentMask compare
   return images_equal(*a, *b, compared, m);
 }
 
+// The kernel looping under the hold driver (or the memory's sweep driver in its place), with the
+// handler irritating and counting only deliveries that land in the hold or the kernel; each run
+// starts from `in` after `reset`. Shared by the storms and the timed preemption storm.
+class KernelLoop {
+ public:
+  KernelLoop(const DirtyKernel& k, const HoldPlan& plan, const CpuImage& in,
+             const std::function<void()>& reset, const StormMemory& memory)
+      : in_(in), reset_(reset), loop_(plan) {
+    HandlerPlan& p = handler_plan();
+    p.irritate_only_in_hold = true;
+    p.kernel_start = reinterpret_cast<uint64_t>(k.entry);
+    p.kernel_end = reinterpret_cast<uint64_t>(k.code_end);
+    loop_.action = PLAN_ACTION_KERNEL_LOOP;
+    sigctx_active_kernel = memory.driver ? memory.driver : k.entry;
+  }
+  ~KernelLoop() {
+    handler_plan().irritate_only_in_hold = false;
+    sigctx_active_kernel = nullptr;
+  }
+  KernelLoop(const KernelLoop&) = delete;
+  KernelLoop& operator=(const KernelLoop&) = delete;
+
+  void run(CpuImage& into, uint64_t loops) {
+    reset_();
+    into = in_;  // host bases and everything else the stores need
+    sigctx_kernel_loops = loops;
+    __atomic_store_n(&sigctx_spin_armed, 0, __ATOMIC_RELEASE);
+    sigctx_hold(&in_, &into, &loop_);
+  }
+
+ private:
+  const CpuImage& in_;
+  const std::function<void()>& reset_;
+  HoldPlan loop_;
+};
+
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
@@ -102,23 +138,11 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
                        const std::function<void()>& reset, const StormMemory& memory) {
   StormResult result;
   HandlerPlan& p = handler_plan();
-  p.irritate_only_in_hold = true;
-  p.kernel_start = reinterpret_cast<uint64_t>(k.entry);
-  p.kernel_end = reinterpret_cast<uint64_t>(k.code_end);
   for (int sig : {kPrimarySignal, SIGALRM, SIGURG})
     install_handler(sig, false);
   const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-
-  HoldPlan loop = plan;
-  loop.action = PLAN_ACTION_KERNEL_LOOP;
-  sigctx_active_kernel = memory.driver ? memory.driver : k.entry;
-  auto run_loop = [&](CpuImage& into, uint64_t loops) {
-    reset();
-    into = in;  // host bases and everything else the stores need
-    sigctx_kernel_loops = loops;
-    __atomic_store_n(&sigctx_spin_armed, 0, __ATOMIC_RELEASE);
-    sigctx_hold(&in, &into, &loop);
-  };
+  KernelLoop kernel_loop(k, plan, in, reset, memory);
+  auto run_loop = [&](CpuImage& into, uint64_t loops) { kernel_loop.run(into, loops); };
 
   // Calibrate: enough loops for kStormPhaseMs per phase.
   constexpr uint64_t kProbeLoops = 2000;
@@ -221,8 +245,6 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
         silent_phases.size(), kPhaseAttempts);
   for (int sig : {SIGALRM, SIGURG})
     uninstall_handler(sig);
-  p.irritate_only_in_hold = false;
-  sigctx_active_kernel = nullptr;
   return result;
 }
 
@@ -232,27 +254,11 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
                                      const StormMemory& memory, const PreemptStormOptions& o) {
   PreemptStormResult result;
   HandlerPlan& p = handler_plan();
-  p.irritate_only_in_hold = true;
-  p.kernel_start = reinterpret_cast<uint64_t>(k.entry);
-  p.kernel_end = reinterpret_cast<uint64_t>(k.code_end);
   install_handler(o.signal, false);
   const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-
-  HoldPlan loop = plan;
-  loop.action = PLAN_ACTION_KERNEL_LOOP;
-  sigctx_active_kernel = memory.driver ? memory.driver : k.entry;
-  auto run_loop = [&](CpuImage& into, uint64_t loops) {
-    reset();
-    into = in;
-    sigctx_kernel_loops = loops;
-    __atomic_store_n(&sigctx_spin_armed, 0, __ATOMIC_RELEASE);
-    sigctx_hold(&in, &into, &loop);
-  };
-  auto finish = [&] {
-    uninstall_handler(o.signal);
-    p.irritate_only_in_hold = false;
-    sigctx_active_kernel = nullptr;
-  };
+  KernelLoop kernel_loop(k, plan, in, reset, memory);
+  auto run_loop = [&](CpuImage& into, uint64_t loops) { kernel_loop.run(into, loops); };
+  auto finish = [&] { uninstall_handler(o.signal); };
 
   // Chunks of about kPreemptChunkMs: every chunk is the same run, so each compares with one
   // reference.

@@ -355,6 +355,22 @@ TEST(Cli, SoakIterationsUseRepeatsSeeds) {
   EXPECT_NE(j.err.find("--json, --junit and --tap do not apply"), std::string::npos) << j.err;
 }
 
+// The progress line is written on a terminal only (script(1) gives it one), never into CI logs.
+TEST(Cli, SoakShowsProgressOnlyOnATerminal) {
+  const std::string dir = ::testing::TempDir() + "/soak-pty";
+  std::filesystem::remove_all(dir);
+  const Outcome tty =
+      run({"/usr/bin/script", "-qec",
+           kSigctx + " soak --cases signal/sync/gpr --max-iterations 2 --out " + dir, "/dev/null"});
+  ASSERT_EQ(tty.status, 0) << tty.err;
+  EXPECT_NE(tty.out.find("\r\033[Ksoak: iteration 2 (seed 0x"), std::string::npos) << tty.out;
+  std::filesystem::remove_all(dir);
+  const Outcome pipe =
+      run({kSigctx, "soak", "--cases", "signal/sync/gpr", "--max-iterations", "2", "--out", dir});
+  EXPECT_EQ(pipe.status, 0);
+  EXPECT_EQ((pipe.out + pipe.err).find("soak: iteration"), std::string::npos) << pipe.err;
+}
+
 // A hangup does not stop it; SIGTERM stops it cleanly, with the summary written.
 TEST(Cli, SoakSurvivesHangupAndStopsOnSigterm) {
   const std::string dir = ::testing::TempDir() + "/soak-signal";

@@ -687,10 +687,8 @@ void KernelCase::run_storm() {
   }
   // The sweep works in its own buffer; the case's small one stays as reset left it.
   if (sweep) std::memset(buffer_.get(), 0, k_.buffer_bytes);
-  for (StormPhase& phase : storm.failed_phases) {
-    phase.name += " storm";
+  for (const StormPhase& phase : storm.failed_phases)
     report_storm_phase(phase);
-  }
 }
 
 void KernelCase::run_go_preempt() {

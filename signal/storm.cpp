@@ -188,7 +188,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       const std::string memory_failure = memory.check ? memory.check() : std::string();
       if (!same_result(ref, out, compared, m) || !memory_failure.empty()) {
         result.failed_phases.emplace_back();
-        result.failed_phases.back().name = name;
+        result.failed_phases.back().name = fmt::format("{} storm", name);
         result.failed_phases.back().delivered_in_kernel = delivered;
         result.failed_phases.back().out = out;
         result.failed_phases.back().memory = memory_failure;

@@ -16,7 +16,7 @@
 namespace sigctx {
 
 struct StormPhase {
-  std::string name;
+  std::string name;                  // as reports say it: "tgkill storm", "SIGURG storm (chunk 3)"
   uint64_t delivered_in_kernel = 0;  // deliveries that interrupted the hold or the kernel
   CpuImage out;
   std::string memory;  // what the memory check said, when it failed

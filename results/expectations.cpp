@@ -99,13 +99,17 @@ void describe(ExpectationVerdict& v, const char* expect, const char* outcome,
 
 }  // namespace
 
+std::string machine_text(const nlohmann::json& machine, const char* section, const char* member) {
+  const auto s = machine.find(section);
+  if (s == machine.end() || !s->is_object()) return std::string();
+  const auto m = s->find(member);
+  return m != s->end() && m->is_string() ? m->get<std::string>() : std::string();
+}
+
 PlatformFacts platform_facts(const nlohmann::json& machine) {
   PlatformFacts p;
   auto text = [&](const char* section, const char* member) {
-    const auto s = machine.find(section);
-    if (s == machine.end() || !s->is_object()) return std::string();
-    const auto m = s->find(member);
-    return m != s->end() && m->is_string() ? m->get<std::string>() : std::string();
+    return machine_text(machine, section, member);
   };
   p.os = text("os", "sysname");
   p.libc = text("libc", "name");

@@ -32,6 +32,9 @@ struct PlatformFacts {
   nlohmann::json features = nlohmann::json::object();  // cpu.features of the fingerprint
 };
 PlatformFacts platform_facts(const nlohmann::json& machine);
+// A string member of a fingerprint's section (machine_text(m, "os", "release")); empty when
+// the section or member is absent or not a string.
+std::string machine_text(const nlohmann::json& machine, const char* section, const char* member);
 
 struct VersionBound {
   enum class Op : uint8_t { kGe, kGt, kLe, kLt, kEq } op;

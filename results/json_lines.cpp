@@ -155,6 +155,11 @@ bool parse_json_document(std::string_view text, const std::string& name, JsonDoc
   out->name = name;
   out->lines.clear();
   const char* cursor = text.data();
+  auto reject = [&](size_t offset, const std::string& what) {
+    *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(offset),
+                         index.column(offset), what);
+    return false;
+  };
   try {
     // One pass: the callback sees each value as the DOM is built.
     out->value = nlohmann::json::parse(TrackedIterator(text.data(), &cursor),
@@ -166,10 +171,7 @@ bool parse_json_document(std::string_view text, const std::string& name, JsonDoc
     std::string what = e.what();
     if (const size_t colon = what.find(": "); colon != std::string::npos)
       what = what.substr(colon + 2);
-    const size_t offset = e.byte == 0 ? 0 : e.byte - 1;
-    *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(offset),
-                         index.column(offset), what);
-    return false;
+    return reject(e.byte == 0 ? 0 : e.byte - 1, what);
   } catch (const nlohmann::json::exception& e) {
     // Valid syntax the parser still refuses, such as a number too large for a double
     // (out_of_range.406; found by tests/fuzz): named at the position it had reached.
@@ -180,10 +182,7 @@ bool parse_json_document(std::string_view text, const std::string& name, JsonDoc
     size_t offset = static_cast<size_t>(cursor - text.data());
     while (offset > 0 && std::isspace(static_cast<unsigned char>(text[offset - 1])))
       --offset;
-    if (offset > 0) --offset;
-    *error = fmt::format("{}:{}:{}: not valid JSON: {}", name, index.line(offset),
-                         index.column(offset), what);
-    return false;
+    return reject(offset > 0 ? offset - 1 : 0, what);
   }
   return true;
 }

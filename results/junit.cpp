@@ -4,6 +4,7 @@
 #include <map>
 
 #include "results/console.h"
+#include "results/expectations.h"
 
 namespace sigctx {
 
@@ -45,13 +46,6 @@ std::string suite_of(const std::string& id) {
   return slash == std::string::npos ? id : id.substr(0, slash);
 }
 
-std::string text_at(const nlohmann::json& j, const char* a, const char* b) {
-  const auto x = j.find(a);
-  if (x == j.end() || !x->is_object()) return "";
-  const auto y = x->find(b);
-  return y != x->end() && y->is_string() ? y->get<std::string>() : "";
-}
-
 }  // namespace
 
 std::string run_result_to_junit(const RunResult& r) {
@@ -72,12 +66,12 @@ std::string run_result_to_junit(const RunResult& r) {
       "      <property name=\"libc\" value=\"{} {}\"/>\n"
       "    </properties>\n",
       xml_escape(r.version), xml_escape(r.git_revision),
-      xml_escape(text_at(r.machine, "os", "sysname")),
-      xml_escape(text_at(r.machine, "os", "release")),
-      xml_escape(text_at(r.machine, "cpu", "brand")),
-      xml_escape(text_at(r.machine, "cpu", "vendor")),
-      xml_escape(text_at(r.machine, "libc", "name")),
-      xml_escape(text_at(r.machine, "libc", "version")));
+      xml_escape(machine_text(r.machine, "os", "sysname")),
+      xml_escape(machine_text(r.machine, "os", "release")),
+      xml_escape(machine_text(r.machine, "cpu", "brand")),
+      xml_escape(machine_text(r.machine, "cpu", "vendor")),
+      xml_escape(machine_text(r.machine, "libc", "name")),
+      xml_escape(machine_text(r.machine, "libc", "version")));
 
   std::string body;
   for (const std::string& name : order) {

@@ -5,26 +5,18 @@
 
 #include "results/compare.h"
 #include "results/console.h"
+#include "results/expectations.h"
 
 namespace sigctx {
 
 namespace {
 
-std::string text_at(const nlohmann::json& j, const char* a, const char* b) {
-  const auto x = j.find(a);
-  if (x == j.end() || !x->is_object()) return "";
-  const auto y = x->find(b);
-  if (y == x->end()) return "";
-  return y->is_string() ? y->get<std::string>() : y->dump();
-}
-
+// The environment as the expectations see it, and for a native run the hypervisor under it.
 std::string environment_of(const nlohmann::json& machine) {
-  const auto e = machine.find("environment");
-  if (e == machine.end() || !e->is_object()) return "native";
-  if (e->value("valgrind", false)) return "valgrind";
-  if (e->value("qemu_user", false)) return "qemu-user";
-  return e->value("hypervisor", false) ? "native (VM: " + e->value("hypervisor_vendor", "") + ")"
-                                       : "native";
+  const std::string env = platform_facts(machine).environment;
+  const nlohmann::json e = machine.value("environment", nlohmann::json::object());
+  if (env != "native" || !e.value("hypervisor", false)) return env;
+  return "native (VM: " + e.value("hypervisor_vendor", "") + ")";
 }
 
 std::string cell_detail(const CaseResult& r) {
@@ -169,16 +161,16 @@ nlohmann::json report_data(const std::vector<ReportColumn>& columns) {
     std::string fingerprint;
     for (const auto& [path, value] : fingerprint_fields(run.machine))
       fingerprint += path + ": " + value + "\n";
-    Summary s;
-    for (const CaseResult& c : run.cases)
-      s.add(c);
+    const Summary& s = run.summary;  // counted from the cases as the file was read
     machines.push_back(
         {{"name", columns[i].name},
          {"summary",
-          fmt::format("{} ({}), {} {}, {} {}, {}", text_at(run.machine, "cpu", "brand"),
-                      text_at(run.machine, "cpu", "vendor"), text_at(run.machine, "os", "sysname"),
-                      text_at(run.machine, "os", "release"), text_at(run.machine, "libc", "name"),
-                      text_at(run.machine, "libc", "version"), environment_of(run.machine))},
+          fmt::format("{} ({}), {} {}, {} {}, {}", machine_text(run.machine, "cpu", "brand"),
+                      machine_text(run.machine, "cpu", "vendor"),
+                      machine_text(run.machine, "os", "sysname"),
+                      machine_text(run.machine, "os", "release"),
+                      machine_text(run.machine, "libc", "name"),
+                      machine_text(run.machine, "libc", "version"), environment_of(run.machine))},
          {"counts", fmt::format("{} pass, {} fail, {} error, {} xfail, {} skip", s.pass, s.fail,
                                 s.error, s.xfail, s.skip)},
          {"fingerprint", fingerprint},

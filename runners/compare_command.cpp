@@ -3,28 +3,23 @@
 #include <fmt/format.h>
 
 #include "results/compare.h"
+#include "results/expectations.h"
 #include "results/result_file.h"
 #include "runners/commands.h"
 
 namespace sigctx {
 
 std::string describe_run(const std::string& path, const RunResult& r) {
-  auto text = [](const nlohmann::json& j, const char* a, const char* b) {
-    const auto x = j.find(a);
-    if (x == j.end() || !x->is_object()) return std::string("?");
-    const auto y = x->find(b);
-    return y != x->end() && y->is_string() ? y->get<std::string>() : std::string("?");
+  auto text = [&](const char* section, const char* member) {
+    const std::string t = machine_text(r.machine, section, member);
+    return t.empty() ? std::string("?") : t;
   };
-  std::string env;
-  if (const auto e = r.machine.find("environment"); e != r.machine.end() && e->is_object()) {
-    if (e->value("qemu_user", false)) env = ", qemu-user";
-    if (e->value("valgrind", false)) env = ", valgrind";
-  }
+  const std::string environment = platform_facts(r.machine).environment;
+  const std::string env = environment == "native" ? "" : ", " + environment;
   return fmt::format("{} (sigctx {} git {}, {} {}, {}{}, {} results, {})", path, r.version,
                      r.git_revision.empty() ? "?" : r.git_revision.substr(0, 12),
-                     text(r.machine, "os", "sysname"), text(r.machine, "os", "release"),
-                     text(r.machine, "cpu", "brand"), env, r.cases.size(),
-                     r.started_at.empty() ? "no start time" : r.started_at);
+                     text("os", "sysname"), text("os", "release"), text("cpu", "brand"), env,
+                     r.cases.size(), r.started_at.empty() ? "no start time" : r.started_at);
 }
 
 int compare_command(const std::string& old_path, const std::string& new_path) {

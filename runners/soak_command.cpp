@@ -252,9 +252,8 @@ int soak_command(const RunOptions& o, const SoakOptions& s) {
       entry["summary"] = doc.value["summary"];
     summary["iterations"].push_back(entry);
     if (rc == kExitUsage && iteration == 0) {
-      std::ifstream err(current + "/stderr.txt");
-      const std::string text((std::istreambuf_iterator<char>(err)),
-                             std::istreambuf_iterator<char>());
+      std::string text;
+      read_text_file(current + "/stderr.txt", &text, &error);
       fmt::print(stderr, "{}sigctx: error: soak: the first iteration rejected its options:\n{}",
                  terminal ? "\n" : "", text);
       fs::remove_all(current, ec);

@@ -6,6 +6,7 @@
 #include "results/compare.h"
 #include "results/console.h"
 #include "results/expectations.h"
+#include "results/junit.h"
 
 namespace sigctx {
 
@@ -13,6 +14,15 @@ namespace {
 
 // The environment as the expectations see it, and for a native run the hypervisor under it.
 std::string environment_of(const nlohmann::json& machine) {
+  // sigctx vm's guests: the emulator, its CPU model and the kernel options.
+  if (const auto vm = machine.find("vm"); vm != machine.end() && vm->is_object()) {
+    std::string e =
+        fmt::format("{} -cpu {}", vm->value("emulator", ""), vm->value("cpu_model", ""));
+    if (vm->contains("accel")) e += " (" + vm->value("accel", "") + ")";
+    if (!vm->value("append", "").empty()) e += ", kernel options: " + vm->value("append", "");
+    if (machine.contains("unavailable")) e += "; no result: " + machine.value("unavailable", "");
+    return e;
+  }
   const std::string env = platform_facts(machine).environment;
   const nlohmann::json e = machine.value("environment", nlohmann::json::object());
   if (env != "native" || !e.value("hypervisor", false)) return env;
@@ -182,6 +192,18 @@ nlohmann::json report_data(const std::vector<ReportColumn>& columns) {
       cells[i] = c;
     }
   }
+  // Emulators offer no XSAVEC/XSAVES: what their columns can and cannot say.
+  nlohmann::json notes = nlohmann::json::array();
+  size_t emulated = 0;
+  for (const ReportColumn& c : columns)
+    emulated += c.run.machine.contains("vm");
+  if (emulated > 0)
+    notes.push_back(fmt::format(
+        "{} of the {} columns ran in an emulated machine (sigctx vm: QEMU's TCG or bochs). "
+        "Neither emulates XSAVEC or XSAVES, so those columns exercise only the standard XSAVE "
+        "format in signal frames, context switches and core files; the compacted and "
+        "supervisor formats real CPUs use are tested only on real hardware or under KVM.",
+        emulated, columns.size()));
   nlohmann::json cases = nlohmann::json::array();
   for (const std::string& id : order) {
     auto& cells = by_case[id];
@@ -196,11 +218,14 @@ nlohmann::json report_data(const std::vector<ReportColumn>& columns) {
                                                 {"detail", ""}});
     cases.push_back(std::move(row));
   }
-  return {{"machines", machines}, {"cases", cases}};
+  return {{"machines", machines}, {"cases", cases}, {"notes", notes}};
 }
 
 std::string report_html(const std::vector<ReportColumn>& columns) {
   const nlohmann::json data = report_data(columns);
+  std::string notes_html;
+  for (const auto& n : data["notes"])
+    notes_html += "<p class=\"note vm\">" + xml_escape(n.get<std::string>()) + "</p>\n";
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<title>sigctx: {} cases on {} machines</title>\n<style>{}</style>\n</head>\n<body>\n"
@@ -210,10 +235,12 @@ std::string report_html(const std::vector<ReportColumn>& columns) {
       "reproduces it); open a column's fingerprint under its name. PASS, FAIL, ERROR, XFAIL "
       "(a deviation the platform's expectation file excuses), SKIP (cannot run there), - (not "
       "in that result file).</p>\n"
+      "{}"
       "<table id=\"matrix\"></table>\n"
       "<script type=\"application/json\" id=\"sigctx-data\">{}</script>\n"
       "<script>{}</script>\n</body>\n</html>\n",
-      data["cases"].size(), data["machines"].size(), kStyle, script_safe(data.dump()), kScript);
+      data["cases"].size(), data["machines"].size(), kStyle, notes_html, script_safe(data.dump()),
+      kScript);
 }
 
 std::string report_markdown(const std::vector<ReportColumn>& columns) {
@@ -232,6 +259,8 @@ std::string report_markdown(const std::vector<ReportColumn>& columns) {
   };
   std::string s = fmt::format("# sigctx matrix: {} cases on {} machines\n\n", data["cases"].size(),
                               data["machines"].size());
+  for (const auto& n : data["notes"])
+    s += "> " + n.get<std::string>() + "\n\n";
   s += "| machine | what | results | sigctx |\n|---|---|---|---|\n";
   for (const auto& m : data["machines"])
     s += fmt::format("| `{}` | {} | {} | {} |\n", md(m["name"]), md(m["summary"]), md(m["counts"]),

@@ -31,6 +31,37 @@ struct RunOptions {
   bool tap = false;        // --tap: TAP 13 on stdout in place of the human output
   std::string profile;     // --profile NAME (runners/profiles.h)
   double duration_s = 0;   // --duration SEC: a profile's running time; 0: its default
+  bool bisect = false;     // --bisect: exit 0 good, 1 bad, 125 untestable, 128 on a usage error
+};
+
+// Exit statuses for `git bisect run` (--bisect): 125 skips a revision it cannot test, and a
+// status of 128 or more aborts the bisection, which a usage error must do.
+constexpr int kExitBisectSkip = 125, kExitBisectAbort = 128;
+
+// sigctx vm: one guest boot (runners/vm_command.cpp).
+struct VmOptions {
+  std::string kernel;       // an image, or debian:SPEC (runners/vm/debian_kernels.h)
+  std::string cpu = "max";  // QEMU -cpu model or bochs cpu model
+  std::string append;       // extra kernel options
+  std::string emulator = "qemu";
+  std::string accel = "tcg";
+  unsigned smp = 2;
+  unsigned memory_mib = 1024;
+  double vm_timeout_s = 1800;  // the whole guest, boot to power-off
+  std::string guest_binary;    // default: this binary when static, else a static sibling
+  std::string keep_dir;        // keep the initramfs, console log and channel here
+  bool quiet = false;          // no live console
+  bool bisect = false;
+  std::vector<std::string> run_tokens;  // after `--`: the guest's run options
+};
+
+// sigctx matrix: kernels x CPU models x kernel options (runners/matrix_command.cpp).
+struct MatrixOptions {
+  std::vector<std::string> kernels;          // Debian specs or image paths
+  std::vector<std::string> cpus;             // default: by emulator
+  std::vector<std::string> append_variants;  // "none" is no extra option
+  std::string out_dir = "matrix";
+  unsigned jobs = 2;
 };
 
 struct SoakOptions {
@@ -51,6 +82,9 @@ int run_command(const RunOptions& o);
 int soak_command(const RunOptions& o, const SoakOptions& s);
 // BUG or CASE; empty: the catalog's index.
 int explain_command(const std::string& what);
+
+int vm_command(const VmOptions& o);
+int matrix_command(const VmOptions& vm, const MatrixOptions& m);
 
 // Exit 1 when a case regressed from OLD to NEW (results/compare.h).
 int compare_command(const std::string& old_path, const std::string& new_path);

@@ -4,25 +4,14 @@
 #include <CLI/CLI.hpp>
 
 #include "runners/commands.h"
-
-namespace {
-
-// Seeds are given in decimal or 0x-prefixed hex.
-std::string parse_seed(const std::string& text, uint64_t* out) {
-  if (text.empty()) return "the seed is empty";
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
-  if (errno != 0 || *end != '\0' || text[0] == '-')
-    return "'" + text + "' is not a decimal or 0x-prefixed hexadecimal number";
-  *out = v;
-  return "";
-}
-
-}  // namespace
+#include "runners/run_options.h"
+#include "runners/vm/guest_init.h"
 
 int main(int argc, char** argv) {
   using namespace sigctx;
+  // Booted by `sigctx vm` as the initramfs's /init.
+  if (is_guest_init()) guest_init_main();
+
   CLI::App app{"sigctx: x86-64 CPU state conformance across signals, contexts and switches"};
   app.require_subcommand(1);
   app.set_version_flag("--version", tool_version_line());
@@ -61,56 +50,14 @@ int main(int argc, char** argv) {
 
   RunOptions run_opts;
   std::string seed_text;
-  // run and soak take the same options (soak passes them to each iteration's run).
-  auto add_run_options = [&](CLI::App* sub) {
-    sub->add_option("--cases", run_opts.cases,
-                    "glob of case ids (repeatable); default: every case");
-    sub->add_option("--seed", seed_text, "pattern seed, decimal or 0x hex (default 0x6a09e667)");
-    sub->add_option("--repeat", run_opts.repeat, "run the selection N times with derived seeds")
-        ->check(CLI::Range(1u, 1000000u));
-    sub->add_option("--jobs", run_opts.jobs, "cases run in parallel")->check(CLI::Range(1u, 256u));
-    sub->add_option("--timeout", run_opts.timeout_s, "seconds before a case is killed (default 30)")
-        ->check(CLI::Range(0.1, 86400.0));
-    sub->add_option("--json", run_opts.json_path,
-                    "write the sigctx-result/1 JSON here (atomically)");
-    sub->add_option("--junit", run_opts.junit_path,
-                    "write JUnit XML for CI systems here (atomically)");
-    sub->add_flag("--tap", run_opts.tap,
-                  "print TAP version 13 (kselftest style) on stdout instead of the human output");
-    sub->add_option(
-        "--inject-fault", run_opts.inject_fault,
-        "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
-        "the suite's own mutation test");
-    sub->add_option("--injector", run_opts.injector,
-                    "how dirty-kernel cases reach a boundary: step, hwbp, int3 (async: storms)");
-    sub->add_option("--at", run_opts.at, "dirty kernels: inject only at this dynamic boundary")
-        ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
-    sub->add_option("--stride", run_opts.stride, "dirty kernels: inject at every K-th boundary")
-        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
-    sub->add_option("--emulate", run_opts.emulate,
-                    "apply a catalog bug's effect on this (correct) kernel: the catalog as the "
-                    "suite's own mutation test (sigctx explain BUG says what it does)");
-    sub->add_option("--expect", run_opts.expect_files,
-                    "judge by this expectation file too (repeatable); its entries override the "
-                    "built-in ones (results/expectations/)");
-    sub->add_flag("--no-expectations", run_opts.no_expectations,
-                  "judge by no expectation file, not even the built-in ones: raw verdicts");
-    sub->add_flag("--verbose", run_opts.verbose, "print each case's measured facts");
-    sub->add_option("--profile", run_opts.profile,
-                    "run a profile's cases too (go-preempt: Go's memclr under a SIGURG storm, "
-                    "with throughput and signal counts); without --cases, only them");
-    sub->add_option("--duration", run_opts.duration_s,
-                    "seconds a --profile runs its workload (go-preempt default: 10)")
-        ->check(CLI::Range(0.05, 86400.0));
-  };
   auto* run = app.add_subcommand("run", "run cases and report");
-  add_run_options(run);
+  add_run_options(run, &run_opts, &seed_text);
   SoakOptions soak_opts;
   auto* soak = app.add_subcommand(
       "soak",
       "repeat run with derived seeds until an iteration fails, a limit, or SIGINT/SIGTERM; "
       "keep every artifact of the failing iteration under --out");
-  add_run_options(soak);
+  add_run_options(soak, &run_opts, &seed_text);
   soak->add_option("--out", soak_opts.out_dir, "directory for summary.json and failure/")
       ->required();
   soak->add_option("--max-time", soak_opts.max_time_s, "stop after this many seconds")
@@ -118,6 +65,72 @@ int main(int argc, char** argv) {
   soak->add_option("--max-iterations", soak_opts.max_iterations, "stop after N iterations");
   bool until_fail = true;  // the only mode: DESIGN.md's spelling is accepted
   soak->add_flag("--until-fail", until_fail, "stop at the first failing iteration (always so)");
+
+  // vm and matrix: the options of one guest boot, and after `--` the guest's run options.
+  VmOptions vm_opts;
+  auto add_vm_options = [&](CLI::App* sub) {
+    sub->add_option("--cpu", vm_opts.cpu, "QEMU -cpu model or bochs cpu model (default max)");
+    sub->add_option("--append", vm_opts.append, "kernel options added to sigctx's own");
+    sub->add_option("--emulator", vm_opts.emulator, "qemu (default) or bochs (AVX-512 models)");
+    sub->add_option("--accel", vm_opts.accel,
+                    "QEMU accelerators in order of preference (default tcg; kvm:tcg uses KVM "
+                    "where it works)");
+    sub->add_option("--smp", vm_opts.smp, "guest CPUs (default 2; bochs: 1)")
+        ->check(CLI::Range(1u, 64u));
+    sub->add_option("--memory", vm_opts.memory_mib, "guest memory in MiB (default 1024)")
+        ->check(CLI::Range(128u, 65536u));
+    sub->add_option("--vm-timeout", vm_opts.vm_timeout_s,
+                    "seconds from boot to power-off before the guest counts as hung (default 1800)")
+        ->check(CLI::Range(1.0, 86400.0));
+    sub->add_option("--guest-binary", vm_opts.guest_binary,
+                    "the static sigctx to boot as /init (default: this one when static, else "
+                    "build-static/sigctx)");
+    sub->add_flag("--bisect", vm_opts.bisect,
+                  "exit 0 good, 1 bad, 125 untestable (kernel never started sigctx, or every case "
+                  "skipped), 128 on a usage error: for git bisect run");
+  };
+  auto* vm = app.add_subcommand(
+      "vm",
+      "boot a kernel under QEMU or bochs with sigctx as init and run the suite there; "
+      "the run options follow --");
+  add_vm_options(vm);
+  vm->add_option("--kernel", vm_opts.kernel,
+                 "bzImage or vmlinux, or debian:SERIES (debian:6.12, debian:6.1-cloud)")
+      ->required();
+  vm->add_option("--keep", vm_opts.keep_dir, "keep the initramfs, console log and channel here");
+  vm->add_flag("--quiet", vm_opts.quiet, "do not copy the guest's console to stdout");
+  MatrixOptions matrix_opts;
+  auto* matrix = app.add_subcommand(
+      "matrix",
+      "every kernel x CPU model x kernel options under QEMU (or bochs), a result file per "
+      "cell and the HTML report; the run options follow --");
+  add_vm_options(matrix);
+  matrix
+      ->add_option("--kernels", matrix_opts.kernels,
+                   "Debian series or releases, or image files (default 6.1,6.12,6.12-rt; "
+                   "bochs: 6.1-cloud); 6.1:all is every 6.1 release, oldest first")
+      ->delimiter(',');
+  matrix
+      ->add_option("--cpus", matrix_opts.cpus,
+                   "CPU models (default Nehalem,SandyBridge,Haswell,max; bochs: "
+                   "corei7_skylake_x,corei7_icelake_u,tigerlake)")
+      ->delimiter(',');
+  matrix
+      ->add_option("--append-variants", matrix_opts.append_variants,
+                   "kernel option sets, 'none' for none (default none,noxsave)")
+      ->delimiter(',');
+  matrix->add_option("--out", matrix_opts.out_dir, "directory for the results (default matrix)");
+  matrix->add_option("--jobs", matrix_opts.jobs, "guests booted at once (default 2)")
+      ->check(CLI::Range(1u, 64u));
+
+  // What follows `--` after vm or matrix is the guest's run options, parsed on their own.
+  if (argc > 1 && (std::string(argv[1]) == "vm" || std::string(argv[1]) == "matrix"))
+    for (int i = 2; i < argc; ++i)
+      if (std::string(argv[i]) == "--") {
+        vm_opts.run_tokens.assign(argv + i + 1, argv + argc);
+        argc = i;
+        break;
+      }
 
   // Name an unknown command rather than CLI11's generic "a subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {
@@ -141,6 +154,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "sigctx: error: {}\n", e.what());
     fmt::print(stderr, "Run 'sigctx --help' or 'sigctx <command> --help' for usage.\n");
+    // Under git bisect run, a usage error must abort the bisection, not mark a revision bad.
+    for (int i = 1; i < argc; ++i)
+      if (std::string(argv[i]) == "--bisect") return kExitBisectAbort;
     return kExitUsage;
   }
 
@@ -149,13 +165,13 @@ int main(int argc, char** argv) {
   if (*explain) return explain_command(explain_what);
   if (*compare) return compare_command(compare_old, compare_new);
   if (*report) return report_command(report_inputs, report_out);
-  if (!seed_text.empty()) {
-    const std::string err = parse_seed(seed_text, &run_opts.seed);
-    if (!err.empty()) {
-      fmt::print(stderr, "sigctx: error: --seed: {}\n", err);
-      return kExitUsage;
-    }
+  if (*vm) return vm_command(vm_opts);
+  if (*matrix) return matrix_command(vm_opts, matrix_opts);
+  if (const std::string err = finish_run_options(seed_text, &run_opts); !err.empty()) {
+    fmt::print(stderr, "sigctx: error: {}\n", err);
+    return run_opts.bisect ? kExitBisectAbort : kExitUsage;
   }
   if (*soak) return soak_command(run_opts, soak_opts);
-  return run_command(run_opts);
+  const int status = run_command(run_opts);
+  return run_opts.bisect && status == kExitUsage ? kExitBisectAbort : status;
 }

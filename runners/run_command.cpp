@@ -173,21 +173,14 @@ int run_command(const RunOptions& o) {
   run.machine = machine_to_json(machine);
   const PlatformFacts platform = platform_facts(run.machine);
   run.started_at = iso8601_now();
-  run.options = {{"cases", o.cases},
-                 {"seed", fmt::format("{:#x}", o.seed)},
-                 {"repeat", o.repeat},
-                 {"jobs", o.jobs},
-                 {"timeout_s", o.timeout_s},
-                 {"inject_fault", o.inject_fault},
-                 {"injector", o.injector},
-                 {"at", o.at},
-                 {"stride", o.stride},
-                 {"emulate", o.emulate},
-                 {"junit", o.junit_path},
-                 {"tap", o.tap},
-                 {"profile", o.profile},
-                 {"duration_s", o.duration_s},
-                 {"expectations", expectations.files}};
+  run.options = {{"cases", o.cases},         {"seed", fmt::format("{:#x}", o.seed)},
+                 {"repeat", o.repeat},       {"jobs", o.jobs},
+                 {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault},
+                 {"injector", o.injector},   {"at", o.at},
+                 {"stride", o.stride},       {"emulate", o.emulate},
+                 {"junit", o.junit_path},    {"tap", o.tap},
+                 {"profile", o.profile},     {"duration_s", o.duration_s},
+                 {"bisect", o.bisect},       {"expectations", expectations.files}};
 
   // Slots in report order: a skip is known at once, a job reports through the executor.
   struct Slot {
@@ -270,7 +263,11 @@ int run_command(const RunOptions& o) {
     fmt::print(stderr, "sigctx: error: --junit {}\n", error);
     return kExitUsage;
   }
-  return run.summary.ok() ? kExitOk : kExitFail;
+  if (!run.summary.ok()) return kExitFail;
+  // --bisect: a revision on which nothing selected can run is neither good nor bad.
+  if (o.bisect && run.summary.total > 0 && run.summary.skip == run.summary.total)
+    return kExitBisectSkip;
+  return kExitOk;
 }
 
 int probe_command(bool json) {

@@ -28,6 +28,7 @@
 #include "results/atomic_file.h"
 #include "results/json_lines.h"
 #include "runners/commands.h"
+#include "runners/run_options.h"
 
 extern char** environ;
 
@@ -68,28 +69,6 @@ std::string sha256_of(const std::string& path) {
   for (uint8_t b : digest)
     hex += fmt::format("{:02x}", b);
   return hex;
-}
-
-// The run options as `sigctx run` arguments, without --seed and the outputs.
-std::vector<std::string> run_arguments(const RunOptions& o) {
-  std::vector<std::string> a;
-  for (const std::string& c : o.cases)
-    a.insert(a.end(), {"--cases", c});
-  a.insert(a.end(),
-           {"--jobs", std::to_string(o.jobs), "--timeout", fmt::format("{}", o.timeout_s)});
-  if (o.repeat > 1) a.insert(a.end(), {"--repeat", std::to_string(o.repeat)});
-  if (!o.inject_fault.empty()) a.insert(a.end(), {"--inject-fault", o.inject_fault});
-  if (!o.injector.empty()) a.insert(a.end(), {"--injector", o.injector});
-  if (o.at >= 0) a.insert(a.end(), {"--at", std::to_string(o.at)});
-  if (o.stride > 1) a.insert(a.end(), {"--stride", std::to_string(o.stride)});
-  if (!o.emulate.empty()) a.insert(a.end(), {"--emulate", o.emulate});
-  for (const std::string& e : o.expect_files)
-    a.insert(a.end(), {"--expect", fs::absolute(e).string()});
-  if (o.no_expectations) a.push_back("--no-expectations");
-  if (o.verbose) a.push_back("--verbose");
-  if (!o.profile.empty()) a.insert(a.end(), {"--profile", o.profile});
-  if (o.duration_s > 0) a.insert(a.end(), {"--duration", fmt::format("{}", o.duration_s)});
-  return a;
 }
 
 // Runs `self run ARGS` with stdout and stderr into dir; its exit status, or -1 with *why.
@@ -198,7 +177,10 @@ int soak_command(const RunOptions& o, const SoakOptions& s) {
 
   const bool terminal = isatty(STDERR_FILENO);
   const std::string current = s.out_dir + "/.iteration";
-  const std::vector<std::string> options = run_arguments(o);
+  RunOptions iteration_options = o;  // the failure's rerun command names files absolutely
+  for (std::string& e : iteration_options.expect_files)
+    e = fs::absolute(e).string();
+  const std::vector<std::string> options = run_arguments(iteration_options);
   const auto started = Clock::now();
   nlohmann::json summary = {{"schema", "sigctx-soak/1"},
                             {"tool", tool_version_line()},

@@ -70,7 +70,16 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
        "report -o: 'matrix.txt' must end in .html or .md"},
       {{"report", "/nonexistent/a.json", "-o", "/tmp/m.md"}, "/nonexistent/a.json"},
       {{"explode"},
-       "unknown command 'explode' (commands: probe, list, explain, compare, report, run, soak)"},
+       "unknown command 'explode' (commands: probe, list, explain, compare, report, run, soak, "
+       "vm, matrix)"},
+      {{"vm", "--kernel", "/nonexistent/bzImage"}, "--kernel /nonexistent/bzImage: no such file"},
+      {{"vm", "--kernel", "debian:latest"}, "'latest' is neither a Debian kernel release"},
+      {{"vm", "--kernel", "/dev/null", "--", "--jobz", "2"}, "run options after --: "},
+      {{"vm", "--kernel", "/dev/null", "--emulator", "uml"},
+       "--emulator: 'uml' is not qemu or bochs"},
+      {{"vm", "--cpu", "max"}, "--kernel is required"},
+      {{"matrix", "--kernels", "5.0-nope"}, "--kernels: '5.0-nope' is neither"},
+      {{"matrix", "--emulator", "uml"}, "--emulator: 'uml' is not qemu or bochs"},
       {{}, "A subcommand is required"},
   };
   for (const auto& b : cases) {
@@ -80,6 +89,34 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
     EXPECT_EQ(o.status, 2) << b.mentions << "\n" << o.out << o.err;
     EXPECT_NE(o.err.find(b.mentions), std::string::npos) << "stderr was: " << o.err;
   }
+}
+
+// git bisect run: 0 good, 1 bad, 125 untestable, and a usage error aborts (128), never "bad".
+TEST(Cli, BisectExitStatusesAreWhatGitBisectRunWants) {
+  EXPECT_EQ(run({kSigctx, "run", "--bisect", "--cases", "signal/sync/gpr"}).status, 0);
+  EXPECT_EQ(
+      run({kSigctx, "run", "--bisect", "--cases", "signal/sync/gpr", "--inject-fault", "gpr:rbx"})
+          .status,
+      1);
+  EXPECT_EQ(run({kSigctx, "run", "--bisect", "--cases", "signal/nope/*"}).status, 128);
+  EXPECT_EQ(run({kSigctx, "run", "--bisect", "--jobz", "2"}).status, 128);
+  EXPECT_EQ(run({kSigctx, "run", "--bisect", "--seed", "banana"}).status, 128);
+  const Outcome matrix = run({kSigctx, "matrix", "--bisect", "--cpus", "max,Haswell"});
+  EXPECT_EQ(matrix.status, 128);
+  EXPECT_NE(matrix.err.find("--bisect searches kernels"), std::string::npos) << matrix.err;
+  // Every selected case skipping here: neither good nor bad.
+  const Outcome list = run({kSigctx, "list"});
+  std::string skipping;
+  std::istringstream lines(list.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" skips here: ") != std::string::npos &&
+        line.find("(sigctx run") == std::string::npos) {
+      skipping = line.substr(0, line.find(' '));
+      break;
+    }
+  if (skipping.empty()) GTEST_SKIP() << "every case runs on this machine";
+  const Outcome o = run({kSigctx, "run", "--bisect", "--cases", skipping});
+  EXPECT_EQ(o.status, 125) << skipping << "\n" << o.out << o.err;
 }
 
 TEST(Cli, PassingRunExitsZeroAndWritesValidJson) {

@@ -1,0 +1,99 @@
+// sigctx vm --kernel IMAGE [--cpu MODEL] [--append ARGS] [-- run options]
+//
+// Boots IMAGE under QEMU (or bochs) with a static sigctx as the initramfs's /init, runs the
+// guest's `sigctx run`, and returns its results as if they had been run here, with the guest's
+// fingerprint and a machine.vm section saying how it was booted. The console streams live; a
+// guest that panics, hangs or loses its result is an error (exit 1), and with --bisect the
+// exit status is what `git bisect run` wants (runners/vm_setup.h).
+#include <stdlib.h>
+
+#include <fmt/format.h>
+#include <filesystem>
+
+#include "results/atomic_file.h"
+#include "results/junit.h"
+#include "results/run_result.h"
+#include "runners/commands.h"
+#include "runners/vm_setup.h"
+
+namespace sigctx {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A usage error: 2, or under --bisect a status that aborts the bisection.
+int usage_error(bool bisect, const std::string& message) {
+  fmt::print(stderr, "sigctx: error: {}\n", message);
+  return bisect ? kExitBisectAbort : kExitUsage;
+}
+
+}  // namespace
+
+int vm_command(const VmOptions& o) {
+  VmSpec spec;
+  if (!parse_emulator(o.emulator, &spec.emulator))
+    return usage_error(o.bisect, fmt::format("--emulator: '{}' is not qemu or bochs", o.emulator));
+  GuestRun guest;
+  std::string error;
+  if (!parse_guest_run(o.run_tokens, o.smp, &guest, &error)) return usage_error(o.bisect, error);
+  const RunOptions& run = guest.options;
+  if (!run.json_path.empty() && !check_writable(run.json_path, &error))
+    return usage_error(o.bisect, "--json " + error);
+  if (!run.junit_path.empty() && !check_writable(run.junit_path, &error))
+    return usage_error(o.bisect, "--junit " + error);
+  if (!find_guest_binary(o.guest_binary, &spec.guest_binary, &error))
+    return usage_error(o.bisect, error);
+
+  std::string work = o.keep_dir;
+  if (work.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "sigctx-vm.XXXXXX").string();
+    if (!mkdtemp(tmpl.data()))
+      return usage_error(o.bisect, "mkdtemp: cannot make a work directory");
+    work = tmpl;
+  }
+  KernelChoice kernel;
+  std::error_code ec;
+  fs::create_directories(work, ec);
+  if (!choose_kernel(o.kernel, spec.emulator, work, &kernel, &error)) {
+    if (o.keep_dir.empty()) fs::remove_all(work, ec);
+    return usage_error(o.bisect, error);
+  }
+  spec.kernel = kernel.image;
+  spec.kernel_name = kernel.name;
+  spec.kernel_arg = o.kernel;
+  spec.cpu = o.cpu;
+  spec.append = o.append;
+  spec.accel = o.accel;
+  spec.smp = spec.emulator == Emulator::kBochs ? 1 : o.smp;
+  spec.memory_mib = o.memory_mib;
+  spec.timeout_s = o.vm_timeout_s;
+  spec.run_args = guest.args;
+  spec.expect_files = guest.expect_files;
+  spec.work_dir = work;
+  spec.stream_console = !o.quiet;
+
+  const VmOutcome out = boot_and_run(spec);
+  fmt::print("vm: {}\n", describe_outcome(spec, out));
+  if (out.verdict != VmVerdict::kCompleted && o.quiet)
+    fmt::print("vm: the console ended with:\n{}\n", out.run.cases.front().output);
+  if (!o.keep_dir.empty())
+    fmt::print("vm: initramfs, console.log and the result channel are in {}\n", work);
+  else
+    fs::remove_all(work, ec);
+
+  if (!run.json_path.empty() &&
+      !write_file_atomically(run.json_path, run_result_to_json(out.run).dump(2) + "\n", &error))
+    return usage_error(o.bisect, "--json " + error);
+  if (!run.junit_path.empty() &&
+      !write_file_atomically(run.junit_path, run_result_to_junit(out.run), &error))
+    return usage_error(o.bisect, "--junit " + error);
+
+  if (o.bisect) return bisect_status(out);
+  if (out.verdict == VmVerdict::kHostError) return kExitUsage;
+  if (out.verdict != VmVerdict::kCompleted) return kExitFail;
+  if (!out.kernel_problems.empty() && out.guest_exit == kExitOk) return kExitFail;
+  return out.guest_exit;
+}
+
+}  // namespace sigctx

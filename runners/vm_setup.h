@@ -1,0 +1,47 @@
+// What `sigctx vm` and `sigctx matrix` share: the static guest binary, the guest's run
+// arguments, the kernel image each emulator boots, and the exit status a verdict means.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runners/commands.h"
+#include "runners/vm/vm_boot.h"
+
+namespace sigctx {
+
+// `given`, or this binary when it is static, or a static sibling (build/sigctx-static,
+// build-static/sigctx beside build/): false with *error naming what was tried.
+bool find_guest_binary(const std::string& given, std::string* path, std::string* error);
+
+// The tokens after `--` as the guest's `sigctx run` arguments: checked here first, so a bad
+// option fails before any boot; --json, --junit and --tap stay on the host (*host_outputs);
+// --expect files travel in the initramfs. Without --jobs the guest runs smp cases at once, and
+// without --timeout a case may take 120 s (TCG is slow).
+struct GuestRun {
+  std::vector<std::string> args;
+  std::vector<std::string> expect_files;
+  RunOptions options;  // as parsed
+};
+bool parse_guest_run(const std::vector<std::string>& tokens, unsigned smp, GuestRun* out,
+                     std::string* error);
+
+// The image to boot: a path, or debian:SPEC fetched into the cache. QEMU boots the vmlinux
+// inside a bzImage when it has a PVH entry (twice as fast); bochs boots the bzImage.
+struct KernelChoice {
+  std::string image, name;
+};
+bool choose_kernel(const std::string& kernel, Emulator emulator, const std::string& work_dir,
+                   KernelChoice* out, std::string* error);
+
+bool parse_emulator(const std::string& name, Emulator* out);
+
+// For --bisect: 0 when the run completed and passed, 1 when a case failed or the guest
+// panicked or hung after sigctx started, 125 when the kernel never started sigctx or every
+// case skipped, 128 when the emulator could not run.
+int bisect_status(const VmOutcome& o);
+
+// One line for the end of a vm run or a matrix cell.
+std::string describe_outcome(const VmSpec& spec, const VmOutcome& o);
+
+}  // namespace sigctx

@@ -21,9 +21,14 @@ CaseDescriptor ptrace_case(std::string id, std::string description, const Ptrace
   d.kernel = "sigctx_hold";
   d.expectation_key = d.id;
   d.components = spec.components;
-  d.applicable = [needs](const Machine& m) {
+  const bool writes_xstate = spec.mode != PtraceMode::kRead;
+  d.applicable = [needs, writes_xstate](const Machine& m) {
     const std::string why = ptrace_unavailable(m);
     if (!why.empty()) return Availability::no(why);
+    // The writing modes go through SETREGSET NT_X86_XSTATE for every component, which a kernel
+    // without XSAVE (an FXSAVE-only CPU, or noxsave) does not offer: ENODEV.
+    if (writes_xstate && !m.xcr0)
+      return Availability::no("the OS has not enabled XSAVE: no NT_X86_XSTATE regset to write");
     for (const ComponentDescriptor* c : all_components()) {
       if (!(needs & component_bit(c->id))) continue;
       const Availability a = c->availability(m);

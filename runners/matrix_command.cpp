@@ -139,8 +139,8 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
     fs::create_directories(spec.work_dir, e);
     spec.kernel = images[c.kernel];
     spec.kernel_name = kernels[c.kernel].name;
-    spec.kernel_arg = kernels[c.kernel].is_debian ? "debian:" + kernels[c.kernel].name
-                                                  : kernels[c.kernel].spec;
+    spec.kernel_arg =
+        kernels[c.kernel].is_debian ? "debian:" + kernels[c.kernel].name : kernels[c.kernel].spec;
     std::string why;
     VmOutcome out = boot_and_run(spec);
     // Keep the console and the channel; the initramfs is the same in every cell.

@@ -178,7 +178,10 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       r.reason = "could not measure the signal frame on an alternate stack";
       return;
     }
-    altstack_sizes[0] = m.auxv.minsigstksz ? m.auxv.minsigstksz : kClassicSigStkSz;
+    // AT_MINSIGSTKSZ, raised to sigaltstack's own floor: an FXSAVE-only kernel reports 1440,
+    // below the 2048 bytes sigaltstack(2) accepts (ENOMEM).
+    altstack_sizes[0] =
+        std::max(m.auxv.minsigstksz ? m.auxv.minsigstksz : kClassicSigStkSz, kKernelMinSigStkSz);
     altstack_sizes[1] = std::max(frame + 1, kKernelMinSigStkSz);
     r.facts["frame_size"] = frame;
     r.facts["altstack_sizes"] = {altstack_sizes[0], altstack_sizes[1]};

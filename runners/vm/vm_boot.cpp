@@ -101,8 +101,8 @@ std::string emulator_name(Emulator e) {
 }  // namespace
 
 std::string vm_command_prefix(const VmSpec& spec) {
-  std::string s = fmt::format("sigctx vm --kernel {}", spec.kernel_arg.empty() ? spec.kernel
-                                                                                : spec.kernel_arg);
+  std::string s =
+      fmt::format("sigctx vm --kernel {}", spec.kernel_arg.empty() ? spec.kernel : spec.kernel_arg);
   if (spec.emulator == Emulator::kBochs) s += " --emulator bochs";
   s += " --cpu " + spec.cpu;
   if (!spec.append.empty()) s += fmt::format(" --append '{}'", spec.append);

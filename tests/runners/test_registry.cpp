@@ -54,6 +54,20 @@ TEST(Registry, KernelsNeedWhatTheyUse) {
   EXPECT_TRUE(find_case("signal/step/sse_mix")->applicable(old).ok);
 }
 
+// Found by sigctx vm on Debian's 6.1 under QEMU's Nehalem (and with noxsave): a kernel without
+// XSAVE has no NT_X86_XSTATE regset (ENODEV), which every writing ptrace case goes through.
+TEST(Registry, PtraceWritesNeedTheXstateRegset) {
+  const Machine old = test::nehalem_like();
+  ASSERT_EQ(old.xcr0, 0u);
+  const std::string why = "the OS has not enabled XSAVE: no NT_X86_XSTATE regset to write";
+  EXPECT_TRUE(find_case("ptrace/read/sse")->applicable(old).ok)
+      << find_case("ptrace/read/sse")->applicable(old).reason;
+  EXPECT_EQ(find_case("ptrace/write/sse")->applicable(old).reason, why);
+  EXPECT_EQ(find_case("ptrace/write-init/x87")->applicable(old).reason, why);
+  EXPECT_EQ(find_case("ptrace/bad-header/reserved")->applicable(old).reason, why);
+  EXPECT_TRUE(find_case("ptrace/write/sse")->applicable(test::zen3()).ok);
+}
+
 TEST(Registry, GuardsNameCatalogEntries) {
   unsigned guarded = 0;
   for (const auto& c : all_cases())

@@ -1,6 +1,17 @@
 #include "results/run_result.h"
 
+#include <ctime>
+
 namespace sigctx {
+
+std::string utc_timestamp_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 void Summary::add(const CaseResult& r) {
   ++total;

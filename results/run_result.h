@@ -31,6 +31,9 @@ struct RunResult {
   Summary summary;
 };
 
+// Now as a run's started_at: ISO 8601, UTC, to the second.
+std::string utc_timestamp_now();
+
 nlohmann::json run_result_to_json(const RunResult& r);
 // Reads a result file's JSON; *error names what is wrong.
 bool run_result_from_json(const nlohmann::json& j, RunResult* r, std::string* error);

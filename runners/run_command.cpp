@@ -30,15 +30,6 @@ std::string tool_version_line() {
 
 namespace {
 
-std::string iso8601_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The command that reruns one case exactly: its seed, the fault if any, and where the case says
 // the failure is (a dirty kernel's --at boundary and injector); otherwise the run's own
 // injection options.
@@ -172,7 +163,7 @@ int run_command(const RunOptions& o) {
   run.git_revision = SIGCTX_GIT_REVISION;
   run.machine = machine_to_json(machine);
   const PlatformFacts platform = platform_facts(run.machine);
-  run.started_at = iso8601_now();
+  run.started_at = utc_timestamp_now();
   run.options = {{"cases", o.cases},         {"seed", fmt::format("{:#x}", o.seed)},
                  {"repeat", o.repeat},       {"jobs", o.jobs},
                  {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault},

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "results/atomic_file.h"
+#include "results/json_lines.h"
 #include "runners/run_options.h"
 #include "runners/vm/debian_kernels.h"
 #include "runners/vm/kernel_image.h"
@@ -40,13 +41,6 @@ bool has_token(const std::vector<std::string>& tokens, const std::string& option
   return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) {
     return t == option || t.rfind(option + "=", 0) == 0;
   });
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -135,7 +129,8 @@ bool choose_kernel(const std::string& kernel, Emulator emulator, const std::stri
   }
   out->name = fs::path(kernel).filename().string();
   out->image = kernel;
-  const std::string bytes = read_file(kernel);
+  std::string bytes;
+  if (!read_text_file(kernel, &bytes, error)) return false;
   const KernelFormat format = kernel_format(bytes);
   if (format == KernelFormat::kUnknown) {
     *error = fmt::format("--kernel {}: neither a bzImage nor an ELF kernel", kernel);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "results/json_lines.h"
 #include "runners/vm/child_process.h"
 #include "runners/vm/vm_boot.h"
 
@@ -20,10 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string text, why;
+  read_text_file(path, &text, &why);  // absent until bochs writes to it
+  return text;
 }
 
 }  // namespace
@@ -94,13 +94,7 @@ EmulatorRun run_bochs(const VmSpec& spec, const std::string& initramfs) {
   const ChildOutcome c = run_child_process(r.command, spec.timeout_s, nullptr, work.string(), [&] {
     return read_all(console).find("Kernel panic - not syncing") != std::string::npos;
   });
-  if (!c.started) {
-    r.error = c.error;
-    return r;
-  }
-  r.timed_out = c.timed_out;
-  r.exit_status = c.exit_status;
-  r.seconds = c.seconds;
+  if (!record_emulator_end(c, &r)) return r;
   r.console = read_all(console);
   r.channel = read_all(channel);
   if (spec.stream_console) {

@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "results/atomic_file.h"
+#include "results/json_lines.h"
 #include "runners/vm/child_process.h"
 #include "runners/vm/kernel_image.h"
 
@@ -167,11 +167,9 @@ bool fetch_debian_kernel(const DebianKernel& k, CachedKernel* out, std::string* 
     fs::remove_all(download, ec);
     return false;
   }
-  std::ifstream in(boot / ("vmlinuz-" + k.release), std::ios::binary);
-  std::stringstream bz;
-  bz << in.rdbuf();
-  std::string elf;
-  if (!extract_vmlinux(bz.str(), &elf, error)) {
+  std::string bz, elf;
+  if (!read_text_file((boot / ("vmlinuz-" + k.release)).string(), &bz, error) ||
+      !extract_vmlinux(bz, &elf, error)) {
     *error = fmt::format("vmlinuz-{}: {}", k.release, *error);
     fs::remove_all(download, ec);
     return false;

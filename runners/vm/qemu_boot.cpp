@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "results/json_lines.h"
 #include "runners/vm/child_process.h"
 #include "runners/vm/vm_boot.h"
 
@@ -50,17 +51,9 @@ EmulatorRun run_qemu(const VmSpec& spec, const std::string& initramfs) {
     }
     std::fflush(stdout);
   });
-  if (!c.started) {
-    r.error = c.error;
-    return r;
-  }
-  r.timed_out = c.timed_out;
-  r.exit_status = c.exit_status;
-  r.seconds = c.seconds;
-  std::ifstream in(channel, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  r.channel = text.str();
+  if (!record_emulator_end(c, &r)) return r;
+  std::string why;
+  read_text_file(channel, &r.channel, &why);  // absent when the guest never wrote to it
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "results/json_lines.h"
 #include "results/result_file.h"
 #include "runners/commands.h"
 #include "runners/vm/cpio_archive.h"
@@ -20,15 +21,6 @@ namespace sigctx {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool read_binary(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream s;
-  s << in.rdbuf();
-  *out = s.str();
-  return true;
-}
 
 // A guest's /init must not need a program interpreter: the initramfs holds nothing else.
 std::string static_binary_problem(const std::string& elf) {
@@ -50,15 +42,6 @@ std::string static_binary_problem(const std::string& elf) {
   return "";
 }
 
-std::string iso8601_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The end of the console, without the emulator's warnings (QEMU names each CPU model feature
 // TCG lacks, once per CPU).
 std::string console_tail(const std::string& console, size_t n) {
@@ -77,7 +60,7 @@ RunResult failed_vm_result(const VmSpec& spec, const VmOutcome& o) {
   r.git_revision = SIGCTX_GIT_REVISION;
   r.machine = {{"unavailable", o.error}, {"vm", o.facts}};
   r.options = {{"run", spec.run_args}};
-  r.started_at = iso8601_now();
+  r.started_at = utc_timestamp_now();
   CaseResult c;
   c.id = "vm/boot";
   c.status = Status::kError;
@@ -125,6 +108,17 @@ std::string guest_command_line(const VmSpec& spec) {
   return line;
 }
 
+bool record_emulator_end(const ChildOutcome& c, EmulatorRun* r) {
+  if (!c.started) {
+    r->error = c.error;
+    return false;
+  }
+  r->timed_out = c.timed_out;
+  r->exit_status = c.exit_status;
+  r->seconds = c.seconds;
+  return true;
+}
+
 VmOutcome boot_and_run(const VmSpec& spec) {
   VmOutcome out;
   const std::string kernel_name =
@@ -147,10 +141,9 @@ VmOutcome boot_and_run(const VmSpec& spec) {
     return out;
   };
 
-  std::string binary;
-  if (!read_binary(spec.guest_binary, &binary))
-    return fail(VmVerdict::kHostError,
-                fmt::format("guest binary {}: {}", spec.guest_binary, std::strerror(errno)));
+  std::string binary, why;
+  if (!read_text_file(spec.guest_binary, &binary, &why))
+    return fail(VmVerdict::kHostError, "guest binary " + why);
   if (const std::string why = static_binary_problem(binary); !why.empty())
     return fail(VmVerdict::kHostError, fmt::format("guest binary {} {}", spec.guest_binary, why));
 
@@ -165,9 +158,8 @@ VmOutcome boot_and_run(const VmSpec& spec) {
   cpio.add_file(kGuestArgsPath, args);
   for (size_t i = 0; i < spec.expect_files.size(); ++i) {
     std::string text;
-    if (!read_binary(spec.expect_files[i], &text))
-      return fail(VmVerdict::kHostError,
-                  fmt::format("--expect {}: {}", spec.expect_files[i], std::strerror(errno)));
+    if (!read_text_file(spec.expect_files[i], &text, &why))
+      return fail(VmVerdict::kHostError, "--expect " + why);
     cpio.add_file(fmt::format("{}/{}.json", kGuestExpectDir, i), text);
   }
   std::error_code ec;
@@ -211,8 +203,11 @@ VmOutcome boot_and_run(const VmSpec& spec) {
                             emulator_name(spec.emulator), er.exit_status));
   }
   if (!reading.panic.empty())
-    return fail(VmVerdict::kGuestFailure,
-                "the guest kernel panicked during the run: " + reading.panic);
+    return fail(
+        VmVerdict::kGuestFailure,
+        "the guest kernel panicked during the run: " + reading.panic +
+            (reading.kernel_problems.empty() ? ""
+                                             : " (first: " + reading.kernel_problems[0] + ")"));
   if (er.timed_out)
     return fail(VmVerdict::kGuestFailure,
                 fmt::format("the guest hung: no final line within {:.0f} s", spec.timeout_s));
@@ -223,7 +218,7 @@ VmOutcome boot_and_run(const VmSpec& spec) {
                                   emulator_name(spec.emulator), er.exit_status)
                     : "the guest's init: " + reading.guest_error);
   // The second serial port, or the console when the guest had none (it says so there).
-  std::string json, why, console_why;
+  std::string json, console_why;
   if (!unframe_result(er.channel, &json, &why) && !unframe_result(er.console, &json, &console_why))
     return fail(VmVerdict::kGuestFailure, "the guest's result: " + why);
   if (!read_result_text(json, "the guest's result", &out.run, &why))

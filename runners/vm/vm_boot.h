@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "results/run_result.h"
+#include "runners/vm/child_process.h"
 
 namespace sigctx {
 
@@ -67,6 +68,8 @@ struct EmulatorRun {
   std::vector<std::string> command;
 };
 EmulatorRun run_qemu(const VmSpec& spec, const std::string& initramfs);
+// How the emulator's process ended, into *r; false (with r->error) when it never started.
+bool record_emulator_end(const ChildOutcome& c, EmulatorRun* r);
 EmulatorRun run_bochs(const VmSpec& spec, const std::string& initramfs);
 
 }  // namespace sigctx

@@ -61,6 +61,30 @@ TEST(ReportData, OneCellPerCaseAndMachine) {
   EXPECT_EQ(d["machines"][1]["counts"], "1 pass, 1 fail, 1 error, 1 xfail, 0 skip");
 }
 
+// A sigctx vm column: its emulator in the summary, and the report says what TCG and bochs
+// cannot test (no XSAVEC/XSAVES), in both formats; without one, it says nothing of it.
+TEST(ReportData, EmulatedColumnsCarryTheStandardFormatNote) {
+  EXPECT_TRUE(report_data(two_machines())["notes"].empty());
+  std::vector<ReportColumn> columns = two_machines();
+  columns[1].run.machine["vm"] = {{"emulator", "qemu-system-x86_64"},
+                                  {"cpu_model", "Haswell"},
+                                  {"accel", "tcg"},
+                                  {"append", "noxsave"}};
+  const nlohmann::json d = report_data(columns);
+  ASSERT_EQ(d["notes"].size(), 1u);
+  const std::string note = d["notes"][0];
+  EXPECT_NE(note.find("1 of the 2 columns ran in an emulated machine"), std::string::npos) << note;
+  EXPECT_NE(note.find("only the standard XSAVE format"), std::string::npos) << note;
+  EXPECT_NE(d["machines"][1]["summary"].get<std::string>().find(
+                "qemu-system-x86_64 -cpu Haswell (tcg), kernel options: noxsave"),
+            std::string::npos)
+      << d["machines"][1]["summary"];
+  EXPECT_NE(report_html(columns).find("<p class=\"note vm\">1 of the 2 columns"),
+            std::string::npos);
+  EXPECT_NE(report_markdown(columns).find("> 1 of the 2 columns ran in an emulated machine"),
+            std::string::npos);
+}
+
 std::string chromium() {
   for (const char* p : {"/usr/bin/chromium-headless-shell", "/usr/bin/chromium"})
     if (std::filesystem::exists(p)) return p;

@@ -487,6 +487,26 @@ TEST(Cli, ReportOfTheCommittedRuns) {
   EXPECT_NE(text.find("| `signal/sync/avx` |"), std::string::npos);
 }
 
+// The committed VM matrix (docs/matrix.md): every cell's file is a sigctx-result/1 file, and the
+// report of them says that TCG and bochs test the standard XSAVE format only.
+TEST(Cli, CommittedVmMatrixIsValidAndReportsItsLimits) {
+  std::vector<std::string> argv = {kSigctx, "report"};
+  for (const char* dir : {"/results/matrix", "/results/matrix-bochs"})
+    for (const auto& e : std::filesystem::directory_iterator(std::string(SIGCTX_SOURCE_DIR) + dir))
+      if (e.path().extension() == ".json") {
+        argv.push_back(e.path().string());
+        expect_valid(e.path().string());
+      }
+  ASSERT_GE(argv.size(), 26u);  // 24 QEMU cells and the bochs column
+  const std::string md = ::testing::TempDir() + "/vm-matrix.md";
+  argv.insert(argv.end(), {"-o", md});
+  const Outcome o = run(argv);
+  ASSERT_EQ(o.status, 0) << o.err;
+  const std::string text = read_file(md);
+  EXPECT_NE(text.find(fmt::format("ran in an emulated machine")), std::string::npos);
+  EXPECT_NE(text.find("only the standard XSAVE format"), std::string::npos);
+}
+
 // A profile's case runs for a fixed time: neither a default run nor a glob selects it, its
 // exact id or --profile does, and the profile prints its measurements.
 TEST(Cli, ProfileRunsOnlyWhenAskedAndReportsItsMeasurements) {

@@ -11,13 +11,13 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "results/atomic_file.h"
 #include "results/report.h"
 #include "results/run_result.h"
 #include "runners/commands.h"
+#include "runners/kernel_bisect.h"
 #include "runners/vm/debian_kernels.h"
 #include "runners/vm_setup.h"
 
@@ -164,49 +164,35 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
   };
 
   if (bisect) {
-    // Oldest good, newest bad: both ends are checked before the search trusts them.
-    std::vector<int> status(kernels.size(), -1);
-    auto test = [&](size_t k) {
-      if (status[k] < 0) status[k] = bisect_status(run_cell(cell_for(k, cpus[0], variants[0])));
-      return status[k];
-    };
-    size_t good = 0, bad = kernels.size() - 1;
-    const int newest = test(bad), oldest = test(good);
-    if (newest >= kExitBisectAbort || oldest >= kExitBisectAbort) return kExitBisectAbort;
-    if (newest != kExitFail || oldest != kExitOk) {
-      fmt::print(
-          "matrix --bisect: the newest kernel ({}) {} and the oldest ({}) {}: nothing to "
-          "bisect\n",
-          kernels[bad].name, newest == kExitOk ? "is good" : "cannot be tested", kernels[good].name,
-          oldest == kExitFail ? "is bad" : "cannot be tested");
-      return kExitFail;
-    }
-    std::set<size_t> skipped;
-    while (bad - good > 1) {
-      // The untested kernel nearest the middle; kernels that cannot be tested are stepped over.
-      const size_t mid = (good + bad) / 2;
-      size_t pick = bad;
-      for (size_t d = 0; d < bad - good && pick == bad; ++d)
-        for (size_t k : {mid - d, mid + d})
-          if (k > good && k < bad && !skipped.count(k) && pick == bad) pick = k;
-      if (pick == bad) {
+    const BisectSearch found = bisect_first_bad(kernels.size(), [&](size_t k) {
+      return bisect_status(run_cell(cell_for(k, cpus[0], variants[0])));
+    });
+    const std::string& oldest = kernels.front().name;
+    const std::string& newest = kernels.back().name;
+    switch (found.verdict) {
+      case BisectSearch::Verdict::kAborted:
+        return kExitBisectAbort;
+      case BisectSearch::Verdict::kNothingToBisect:
+        fmt::print(
+            "matrix --bisect: the newest kernel ({}) {} and the oldest ({}) {}: nothing to "
+            "bisect\n",
+            newest, found.newest == kExitOk ? "is good" : "cannot be tested", oldest,
+            found.oldest == kExitFail ? "is bad" : "cannot be tested");
+        return kExitFail;
+      case BisectSearch::Verdict::kAmbiguous:
         fmt::print(
             "matrix --bisect: the first bad kernel is one of {}..{} (those between could "
             "not be tested)\n",
-            kernels[good + 1].name, kernels[bad].name);
+            kernels[found.last_good + 1].name, kernels[found.first_bad].name);
         return kExitBisectSkip;
-      }
-      const int s = test(pick);
-      if (s >= kExitBisectAbort) return kExitBisectAbort;
-      if (s == kExitBisectSkip)
-        skipped.insert(pick);
-      else if (s == kExitOk)
-        good = pick;
-      else
-        bad = pick;
+      case BisectSearch::Verdict::kFound:
+        break;
     }
-    fmt::print("matrix --bisect: first bad kernel {} (last good {}); results in {}\n",
-               kernels[bad].name, kernels[good].name, mo.out_dir);
+    fmt::print(
+        "matrix --bisect: first bad kernel {} (last good {}), {} of {} kernels booted; "
+        "results in {}\n",
+        kernels[found.first_bad].name, kernels[found.last_good].name, found.tested.size(),
+        kernels.size(), mo.out_dir);
     return kExitOk;
   }
 

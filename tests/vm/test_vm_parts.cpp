@@ -9,7 +9,10 @@
 #include <gtest/gtest.h>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <set>
 
+#include "runners/kernel_bisect.h"
 #include "runners/vm/cpio_archive.h"
 #include "runners/vm/debian_kernels.h"
 #include "runners/vm/guest_protocol.h"
@@ -347,6 +350,51 @@ TEST(VmVerdicts, BisectStatusesAreWhatGitBisectRunWants) {
   EXPECT_EQ(bisect_status(o), 125);
   o.guest_exit = 2;
   EXPECT_EQ(bisect_status(o), 128);
+}
+
+// --- matrix --bisect's search -----------------------------------------------------------------
+
+// Kernels 0..n-1 where those from `first_bad` on are bad and `untestable` cannot be tested.
+std::function<int(size_t)> kernels_bad_from(size_t first_bad, std::set<size_t> untestable = {}) {
+  return [=](size_t i) { return untestable.count(i) ? 125 : i >= first_bad ? 1 : 0; };
+}
+
+TEST(KernelBisect, FindsTheFirstBadKernelByHalving) {
+  for (size_t n : {2u, 3u, 10u, 33u})
+    for (size_t first = 1; first < n; ++first) {
+      const BisectSearch s = bisect_first_bad(n, kernels_bad_from(first));
+      ASSERT_EQ(s.verdict, BisectSearch::Verdict::kFound) << n << " " << first;
+      EXPECT_EQ(s.first_bad, first);
+      EXPECT_EQ(s.last_good, first - 1);
+      // Both ends, then about log2(n) more.
+      size_t steps = 0;
+      while ((size_t{1} << steps) < n)
+        ++steps;
+      EXPECT_LE(s.tested.size(), 2 + steps) << n << " " << first;
+    }
+}
+
+TEST(KernelBisect, UntestableKernelsAreSteppedOverOrLeaveARange) {
+  BisectSearch s = bisect_first_bad(10, kernels_bad_from(7, {4}));  // 4 is the first middle
+  ASSERT_EQ(s.verdict, BisectSearch::Verdict::kFound);
+  EXPECT_EQ(s.first_bad, 7u);
+  EXPECT_EQ(s.last_good, 6u);
+  // Untestable kernels right before the first bad one leave a range, as git bisect does.
+  s = bisect_first_bad(10, kernels_bad_from(5, {3, 4}));
+  ASSERT_EQ(s.verdict, BisectSearch::Verdict::kAmbiguous);
+  EXPECT_EQ(s.last_good, 2u);
+  EXPECT_EQ(s.first_bad, 5u);
+}
+
+TEST(KernelBisect, EndsThatDoNotFrameARegressionAreReported) {
+  BisectSearch s = bisect_first_bad(5, kernels_bad_from(9));  // all good
+  EXPECT_EQ(s.verdict, BisectSearch::Verdict::kNothingToBisect);
+  EXPECT_EQ(s.newest, 0);
+  s = bisect_first_bad(5, kernels_bad_from(0));  // all bad
+  EXPECT_EQ(s.verdict, BisectSearch::Verdict::kNothingToBisect);
+  EXPECT_EQ(s.oldest, 1);
+  s = bisect_first_bad(5, [](size_t i) { return i == 2 ? 128 : i >= 3 ? 1 : 0; });
+  EXPECT_EQ(s.verdict, BisectSearch::Verdict::kAborted);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "xstate/component_registry.h"
+
 namespace sigctx {
 
 namespace {
@@ -58,6 +60,8 @@ void ConsoleReporter::header(const std::string& tool, const Machine& m, uint64_t
   else
     fmt::print(out_, "signal frame: {} bytes, xstate_size {}, xfeatures {:#x}, AT_MINSIGSTKSZ {}\n",
                m.frame.frame_size, m.frame.xstate_size, m.frame.xfeatures, m.auxv.minsigstksz);
+  if (const std::string u = uncovered_xcr0_text(m); !u.empty())
+    fmt::print(out_, "XCR0 components no case covers yet: {}\n", u);
   std::fflush(out_);
 }
 

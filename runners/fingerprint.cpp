@@ -1,7 +1,9 @@
 #include "runners/fingerprint.h"
 
+#include "probes/xsave_layout.h"
 #include "runners/executor.h"
 #include "signal/frame_probe.h"
+#include "xstate/component_registry.h"
 
 namespace sigctx {
 
@@ -15,6 +17,16 @@ Machine fingerprint_machine() {
   else if (!signal_frame_from_json(r.facts, &m.frame, &error))
     m.frame.error = "frame probe: " + error;
   return m;
+}
+
+nlohmann::json fingerprint_to_json(const Machine& m) {
+  nlohmann::json j = machine_to_json(m);
+  nlohmann::json names = nlohmann::json::array();
+  const uint64_t uncovered = uncovered_xcr0_components(m);
+  for (unsigned i = 0; i < 64; ++i)
+    if ((uncovered >> i) & 1) names.push_back(xsave_component_name(i));
+  j["xsave"]["uncovered_components"] = names;
+  return j;
 }
 
 }  // namespace sigctx

@@ -2,10 +2,15 @@
 // forked child so the runner's own signal state stays untouched.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "probes/machine.h"
 
 namespace sigctx {
 
 Machine fingerprint_machine();
+// machine_to_json plus what only the component table knows: xsave.uncovered_components, the
+// XCR0 components no case loads or checks yet (names, lowest bit first).
+nlohmann::json fingerprint_to_json(const Machine& m);
 
 }  // namespace sigctx

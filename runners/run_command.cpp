@@ -161,7 +161,7 @@ int run_command(const RunOptions& o) {
   RunResult run;
   run.version = SIGCTX_VERSION;
   run.git_revision = SIGCTX_GIT_REVISION;
-  run.machine = machine_to_json(machine);
+  run.machine = fingerprint_to_json(machine);
   const PlatformFacts platform = platform_facts(run.machine);
   run.started_at = utc_timestamp_now();
   run.options = {{"cases", o.cases},         {"seed", fmt::format("{:#x}", o.seed)},
@@ -264,9 +264,10 @@ int run_command(const RunOptions& o) {
 int probe_command(bool json) {
   const Machine m = fingerprint_machine();
   if (json)
-    fmt::print("{}\n", machine_to_json(m).dump(2));
+    fmt::print("{}\n", fingerprint_to_json(m).dump(2));
   else
-    fmt::print("{}", machine_to_text(m));
+    fmt::print("{}XCR0 components no case covers yet: {}\n", machine_to_text(m),
+               uncovered_xcr0_components(m) ? uncovered_xcr0_text(m) : "none");
   return kExitOk;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <array>
 
+#include "probes/xsave_layout.h"
 #include "xstate/components/components.h"
 
 namespace sigctx {
@@ -41,6 +42,27 @@ ComponentMask available_components(const Machine& m) {
   for (const auto* c : kComponents)
     if (c->availability(m).ok) mask |= component_bit(c->id);
   return mask;
+}
+
+uint64_t covered_xsave_mask() {
+  uint64_t mask = 0;
+  for (const auto* c : kComponents)
+    if (c->xsave_index >= 0) mask |= uint64_t{1} << c->xsave_index;
+  return mask;
+}
+
+uint64_t uncovered_xcr0_components(const Machine& m) {
+  return m.xcr0 & ~covered_xsave_mask();
+}
+
+std::string uncovered_xcr0_text(const Machine& m) {
+  const uint64_t u = uncovered_xcr0_components(m);
+  if (!u) return "";
+  std::string bits;
+  for (unsigned i = 0; i < 64; ++i)
+    if ((u >> i) & 1) bits += (bits.empty() ? "" : ", ") + std::to_string(i);
+  return fmt::format("{} (XCR0 bit{} {})", xsave_mask_names(u),
+                     bits.find(',') == std::string::npos ? "" : "s", bits);
 }
 
 std::string component_names(ComponentMask mask) {

@@ -18,6 +18,15 @@ const ComponentDescriptor& component(ComponentId id);
 
 // Components whose availability predicate holds on this machine.
 ComponentMask available_components(const Machine& m);
+// The XSAVE state components this table has code for, as an XCR0-style mask.
+uint64_t covered_xsave_mask();
+// User components the OS enabled in XCR0 that no component here loads or checks (AMX's tile
+// state, APX, MPX on old kernels, whatever comes next): never silently ignored, sigctx probe and
+// sigctx run name them.
+uint64_t uncovered_xcr0_components(const Machine& m);
+// "amx_tilecfg amx_tiledata (XCR0 bits 17, 18)", or empty when every component is covered.
+std::string uncovered_xcr0_text(const Machine& m);
+
 // "avx" names for a mask, in registration order, comma separated.
 std::string component_names(ComponentMask mask);
 

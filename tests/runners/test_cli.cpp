@@ -543,6 +543,14 @@ TEST(Cli, ProbeJsonIsTheResultFilesMachine) {
   const auto j = nlohmann::json::parse(o.out);
   EXPECT_TRUE(j.contains("xsave"));
   EXPECT_TRUE(j["signal_frame"]["measured"].get<bool>()) << j["signal_frame"].dump();
+  // The components of XCR0 no case covers are listed, here as in every result file: exactly
+  // XCR0's bits outside the component table (x87, SSE, AVX, opmask, ZMM, PKRU: mask 0x2e7).
+  ASSERT_TRUE(j["xsave"]["uncovered_components"].is_array()) << j["xsave"].dump();
+  const uint64_t xcr0 = std::stoull(j["xsave"]["xcr0"].get<std::string>(), nullptr, 16);
+  EXPECT_EQ(j["xsave"]["uncovered_components"].size(),
+            static_cast<size_t>(__builtin_popcountll(xcr0 & ~0x2e7ull)));
+  const Outcome text = run({kSigctx, "probe"});
+  EXPECT_NE(text.out.find("XCR0 components no case covers yet: "), std::string::npos) << text.out;
 }
 
 // Under a tracer every case behaves the same; nothing here needs ptrace itself.

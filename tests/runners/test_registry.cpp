@@ -68,6 +68,21 @@ TEST(Registry, PtraceWritesNeedTheXstateRegset) {
   EXPECT_TRUE(find_case("ptrace/write/sse")->applicable(test::zen3()).ok);
 }
 
+// Issue 9's rule: a component the OS enabled that sigctx has no code for is named, never
+// silently left out of the checks (AMX on Sapphire Rapids, APX next).
+TEST(Registry, XcrComponentsWithoutCasesAreNamed) {
+  EXPECT_EQ(uncovered_xcr0_components(test::zen3()), 0u);
+  EXPECT_EQ(uncovered_xcr0_text(test::zen3()), "");
+  EXPECT_EQ(uncovered_xcr0_components(test::skylake_x()), 0u);
+  Machine spr = test::sapphire_rapids();
+  EXPECT_EQ(uncovered_xcr0_components(spr), (1ull << 17) | (1ull << 18));
+  EXPECT_EQ(uncovered_xcr0_text(spr), "amx_tilecfg amx_tiledata (XCR0 bits 17, 18)");
+  spr.xcr0 |= 1ull << 19;  // a CPU with APX
+  EXPECT_EQ(uncovered_xcr0_text(spr), "amx_tilecfg amx_tiledata apx (XCR0 bits 17, 18, 19)");
+  // Every component with code is covered: x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM, PKRU.
+  EXPECT_EQ(covered_xsave_mask(), 0x2e7u);
+}
+
 TEST(Registry, GuardsNameCatalogEntries) {
   unsigned guarded = 0;
   for (const auto& c : all_cases())

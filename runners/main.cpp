@@ -69,8 +69,6 @@ int main(int argc, char** argv) {
   // vm and matrix: the options of one guest boot, and after `--` the guest's run options.
   VmOptions vm_opts;
   auto add_vm_options = [&](CLI::App* sub) {
-    sub->add_option("--cpu", vm_opts.cpu, "QEMU -cpu model or bochs cpu model (default max)");
-    sub->add_option("--append", vm_opts.append, "kernel options added to sigctx's own");
     sub->add_option("--emulator", vm_opts.emulator, "qemu (default) or bochs (AVX-512 models)");
     sub->add_option("--accel", vm_opts.accel,
                     "QEMU accelerators in order of preference (default tcg; kvm:tcg uses KVM "
@@ -94,6 +92,8 @@ int main(int argc, char** argv) {
       "boot a kernel under QEMU or bochs with sigctx as init and run the suite there; "
       "the run options follow --");
   add_vm_options(vm);
+  vm->add_option("--cpu", vm_opts.cpu, "QEMU -cpu model or bochs cpu model (default max)");
+  vm->add_option("--append", vm_opts.append, "kernel options added to sigctx's own");
   vm->add_option("--kernel", vm_opts.kernel,
                  "bzImage or vmlinux, or debian:SERIES (debian:6.12, debian:6.1-cloud)")
       ->required();

@@ -49,17 +49,14 @@ std::string file_safe(std::string s) {
 
 int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
   const bool bisect = vo.bisect;
-  auto usage = [&](const std::string& message) {
-    fmt::print(stderr, "sigctx: error: {}\n", message);
-    return bisect ? kExitBisectAbort : kExitUsage;
-  };
+  auto usage = [&](const std::string& message) { return vm_usage_error(bisect, message); };
   Emulator emulator;
   if (!parse_emulator(vo.emulator, &emulator))
     return usage(fmt::format("--emulator: '{}' is not qemu or bochs", vo.emulator));
   GuestRun guest;
   std::string error;
-  const unsigned smp = emulator == Emulator::kBochs ? 1 : vo.smp;
-  if (!parse_guest_run(vo.run_tokens, smp, &guest, &error)) return usage(error);
+  if (!parse_guest_run(vo.run_tokens, guest_cpus(vo, emulator), &guest, &error))
+    return usage(error);
   if (!guest.options.json_path.empty() || !guest.options.junit_path.empty())
     return usage(
         "matrix writes one result file per cell under --out; --json and --junit do not "
@@ -118,22 +115,14 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
     std::fflush(stdout);
     if (!fetch_debian_kernel(kernels[i].debian, &cached, &error))
       return usage(fmt::format("kernel {}: {}", kernels[i].name, error));
-    images[i] = emulator == Emulator::kQemu ? cached.vmlinux : cached.vmlinuz;
+    images[i] = bootable_image(cached, emulator);
   }
 
   std::mutex print_lock;
   auto run_cell = [&](const Cell& c) {
-    VmSpec spec;
-    spec.emulator = emulator;
-    spec.guest_binary = guest_binary;
+    VmSpec spec = guest_spec(vo, emulator, guest, guest_binary);
     spec.cpu = c.cpu;
     spec.append = c.append;
-    spec.accel = vo.accel;
-    spec.smp = smp;
-    spec.memory_mib = vo.memory_mib;
-    spec.timeout_s = vo.vm_timeout_s;
-    spec.run_args = guest.args;
-    spec.expect_files = guest.expect_files;
     spec.work_dir = (fs::path(mo.out_dir) / "work" / c.name).string();
     std::error_code e;
     fs::create_directories(spec.work_dir, e);

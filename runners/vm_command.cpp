@@ -22,54 +22,44 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A usage error: 2, or under --bisect a status that aborts the bisection.
-int usage_error(bool bisect, const std::string& message) {
-  fmt::print(stderr, "sigctx: error: {}\n", message);
-  return bisect ? kExitBisectAbort : kExitUsage;
-}
-
 }  // namespace
 
 int vm_command(const VmOptions& o) {
-  VmSpec spec;
-  if (!parse_emulator(o.emulator, &spec.emulator))
-    return usage_error(o.bisect, fmt::format("--emulator: '{}' is not qemu or bochs", o.emulator));
+  Emulator emulator;
+  if (!parse_emulator(o.emulator, &emulator))
+    return vm_usage_error(o.bisect,
+                          fmt::format("--emulator: '{}' is not qemu or bochs", o.emulator));
   GuestRun guest;
   std::string error;
-  if (!parse_guest_run(o.run_tokens, o.smp, &guest, &error)) return usage_error(o.bisect, error);
+  if (!parse_guest_run(o.run_tokens, guest_cpus(o, emulator), &guest, &error))
+    return vm_usage_error(o.bisect, error);
   const RunOptions& run = guest.options;
   if (!run.json_path.empty() && !check_writable(run.json_path, &error))
-    return usage_error(o.bisect, "--json " + error);
+    return vm_usage_error(o.bisect, "--json " + error);
   if (!run.junit_path.empty() && !check_writable(run.junit_path, &error))
-    return usage_error(o.bisect, "--junit " + error);
-  if (!find_guest_binary(o.guest_binary, &spec.guest_binary, &error))
-    return usage_error(o.bisect, error);
+    return vm_usage_error(o.bisect, "--junit " + error);
+  std::string guest_binary;
+  if (!find_guest_binary(o.guest_binary, &guest_binary, &error))
+    return vm_usage_error(o.bisect, error);
 
   std::string work = o.keep_dir;
   if (work.empty()) {
     std::string tmpl = (fs::temp_directory_path() / "sigctx-vm.XXXXXX").string();
     if (!mkdtemp(tmpl.data()))
-      return usage_error(o.bisect, "mkdtemp: cannot make a work directory");
+      return vm_usage_error(o.bisect, "mkdtemp: cannot make a work directory");
     work = tmpl;
   }
   KernelChoice kernel;
   std::error_code ec;
   fs::create_directories(work, ec);
-  if (!choose_kernel(o.kernel, spec.emulator, work, &kernel, &error)) {
+  if (!choose_kernel(o.kernel, emulator, work, &kernel, &error)) {
     if (o.keep_dir.empty()) fs::remove_all(work, ec);
-    return usage_error(o.bisect, error);
+    return vm_usage_error(o.bisect, error);
   }
+  VmSpec spec = guest_spec(o, emulator, guest, guest_binary);
   spec.kernel = kernel.image;
   spec.kernel_name = kernel.name;
   spec.kernel_arg = o.kernel;
-  spec.cpu = o.cpu;
-  spec.append = o.append;
-  spec.accel = o.accel;
-  spec.smp = spec.emulator == Emulator::kBochs ? 1 : o.smp;
-  spec.memory_mib = o.memory_mib;
-  spec.timeout_s = o.vm_timeout_s;
-  spec.run_args = guest.args;
-  spec.expect_files = guest.expect_files;
   spec.work_dir = work;
   spec.stream_console = !o.quiet;
 
@@ -84,10 +74,10 @@ int vm_command(const VmOptions& o) {
 
   if (!run.json_path.empty() &&
       !write_file_atomically(run.json_path, run_result_to_json(out.run).dump(2) + "\n", &error))
-    return usage_error(o.bisect, "--json " + error);
+    return vm_usage_error(o.bisect, "--json " + error);
   if (!run.junit_path.empty() &&
       !write_file_atomically(run.junit_path, run_result_to_junit(out.run), &error))
-    return usage_error(o.bisect, "--junit " + error);
+    return vm_usage_error(o.bisect, "--junit " + error);
 
   if (o.bisect) return bisect_status(out);
   if (out.verdict == VmVerdict::kHostError) return kExitUsage;

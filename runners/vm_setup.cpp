@@ -1,19 +1,17 @@
 #include "runners/vm_setup.h"
 
-#include <elf.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "results/atomic_file.h"
 #include "results/json_lines.h"
 #include "runners/run_options.h"
 #include "runners/vm/debian_kernels.h"
+#include "runners/vm/guest_protocol.h"
 #include "runners/vm/kernel_image.h"
 
 namespace sigctx {
@@ -22,33 +20,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_static_elf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  Elf64_Ehdr eh{};
-  if (!in.read(reinterpret_cast<char*>(&eh), sizeof(eh)) ||
-      std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
-    return false;
-  for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    Elf64_Phdr ph{};
-    in.seekg(static_cast<std::streamoff>(eh.e_phoff + uint64_t{i} * eh.e_phentsize));
-    if (!in.read(reinterpret_cast<char*>(&ph), sizeof(ph))) return false;
-    if (ph.p_type == PT_INTERP) return false;
-  }
-  return true;
-}
-
-bool has_token(const std::vector<std::string>& tokens, const std::string& option) {
-  return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) {
-    return t == option || t.rfind(option + "=", 0) == 0;
-  });
+// A usable guest /init on disk: read whole, as the initramfs will hold it.
+std::string static_file_problem(const std::string& path) {
+  std::string bytes, why;
+  if (!read_text_file(path, &bytes, &why)) return why;
+  return static_executable_problem(bytes);
 }
 
 }  // namespace
 
 bool find_guest_binary(const std::string& given, std::string* path, std::string* error) {
   if (!given.empty()) {
-    if (!is_static_elf(given)) {
-      *error = fmt::format("--guest-binary {}: not a static ELF executable", given);
+    if (const std::string why = static_file_problem(given); !why.empty()) {
+      *error = fmt::format("--guest-binary {} {}", given, why);
       return false;
     }
     *path = given;
@@ -56,10 +40,10 @@ bool find_guest_binary(const std::string& given, std::string* path, std::string*
   }
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  std::vector<fs::path> candidates = {self, self.parent_path() / "sigctx-static",
-                                      self.parent_path().parent_path() / "build-static" / "sigctx"};
+  const std::vector<fs::path> candidates = {
+      self, self.parent_path().parent_path() / "build-static" / "sigctx"};
   for (const fs::path& c : candidates)
-    if (fs::exists(c) && is_static_elf(c.string())) {
+    if (fs::exists(c) && static_file_problem(c.string()).empty()) {
       *path = c.string();
       return true;
     }
@@ -76,20 +60,21 @@ bool find_guest_binary(const std::string& given, std::string* path, std::string*
 
 bool parse_guest_run(const std::vector<std::string>& tokens, unsigned smp, GuestRun* out,
                      std::string* error) {
+  // The guest's own defaults, which the options given replace.
+  out->options.jobs = std::max(1u, smp);
+  out->options.timeout_s = 120;
   if (!parse_run_options(tokens, &out->options, error)) {
     *error = "run options after --: " + *error;
     return false;
   }
   RunOptions o = out->options;
-  if (!has_token(tokens, "--jobs")) o.jobs = std::max(1u, smp);
-  if (!has_token(tokens, "--timeout")) o.timeout_s = 120;
   out->expect_files = o.expect_files;
   for (size_t i = 0; i < o.expect_files.size(); ++i) {
     if (access(o.expect_files[i].c_str(), R_OK) != 0) {
       *error = fmt::format("--expect {}: {}", o.expect_files[i], std::strerror(errno));
       return false;
     }
-    o.expect_files[i] = fmt::format("/sigctx/expect/{}.json", i);
+    o.expect_files[i] = fmt::format("/{}", guest_expect_path(i));
   }
   out->args = run_arguments(o);
   out->args.insert(out->args.end(), {"--seed", fmt::format("{:#x}", o.seed)});
@@ -119,7 +104,7 @@ bool choose_kernel(const std::string& kernel, Emulator emulator, const std::stri
     CachedKernel cached;
     if (!fetch_debian_kernel(found[0], &cached, error)) return false;
     out->name = found[0].release;
-    out->image = emulator == Emulator::kQemu ? cached.vmlinux : cached.vmlinuz;
+    out->image = bootable_image(cached, emulator);
     return true;
   }
   if (!fs::is_regular_file(kernel)) {
@@ -151,6 +136,35 @@ bool choose_kernel(const std::string& kernel, Emulator emulator, const std::stri
     }
   }
   return true;
+}
+
+std::string bootable_image(const CachedKernel& k, Emulator emulator) {
+  return emulator == Emulator::kQemu ? k.vmlinux : k.vmlinuz;
+}
+
+unsigned guest_cpus(const VmOptions& o, Emulator emulator) {
+  return emulator == Emulator::kBochs ? 1 : o.smp;
+}
+
+VmSpec guest_spec(const VmOptions& o, Emulator emulator, const GuestRun& guest,
+                  const std::string& guest_binary) {
+  VmSpec spec;
+  spec.emulator = emulator;
+  spec.guest_binary = guest_binary;
+  spec.cpu = o.cpu;
+  spec.append = o.append;
+  spec.accel = o.accel;
+  spec.smp = guest_cpus(o, emulator);
+  spec.memory_mib = o.memory_mib;
+  spec.timeout_s = o.vm_timeout_s;
+  spec.run_args = guest.args;
+  spec.expect_files = guest.expect_files;
+  return spec;
+}
+
+int vm_usage_error(bool bisect, const std::string& message) {
+  fmt::print(stderr, "sigctx: error: {}\n", message);
+  return bisect ? kExitBisectAbort : kExitUsage;
 }
 
 int bisect_status(const VmOutcome& o) {

@@ -10,8 +10,8 @@
 
 namespace sigctx {
 
-// `given`, or this binary when it is static, or a static sibling (build/sigctx-static,
-// build-static/sigctx beside build/): false with *error naming what was tried.
+// `given`, or this binary when it is static, or build-static/sigctx beside this binary's build
+// folder: false with *error naming what was tried.
 bool find_guest_binary(const std::string& given, std::string* path, std::string* error);
 
 // The tokens after `--` as the guest's `sigctx run` arguments: checked here first, so a bad
@@ -35,6 +35,21 @@ bool choose_kernel(const std::string& kernel, Emulator emulator, const std::stri
                    KernelChoice* out, std::string* error);
 
 bool parse_emulator(const std::string& name, Emulator* out);
+
+// A Debian kernel as each emulator boots it: QEMU the decompressed vmlinux, bochs (through GRUB)
+// the bzImage.
+struct CachedKernel;
+std::string bootable_image(const CachedKernel& k, Emulator emulator);
+
+// The guest's CPUs: --smp, but one under bochs.
+unsigned guest_cpus(const VmOptions& o, Emulator emulator);
+// The VmSpec both commands share: emulator, guest binary and run, CPU model, kernel options,
+// accelerator, CPUs, memory and time limit. The caller adds the kernel and the work directory.
+VmSpec guest_spec(const VmOptions& o, Emulator emulator, const GuestRun& guest,
+                  const std::string& guest_binary);
+
+// A usage error of vm or matrix: printed, and 2, or under --bisect 128 (abort the bisection).
+int vm_usage_error(bool bisect, const std::string& message);
 
 // For --bisect: 0 when the run completed and passed, 1 when a case failed or the guest
 // panicked or hung after sigctx started, 125 when the kernel never started sigctx or every

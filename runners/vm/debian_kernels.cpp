@@ -144,6 +144,14 @@ bool fetch_debian_kernel(const DebianKernel& k, CachedKernel* out, std::string* 
     *error = fmt::format("{}: {}", download.string(), ec.message());
     return false;
   }
+  // The package and its /boot go, whatever happens: only the cache entry stays.
+  struct RemoveOnReturn {
+    fs::path path;
+    ~RemoveOnReturn() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } remove_download{download};
   std::string log;
   auto collect = [&](std::string_view s) { log.append(s); };
   ChildOutcome c =
@@ -153,7 +161,6 @@ bool fetch_debian_kernel(const DebianKernel& k, CachedKernel* out, std::string* 
     if (e.path().extension() == ".deb") deb = e.path();
   if (!c.started || c.exit_status != 0 || deb.empty()) {
     *error = fmt::format("apt-get download {} failed: {}", k.package, c.started ? log : c.error);
-    fs::remove_all(download, ec);
     return false;
   }
   // Only /boot: the modules are not needed (serial, initrd and devtmpfs are built in).
@@ -162,29 +169,25 @@ bool fetch_debian_kernel(const DebianKernel& k, CachedKernel* out, std::string* 
        deb.string(), download.string()},
       900, collect);
   const fs::path boot = download / "boot";
-  if (!c.started || c.exit_status != 0 || !fs::exists(boot / ("vmlinuz-" + k.release))) {
+  const fs::path vmlinuz = boot / ("vmlinuz-" + k.release);
+  if (!c.started || c.exit_status != 0 || !fs::exists(vmlinuz)) {
     *error = fmt::format("unpacking {}: {}", deb.filename().string(), c.started ? log : c.error);
-    fs::remove_all(download, ec);
     return false;
   }
   std::string bz, elf;
-  if (!read_text_file((boot / ("vmlinuz-" + k.release)).string(), &bz, error) ||
-      !extract_vmlinux(bz, &elf, error)) {
+  if (!read_text_file(vmlinuz.string(), &bz, error) || !extract_vmlinux(bz, &elf, error)) {
     *error = fmt::format("vmlinuz-{}: {}", k.release, *error);
-    fs::remove_all(download, ec);
     return false;
   }
   fs::copy_file(boot / ("config-" + k.release), out->config, fs::copy_options::overwrite_existing,
                 ec);
   // vmlinux is written last and atomically: its presence means the entry is complete.
-  fs::rename(boot / ("vmlinuz-" + k.release), out->vmlinuz, ec);
-  if (ec || !write_file_atomically(out->vmlinux, elf, error)) {
-    if (ec) *error = fmt::format("{}: {}", out->vmlinuz, ec.message());
-    fs::remove_all(download, ec);
+  fs::rename(vmlinuz, out->vmlinuz, ec);
+  if (ec) {
+    *error = fmt::format("{}: {}", out->vmlinuz, ec.message());
     return false;
   }
-  fs::remove_all(download, ec);
-  return true;
+  return write_file_atomically(out->vmlinux, elf, error);
 }
 
 }  // namespace sigctx

@@ -13,10 +13,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "results/json_lines.h"
 #include "runners/vm/guest_protocol.h"
 #include "sigctx_version.h"
 
@@ -81,14 +81,12 @@ int run_child(const std::vector<std::string>& run_args) {
 // The result on ttyS1, raw (no newline translation); on the console when there is no ttyS1,
 // where the frame's checksum still guards it against interleaved kernel messages.
 void send_result() {
-  std::ifstream in(kResultPath, std::ios::binary);
-  if (!in) {
-    say(fmt::format("{}the run wrote no {}", kGuestErrorLine, kResultPath));
+  std::string text, why;
+  if (!read_text_file(kResultPath, &text, &why)) {
+    say(fmt::format("{}the run wrote no result: {}", kGuestErrorLine, why));
     return;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string frame = frame_result(text.str());
+  const std::string frame = frame_result(text);
   int fd = open("/dev/ttyS1", O_WRONLY | O_NOCTTY);
   termios t{};
   if (fd >= 0 && tcgetattr(fd, &t) == 0) {

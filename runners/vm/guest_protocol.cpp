@@ -22,6 +22,10 @@ uint64_t fnv1a64(std::string_view s) {
 
 }  // namespace
 
+std::string guest_expect_path(size_t i) {
+  return fmt::format("{}/{}.json", kGuestExpectDir, i);
+}
+
 std::string frame_result(std::string_view json) {
   return fmt::format("{}{} {:016x}\n{}{}", kFrameHead, json.size(), fnv1a64(json), json,
                      kFrameTail);
@@ -78,7 +82,7 @@ ConsoleReading read_console(std::string_view console) {
       if (close != std::string_view::npos) text.remove_prefix(close + 2);
     }
     if (text.rfind("qemu-system-x86_64: ", 0) == 0) {
-      if (text.find(": warning: ") == std::string_view::npos) r.emulator_errors.emplace_back(text);
+      if (text.rfind(kQemuWarningPrefix, 0) != 0) r.emulator_errors.emplace_back(text);
     } else if (text.rfind(kGuestStartedLine, 0) == 0) {
       r.started = true;
     } else if (text.rfind(kGuestDoneLine, 0) == 0) {

@@ -19,6 +19,12 @@ constexpr std::string_view kGuestErrorLine = "sigctx-vm: error: ";            //
 // files --expect named on the host.
 constexpr const char* kGuestArgsPath = "sigctx/args";
 constexpr const char* kGuestExpectDir = "sigctx/expect";
+// The initramfs path of the i-th --expect file; the guest reads it at "/" + this.
+std::string guest_expect_path(size_t i);
+
+// QEMU's warnings about CPU model features TCG lacks (one line per feature per CPU): noise on
+// the console, never an error.
+constexpr std::string_view kQemuWarningPrefix = "qemu-system-x86_64: warning: ";
 
 std::string frame_result(std::string_view json);
 // The JSON of the first complete, intact frame in `channel`: false with *error otherwise.

@@ -1,6 +1,5 @@
 #include "runners/vm/kernel_image.h"
 
-#include <elf.h>
 #include <lz4.h>
 #include <lzma.h>
 #include <zlib.h>
@@ -178,7 +177,8 @@ bool extract_vmlinux(std::string_view bz, std::string* elf, std::string* error) 
   return ok;
 }
 
-bool elf_has_pvh_entry(std::string_view elf) {
+bool elf_program_headers(std::string_view elf, std::vector<Elf64_Phdr>* out) {
+  out->clear();
   if (kernel_format(elf) != KernelFormat::kElf || elf.size() < sizeof(Elf64_Ehdr)) return false;
   Elf64_Ehdr eh;
   std::memcpy(&eh, elf.data(), sizeof(eh));
@@ -186,8 +186,16 @@ bool elf_has_pvh_entry(std::string_view elf) {
   for (unsigned i = 0; i < eh.e_phnum; ++i) {
     const uint64_t off = eh.e_phoff + uint64_t{i} * eh.e_phentsize;
     if (off + sizeof(Elf64_Phdr) > elf.size()) return false;
-    Elf64_Phdr ph;
-    std::memcpy(&ph, elf.data() + off, sizeof(ph));
+    out->emplace_back();
+    std::memcpy(&out->back(), elf.data() + off, sizeof(Elf64_Phdr));
+  }
+  return true;
+}
+
+bool elf_has_pvh_entry(std::string_view elf) {
+  std::vector<Elf64_Phdr> headers;
+  if (!elf_program_headers(elf, &headers)) return false;
+  for (const Elf64_Phdr& ph : headers) {
     if (ph.p_type != PT_NOTE || ph.p_offset + ph.p_filesz > elf.size()) continue;
     for (uint64_t p = ph.p_offset; p + sizeof(Elf64_Nhdr) <= ph.p_offset + ph.p_filesz;) {
       Elf64_Nhdr nh;
@@ -201,6 +209,17 @@ bool elf_has_pvh_entry(std::string_view elf) {
     }
   }
   return false;
+}
+
+std::string static_executable_problem(std::string_view elf) {
+  std::vector<Elf64_Phdr> headers;
+  if (!elf_program_headers(elf, &headers))
+    return "is not a 64-bit ELF file (or its program header table is cut short)";
+  for (const Elf64_Phdr& ph : headers)
+    if (ph.p_type == PT_INTERP)
+      return "is dynamically linked (build the static one: cmake --preset static && cmake "
+             "--build --preset static)";
+  return "";
 }
 
 }  // namespace sigctx

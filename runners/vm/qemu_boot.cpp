@@ -4,18 +4,14 @@
 // these machines is a nested backend that cannot run the guests (../shared/notes/emulators.md).
 #include <fmt/format.h>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include "results/json_lines.h"
 #include "runners/vm/child_process.h"
+#include "runners/vm/guest_protocol.h"
 #include "runners/vm/vm_boot.h"
 
 namespace sigctx {
-
-namespace {
-constexpr std::string_view kQemuWarning = "qemu-system-x86_64: warning: ";
-}  // namespace
 
 EmulatorRun run_qemu(const VmSpec& spec, const std::string& initramfs) {
   EmulatorRun r;
@@ -46,7 +42,7 @@ EmulatorRun run_qemu(const VmSpec& spec, const std::string& initramfs) {
       std::string line = pending.substr(0, eol + 1);
       pending.erase(0, eol + 1);
       std::erase(line, '\r');
-      if (line.rfind(kQemuWarning, 0) == 0) continue;
+      if (line.rfind(kQemuWarningPrefix, 0) == 0) continue;
       std::fwrite(line.data(), 1, line.size(), stdout);
     }
     std::fflush(stdout);

@@ -1,7 +1,5 @@
 #include "runners/vm/vm_boot.h"
 
-#include <elf.h>
-
 #include <fmt/format.h>
 #include <cstring>
 #include <ctime>
@@ -14,6 +12,7 @@
 #include "runners/commands.h"
 #include "runners/vm/cpio_archive.h"
 #include "runners/vm/guest_protocol.h"
+#include "runners/vm/kernel_image.h"
 #include "sigctx_version.h"
 
 namespace sigctx {
@@ -22,33 +21,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A guest's /init must not need a program interpreter: the initramfs holds nothing else.
-std::string static_binary_problem(const std::string& elf) {
-  if (elf.size() < sizeof(Elf64_Ehdr) || elf.compare(0, 4,
-                                                     "\x7f"
-                                                     "ELF") != 0)
-    return "is not an ELF file";
-  Elf64_Ehdr eh;
-  std::memcpy(&eh, elf.data(), sizeof(eh));
-  for (unsigned i = 0; i < eh.e_phnum; ++i) {
-    const uint64_t off = eh.e_phoff + uint64_t{i} * eh.e_phentsize;
-    if (off + sizeof(Elf64_Phdr) > elf.size()) return "has a truncated program header table";
-    Elf64_Phdr ph;
-    std::memcpy(&ph, elf.data() + off, sizeof(ph));
-    if (ph.p_type == PT_INTERP)
-      return "is dynamically linked (build the static one: cmake --preset static, or "
-             "build/sigctx-static)";
-  }
-  return "";
-}
-
 // The end of the console, without the emulator's warnings (QEMU names each CPU model feature
 // TCG lacks, once per CPU).
 std::string console_tail(const std::string& console, size_t n) {
   std::string kept;
   std::stringstream lines(console);
   for (std::string line; std::getline(lines, line);)
-    if (line.rfind("qemu-system-x86_64: warning: ", 0) != 0) kept += line + "\n";
+    if (line.rfind(kQemuWarningPrefix, 0) != 0) kept += line + "\n";
   return kept.size() <= n ? kept : "..." + kept.substr(kept.size() - n);
 }
 
@@ -144,7 +123,7 @@ VmOutcome boot_and_run(const VmSpec& spec) {
   std::string binary, why;
   if (!read_text_file(spec.guest_binary, &binary, &why))
     return fail(VmVerdict::kHostError, "guest binary " + why);
-  if (const std::string why = static_binary_problem(binary); !why.empty())
+  if (const std::string why = static_executable_problem(binary); !why.empty())
     return fail(VmVerdict::kHostError, fmt::format("guest binary {} {}", spec.guest_binary, why));
 
   CpioArchive cpio;
@@ -160,7 +139,7 @@ VmOutcome boot_and_run(const VmSpec& spec) {
     std::string text;
     if (!read_text_file(spec.expect_files[i], &text, &why))
       return fail(VmVerdict::kHostError, "--expect " + why);
-    cpio.add_file(fmt::format("{}/{}.json", kGuestExpectDir, i), text);
+    cpio.add_file(guest_expect_path(i), text);
   }
   std::error_code ec;
   fs::create_directories(spec.work_dir, ec);

@@ -80,6 +80,9 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"vm", "--cpu", "max"}, "--kernel is required"},
       {{"matrix", "--kernels", "5.0-nope"}, "--kernels: '5.0-nope' is neither"},
       {{"matrix", "--emulator", "uml"}, "--emulator: 'uml' is not qemu or bochs"},
+      // matrix takes --cpus and --append-variants; the single-guest spellings are refused.
+      {{"matrix", "--cpu", "Haswell"}, "--cpu"},
+      {{"matrix", "--append", "noxsave"}, "--append"},
       {{}, "A subcommand is required"},
   };
   for (const auto& b : cases) {

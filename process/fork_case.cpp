@@ -213,9 +213,17 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
         {main, Shape::kLanes}, {h1, Shape::kLanes}, {h2, Shape::kLanes}, {other, Shape::kLanes}};
     cls.expected = {main, Shape::kLanes};
     const char* who[2] = {"parent", "child"};
+    // The child starts some components in their init state (AMX tile data), both right after
+    // fork and after its handler's sigreturn.
+    auto reset_in_child = [&](CpuImage& expected, unsigned p) {
+      if (p == 0) return;
+      for (const ComponentDescriptor* c : all_components())
+        if ((loaded & component_bit(c->id)) && c->init_in_new_process) c->init(expected);
+    };
     for (unsigned p = 0; p < 2; ++p) {
       CpuImage& expected = *img.expected;
       expected = *img.in;
+      reset_in_child(expected, p);
       expected.gpr[kRsp] = shared->out[p].rsp_before;
       if (spec.in_handler) expected.gpr[kRax] = 0;  // tgkill's return value
       DiffOptions o;
@@ -228,6 +236,7 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
         r.diffs.push_back(std::move(d));
       if (!spec.in_handler) continue;
       expected = *img.nested_in;
+      reset_in_child(expected, p);
       expected.gpr[kRsp] = shared->nested_out[p].rsp_before;
       expected.gpr[kRax] = p == 0 ? static_cast<uint64_t>(child) : 0;  // fork's return value
       ClassifyContext cls_h = cls;

@@ -48,6 +48,9 @@ struct CaseDescriptor {
   // so it is selected only by `--profile NAME` or by its exact id, never by a default run or a
   // glob.
   std::string profile;
+  // The executor prepares every available component (AMX permission) in the case's process
+  // before it runs; a case that checks what happens without that preparation opts out.
+  bool prepares_components_itself = false;
   // Whether the case can run here; the reason names what is missing.
   std::function<Availability(const Machine&)> applicable;
   std::function<void(const CaseContext&, CaseResult&)> run;

@@ -13,6 +13,8 @@
 #include <map>
 #include <optional>
 
+#include "xstate/component_registry.h"
+
 namespace sigctx {
 
 namespace {
@@ -237,6 +239,14 @@ void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& 
                         controls.injection,
                         controls.emulation,
                         controls.duration_s};
+        if (!job.descriptor->prepares_components_itself) {
+          const Availability prepared = prepare_components(m, available_components(m));
+          if (!prepared.ok) {
+            r.status = Status::kError;
+            r.reason = "could not prepare " + prepared.reason;
+            return;
+          }
+        }
         activate_emulation(controls.emulation, m, job.seed);
         job.descriptor->run(ctx, r);
         // How often the bug's effect was applied: zero means the case never met its trigger.

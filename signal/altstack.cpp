@@ -25,6 +25,34 @@ size_t round_up(size_t v, size_t a) {
 std::atomic<uint64_t> g_untouched_low{0}, g_untouched_high{0};
 }  // namespace
 
+size_t smallest_accepted_altstack() {
+  stack_t saved;
+  if (sigaltstack(nullptr, &saved) != 0) return 0;
+  // sigaltstack(2) checks only the size; the memory is never touched.
+  static uint8_t probe_region alignas(64)[64];
+  auto accepted = [&](size_t size) {
+    stack_t ss{};
+    ss.ss_sp = probe_region;
+    ss.ss_size = size;
+    return sigaltstack(&ss, nullptr) == 0;
+  };
+  size_t lo = 0, hi = 1 << 20;  // lo refused (or zero), hi accepted
+  if (!accepted(hi)) hi = 0;
+  while (hi && hi - lo > 1) {
+    const size_t mid = lo + (hi - lo) / 2;
+    (accepted(mid) ? hi : lo) = mid;
+  }
+  if (saved.ss_flags & SS_DISABLE) {
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+  } else {
+    saved.ss_flags = 0;
+    sigaltstack(&saved, nullptr);
+  }
+  return hi;
+}
+
 GuardedAltstack::GuardedAltstack(size_t size, bool shared) : size_(size) {
   const size_t page = page_size();
   // [lower guard][stack, top page aligned][upper guard]

@@ -91,7 +91,9 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
     return;
   }
   const size_t fits = frame + 1;  // Linux's on_sig_stack() wants sp > ss_sp
-  const size_t floor = kKernelMinSigStkSz;
+  // MINSIGSTKSZ, or more while the process holds AMX permission (smallest_accepted_altstack).
+  const size_t floor = std::max(smallest_accepted_altstack(), kKernelMinSigStkSz);
+  r.facts["sigaltstack_floor"] = floor;
   r.facts["frame_size"] = frame;
   r.facts["minsigstksz"] = m.auxv.minsigstksz;
 
@@ -99,9 +101,11 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
   if (m.auxv.minsigstksz) {
     // sigaltstack(2) refuses less than MINSIGSTKSZ (2048) with ENOMEM, and an FXSAVE-only
     // kernel's AT_MINSIGSTKSZ is 1440: the promise is then a stack of the floor.
-    trials.push_back(
-        {m.auxv.minsigstksz < floor ? "AT_MINSIGSTKSZ (raised to MINSIGSTKSZ)" : "AT_MINSIGSTKSZ",
-         std::max<size_t>(m.auxv.minsigstksz, floor), true, false});
+    trials.push_back({m.auxv.minsigstksz >= floor ? "AT_MINSIGSTKSZ"
+                      : floor == kKernelMinSigStkSz
+                          ? "AT_MINSIGSTKSZ (raised to MINSIGSTKSZ)"
+                          : "AT_MINSIGSTKSZ (raised to what sigaltstack accepts)",
+                      std::max<size_t>(m.auxv.minsigstksz, floor), true, false});
     if (m.auxv.minsigstksz < fits)
       r.findings.push_back({"auxv.minsigstksz",
                             "AT_MINSIGSTKSZ is smaller than the signal frame the kernel writes",

@@ -65,13 +65,17 @@ std::optional<FaultSpec> parse_fault_spec(const std::string& spec, std::string* 
   if (parts.size() > 1 && !parts[1].empty() && parts[1] != "*") {
     static const Machine kAnyMachine{};
     const auto fields = fields_of(*c, kAnyMachine);
-    for (size_t i = 0; i < fields.size(); ++i)
+    // A register that spans several fields (a tile's rows, TILECFG's parts) is targeted at its
+    // first, which every pattern configures.
+    for (size_t i = 0; i < fields.size() && f.field < 0; ++i)
       if (fields[i].name == parts[1]) f.field = static_cast<int>(i);
     if (f.field < 0 || (c->id == ComponentId::kGpr && parts[1] == "rsp")) {
-      std::string names;
+      std::string names, last;
       for (const auto& fl : fields)
-        if (!(c->id == ComponentId::kGpr && fl.name == "rsp"))
+        if (!(c->id == ComponentId::kGpr && fl.name == "rsp") && fl.name != last) {
           names += (names.empty() ? "" : " ") + fl.name;
+          last = fl.name;
+        }
       *error = fmt::format("component {} has no register '{}' a fault can target (registers: {})",
                            c->name, parts[1], names);
       return std::nullopt;

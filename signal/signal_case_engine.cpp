@@ -179,10 +179,11 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       return;
     }
     // AT_MINSIGSTKSZ, raised to sigaltstack's own floor: an FXSAVE-only kernel reports 1440,
-    // below the 2048 bytes sigaltstack(2) accepts (ENOMEM).
-    altstack_sizes[0] =
-        std::max(m.auxv.minsigstksz ? m.auxv.minsigstksz : kClassicSigStkSz, kKernelMinSigStkSz);
-    altstack_sizes[1] = std::max(frame + 1, kKernelMinSigStkSz);
+    // below the 2048 bytes sigaltstack(2) accepts (ENOMEM), and with AMX permitted the floor
+    // covers the tiles, which AT_MINSIGSTKSZ never does.
+    const size_t floor = std::max(smallest_accepted_altstack(), kKernelMinSigStkSz);
+    altstack_sizes[0] = std::max(m.auxv.minsigstksz ? m.auxv.minsigstksz : kClassicSigStkSz, floor);
+    altstack_sizes[1] = std::max(frame + 1, floor);
     r.facts["frame_size"] = frame;
     r.facts["altstack_sizes"] = {altstack_sizes[0], altstack_sizes[1]};
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "signal/altstack_size_case.h"
+#include "signal/amx_rules_case.h"
 #include "signal/pkey_altstack_case.h"
 #include "signal/signal_case_engine.h"
 #include "xstate/component_registry.h"
@@ -214,6 +215,8 @@ std::vector<CaseDescriptor> signal_cases() {
   };
   pkey.run = run_pkey_altstack_case;
   cases.push_back(std::move(pkey));
+  for (CaseDescriptor& d : amx_rules_cases())
+    cases.push_back(std::move(d));
   return cases;
 }
 

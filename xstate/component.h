@@ -78,6 +78,16 @@ struct ComponentDescriptor {
   // Does the Linux signal frame carry this component? (FS/GS base are not in the frame.)
   bool in_signal_frame = true;
   std::string_view not_in_frame_reason;
+  // Makes the component usable in the calling process; nullptr when there is nothing to do. AMX
+  // asks Linux for permission (arch_prctl ARCH_REQ_XCOMP_PERM): the permission belongs to the
+  // process and fork inherits it. The executor calls it in each case's process, before the case
+  // runs, for every available component (handlers load every available component).
+  Availability (*prepare)(const Machine&) = nullptr;
+  // A new process gets this component in its init state instead of a copy (AMX tile data:
+  // Linux's fpu_clone copies only the default, non-dynamic part of the FPU state, so dynamic
+  // state is caller-saved across fork, and sigreturn in the child restores only the features
+  // its fpstate holds).
+  bool init_in_new_process = false;
 };
 
 }  // namespace sigctx

@@ -11,9 +11,10 @@ namespace sigctx {
 namespace {
 // Load order matters: see ComponentDescriptor. One line per component.
 constexpr std::array<const ComponentDescriptor*, kComponentCount> kComponents = {
-    &kGprComponent,     &kRflagsComponent, &kX87Component,    &kMxcsrComponent,
-    &kSseComponent,     &kAvxComponent,    &kOpmaskComponent, &kZmmHi256Component,
-    &kHi16ZmmComponent, &kPkruComponent,   &kFsbaseComponent, &kGsbaseComponent,
+    &kGprComponent,     &kRflagsComponent, &kX87Component,        &kMxcsrComponent,
+    &kSseComponent,     &kAvxComponent,    &kOpmaskComponent,     &kZmmHi256Component,
+    &kHi16ZmmComponent, &kPkruComponent,   &kAmxTilecfgComponent, &kAmxTiledataComponent,
+    &kFsbaseComponent,  &kGsbaseComponent,
 };
 }  // namespace
 
@@ -42,6 +43,15 @@ ComponentMask available_components(const Machine& m) {
   for (const auto* c : kComponents)
     if (c->availability(m).ok) mask |= component_bit(c->id);
   return mask;
+}
+
+Availability prepare_components(const Machine& m, ComponentMask mask) {
+  for (const auto* c : kComponents) {
+    if (!(mask & component_bit(c->id)) || !c->prepare) continue;
+    if (Availability a = c->prepare(m); !a.ok)
+      return Availability::no(fmt::format("{}: {}", c->name, a.reason));
+  }
+  return Availability::yes();
 }
 
 uint64_t covered_xsave_mask() {

@@ -18,6 +18,9 @@ const ComponentDescriptor& component(ComponentId id);
 
 // Components whose availability predicate holds on this machine.
 ComponentMask available_components(const Machine& m);
+// Runs the prepare step of every component in mask (AMX permission) in the calling process; the
+// first failure names its component.
+Availability prepare_components(const Machine& m, ComponentMask mask);
 // The XSAVE state components this table has code for, as an XCR0-style mask.
 uint64_t covered_xsave_mask();
 // User components the OS enabled in XCR0 that no component here loads or checks (AMX's tile

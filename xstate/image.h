@@ -57,6 +57,8 @@ struct alignas(64) CpuImage {
   uint8_t pad2[IMG_ZMM - IMG_INIT_MASK - 8];
   uint8_t zmm[32][64];
   alignas(64) uint8_t scratch[512];
+  uint8_t tilecfg[64];
+  uint8_t tiles[8][IMG_TILE_BYTES];
 
   void clear() { std::memset(static_cast<void*>(this), 0, sizeof(*this)); }
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
@@ -85,6 +87,8 @@ static_assert(offsetof(CpuImage, rsp_before) == IMG_RSP_BEFORE);
 static_assert(offsetof(CpuImage, init_mask) == IMG_INIT_MASK);
 static_assert(offsetof(CpuImage, zmm) == IMG_ZMM);
 static_assert(offsetof(CpuImage, scratch) == IMG_SCRATCH);
+static_assert(offsetof(CpuImage, tilecfg) == IMG_TILECFG);
+static_assert(offsetof(CpuImage, tiles) == IMG_TILES);
 static_assert(sizeof(CpuImage) == IMG_SIZE);
 
 }  // namespace sigctx

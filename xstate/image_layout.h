@@ -47,9 +47,16 @@
 #define IMG_INIT_MASK 0x1a0
 #define IMG_ZMM 0x200     /* zmm0..zmm31, 64 bytes each: xmm = [0,16), ymm_hi = [16,32) */
 #define IMG_SCRATCH 0xa00 /* 512 bytes, 64-byte aligned: FXSAVE area used by the x87 store */
-#define IMG_SIZE 0xc00
+/* AMX: TILECFG in LDTILECFG's 64-byte format (the XSAVE component 17 layout), then TMM0..TMM7,
+ * 16 rows of 64 bytes each (the component 18 layout, palette 1). */
+#define IMG_TILECFG 0xc00
+#define IMG_TILES 0xc40
+#define IMG_TILE_BYTES 1024
+#define IMG_TILE_ROW_BYTES 64
+#define IMG_SIZE 0x2c40
 
 #define IMG_ZMM_REG(n) (IMG_ZMM + (n)*64)
+#define IMG_TILE(n) (IMG_TILES + (n)*IMG_TILE_BYTES)
 
 /* The hold driver's frame, as hooks called from it see it (hold.S). */
 #define HOLD_F_IN 0

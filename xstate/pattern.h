@@ -28,6 +28,8 @@ enum class ComponentId : uint8_t {
   kPkru,
   kFsbase,
   kGsbase,
+  kAmxTilecfg,
+  kAmxTiledata,
   kCount,
 };
 constexpr unsigned kComponentCount = static_cast<unsigned>(ComponentId::kCount);

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "runners/executor.h"
+#include "tests/support/machines.h"
+#include "xstate/component_registry.h"
 
 namespace sigctx {
 namespace {
@@ -115,6 +117,39 @@ TEST(Executor, ParallelJobsReportInJobOrder) {
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(order, (std::vector<std::string>{"test/0", "test/1", "test/2", "test/3"}));
   EXPECT_LT(s, 0.45 + 5.0) << "generous: the point is they overlap, not how fast";
+}
+
+// Each case's process is prepared for every available component before the case runs (AMX
+// permission); a refusal is the case's error, naming the component, and a case that checks the
+// unprepared process is left alone. The Sapphire Rapids fixture claims AMX, which this kernel
+// refuses, unless this machine really has AMX.
+TEST(Executor, ComponentsArePreparedInTheCaseProcessUnlessItOptsOut) {
+  const Machine spr = test::sapphire_rapids();
+  if (component(ComponentId::kAmxTiledata).availability(probe_machine()).ok)
+    GTEST_SKIP() << "this machine grants AMX permission: there is no refusal to see";
+  std::vector<CaseDescriptor> cases(2);
+  for (int i = 0; i < 2; ++i) {
+    cases[i].id = "test/prepare-" + std::to_string(i);
+    cases[i].run = [](const CaseContext&, CaseResult& r) { r.status = Status::kPass; };
+  }
+  cases[1].prepares_components_itself = true;
+  std::vector<Job> jobs = {{&cases[0], 1, 0}, {&cases[1], 1, 0}};
+  std::vector<CaseResult> results;
+  execute(jobs, spr, {}, ExecutorOptions{},
+          [&](size_t, CaseResult&& r) { results.push_back(std::move(r)); });
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].status, Status::kError);
+  EXPECT_EQ(results[0].reason.rfind(
+                "could not prepare amx_tilecfg: arch_prctl(ARCH_REQ_XCOMP_PERM, 18) failed: ", 0),
+            0u)
+      << results[0].reason;
+  EXPECT_EQ(results[1].status, Status::kPass) << results[1].reason;
+  // On a machine without AMX nothing is asked of the kernel.
+  results.clear();
+  execute({{&cases[0], 1, 0}}, test::skylake_x(), {}, ExecutorOptions{},
+          [&](size_t, CaseResult&& r) { results.push_back(std::move(r)); });
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status, Status::kPass) << results[0].reason;
 }
 
 }  // namespace

@@ -75,12 +75,28 @@ TEST(Registry, XcrComponentsWithoutCasesAreNamed) {
   EXPECT_EQ(uncovered_xcr0_text(test::zen3()), "");
   EXPECT_EQ(uncovered_xcr0_components(test::skylake_x()), 0u);
   Machine spr = test::sapphire_rapids();
-  EXPECT_EQ(uncovered_xcr0_components(spr), (1ull << 17) | (1ull << 18));
-  EXPECT_EQ(uncovered_xcr0_text(spr), "amx_tilecfg amx_tiledata (XCR0 bits 17, 18)");
+  EXPECT_EQ(uncovered_xcr0_components(spr), 0u) << "AMX has amx_tilecfg and amx_tiledata";
   spr.xcr0 |= 1ull << 19;  // a CPU with APX
-  EXPECT_EQ(uncovered_xcr0_text(spr), "amx_tilecfg amx_tiledata apx (XCR0 bits 17, 18, 19)");
-  // Every component with code is covered: x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM, PKRU.
-  EXPECT_EQ(covered_xsave_mask(), 0x2e7u);
+  EXPECT_EQ(uncovered_xcr0_text(spr), "apx (XCR0 bit 19)");
+  spr.xcr0 |= 1ull << 23;  // and a component nobody has named yet
+  EXPECT_EQ(uncovered_xcr0_text(spr), "apx xsave:23 (XCR0 bits 19, 23)");
+  // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM, PKRU, TILECFG, TILEDATA.
+  EXPECT_EQ(covered_xsave_mask(), 0x602e7u);
+}
+
+// Only the cases that check the unprepared process skip the executor's preparation (AMX
+// permission): every other case may meet tile state in its handlers.
+TEST(Registry, OnlyAmxRuleCasesPrepareThemselves) {
+  std::vector<std::string> own;
+  for (const auto& c : all_cases())
+    if (c.prepares_components_itself) own.push_back(c.id);
+  EXPECT_EQ(own, (std::vector<std::string>{"signal/amx/permission", "signal/amx/altstack"}));
+  const Machine spr = test::sapphire_rapids();
+  EXPECT_TRUE(find_case("signal/amx/permission")->applicable(spr).ok);
+  EXPECT_EQ(find_case("signal/amx/altstack")->applicable(test::skylake_x()).reason,
+            "amx_tiledata: CPU lacks AMX-TILE");
+  EXPECT_TRUE(find_case("signal/sync/amx_tiledata")->applicable(spr).ok);
+  EXPECT_TRUE(find_case("process/fork/amx_tiledata")->applicable(spr).ok);
 }
 
 TEST(Registry, GuardsNameCatalogEntries) {

@@ -3,12 +3,35 @@
 // a single byte written into it is seen.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "signal/altstack.h"
 
 namespace sigctx {
 namespace {
+
+// Without AMX permission Linux's floor is MINSIGSTKSZ; the probe finds it exactly and puts the
+// current alternate stack back.
+TEST(GuardedAltstack, TheSmallestAcceptedSizeIsFoundAndTheStackKept) {
+  GuardedAltstack stack(8192);
+  ASSERT_TRUE(stack.install());
+  const size_t floor = smallest_accepted_altstack();
+  uint64_t perm = 0;
+  syscall(SYS_arch_prctl, 0x1022 /* ARCH_GET_XCOMP_PERM */, &perm);
+  if (!((perm >> 18) & 1)) {
+    EXPECT_EQ(floor, kKernelMinSigStkSz);
+  }
+  EXPECT_GE(floor, kKernelMinSigStkSz);
+  stack_t now{};
+  ASSERT_EQ(sigaltstack(nullptr, &now), 0);
+  EXPECT_EQ(now.ss_sp, stack.sp());
+  EXPECT_EQ(now.ss_size, stack.size());
+  GuardedAltstack::disable();
+  EXPECT_EQ(smallest_accepted_altstack(), floor);
+  ASSERT_EQ(sigaltstack(nullptr, &now), 0);
+  EXPECT_TRUE(now.ss_flags & SS_DISABLE) << "a disabled stack stays disabled";
+}
 
 TEST(GuardedAltstack, FreshStackHasNoResidentPage) {
   GuardedAltstack stack(3 * 4096 + 100);

@@ -13,10 +13,11 @@
 namespace sigctx {
 namespace {
 
-// A standard-format XSAVE frame of machine m, as Linux would write it.
-std::unique_ptr<FrameSnapshot> synthetic_frame(const Machine& m) {
+// A standard-format XSAVE frame of machine m, as Linux would write it: with AMX tile data only
+// for a process that has used tiles (its fpstate grew on the first use).
+std::unique_ptr<FrameSnapshot> synthetic_frame(const Machine& m, bool tiles_used = false) {
   auto s = std::make_unique<FrameSnapshot>();
-  const uint64_t xfeatures = m.xcr0 & ~(1ull << 18);
+  const uint64_t xfeatures = tiles_used ? m.xcr0 : m.xcr0 & ~(1ull << 18);
   const uint32_t size = m.xsave.standard_size(xfeatures);
   std::memset(s->fpstate, 0, sizeof(s->fpstate));
   auto put32 = [&](size_t at, uint32_t v) { std::memcpy(s->fpstate + at, &v, 4); };
@@ -50,7 +51,7 @@ class FrameLayouts : public ::testing::TestWithParam<const char*> {
 
 TEST_P(FrameLayouts, WriteThenReadEveryComponent) {
   const Machine m = machine();
-  auto snap = synthetic_frame(m);
+  auto snap = synthetic_frame(m, true);
   SignalFrame frame = SignalFrame::of(*snap);
   ASSERT_TRUE(frame.has_xstate());
   auto written = std::make_unique<CpuImage>(), read = std::make_unique<CpuImage>();
@@ -81,6 +82,27 @@ TEST_P(FrameLayouts, WriteThenReadEveryComponent) {
       EXPECT_TRUE((frame.xstate_bv() >> c->xsave_index) & 1) << c->name;
     }
   }
+}
+
+// A process that never touched its tiles gets the smaller frame: no tile data to read or edit,
+// while TILECFG (not a dynamic feature) is there.
+TEST(FrameAmx, AFrameWithoutTileDataHasNoTilesToEdit) {
+  const Machine m = test::sapphire_rapids();
+  auto snap = synthetic_frame(m, false);
+  SignalFrame frame = SignalFrame::of(*snap);
+  auto img = std::make_unique<CpuImage>();
+  img->clear();
+  const ComponentDescriptor& cfg = component(ComponentId::kAmxTilecfg);
+  const ComponentDescriptor& data = component(ComponentId::kAmxTiledata);
+  cfg.fill(*img, m, {7, kRoleEdit, 2}, Shape::kLanes);
+  data.fill(*img, m, {7, kRoleEdit, 2}, Shape::kLanes);
+  EXPECT_TRUE(frame.write(cfg, m, *img));
+  EXPECT_FALSE(frame.write(data, m, *img)) << "tile data beyond the frame's xstate_size";
+  auto big = synthetic_frame(m, true);
+  SignalFrame with_tiles = SignalFrame::of(*big);
+  ASSERT_TRUE(with_tiles.write(data, m, *img));
+  const auto& last = fields_of(data, m).back();  // tmm7 [row 15]
+  EXPECT_EQ(with_tiles.slot(data, last, m.xsave) - big->fpstate, 2816 + 7 * 1024 + 15 * 64);
 }
 
 TEST_P(FrameLayouts, SlotsSitAtTheCpuidOffsets) {

@@ -16,6 +16,7 @@ Machine from_fixture(const char* file) {
   if (!cpuid) throw std::runtime_error(error);
   Machine m = machine_from_cpuid(*cpuid);
   m.xcr0 = m.xsave.supported_user & ~0x18ull;
+  m.xcomp_supp = m.xcr0;
   m.xcomp_perm = m.xcr0 & ~(1ull << 18);  // AMX tile data needs ARCH_REQ_XCOMP_PERM first
   m.mxcsr_mask = 0xffff;
   m.auxv.hwcap2 = 2;

@@ -76,6 +76,9 @@ TEST(Pattern, EveryLaneIsUnique) {
           uint64_t v = 0;
           std::memcpy(&v, img->bytes() + f.offset + l * f.lane_bytes, 8);
           if (f.codec == Codec::kX87Reg) v &= ~(1ull << 63);
+          // Tile bytes outside the TILECFG shape hold no state: zero, as TILELOADD leaves them.
+          if (!c->field_applies(*img, f) || (c->id == ComponentId::kAmxTiledata && v == 0))
+            continue;
           auto [it, fresh] = seen.emplace(v, f.name);
           EXPECT_TRUE(fresh) << f.name << " lane " << l << " repeats " << it->second;
         }

@@ -17,5 +17,7 @@ extern const ComponentDescriptor kHi16ZmmComponent;
 extern const ComponentDescriptor kPkruComponent;
 extern const ComponentDescriptor kFsbaseComponent;
 extern const ComponentDescriptor kGsbaseComponent;
+extern const ComponentDescriptor kAmxTilecfgComponent;
+extern const ComponentDescriptor kAmxTiledataComponent;
 
 }  // namespace sigctx

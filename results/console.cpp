@@ -62,6 +62,7 @@ void ConsoleReporter::header(const std::string& tool, const Machine& m, uint64_t
                m.frame.frame_size, m.frame.xstate_size, m.frame.xfeatures, m.auxv.minsigstksz);
   if (const std::string u = uncovered_xcr0_text(m); !u.empty())
     fmt::print(out_, "XCR0 components no case covers yet: {}\n", u);
+  fmt::print(out_, "{}", generic_xcr0_line(m));
   std::fflush(out_);
 }
 

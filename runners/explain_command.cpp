@@ -5,6 +5,7 @@
 #include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
 #include "runners/commands.h"
+#include "runners/fingerprint.h"
 #include "signal/emulation.h"
 #include "xstate/component_registry.h"
 
@@ -66,7 +67,7 @@ void explain_case(const CaseDescriptor& c) {
   print_field("kernel", c.kernel);
   print_field("components", c.components ? component_names(c.components)
                                          : std::string("every component available"));
-  const Availability a = c.applicable(probe_machine());
+  const Availability a = c.applicable(live_machine());
   print_field("here", a.ok ? std::string("runs") : "skips: " + a.reason);
   if (c.guards.empty()) {
     print_field("guards", "no catalog bug");

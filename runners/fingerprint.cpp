@@ -4,11 +4,18 @@
 #include "runners/executor.h"
 #include "signal/frame_probe.h"
 #include "xstate/component_registry.h"
+#include "xstate/components/xsave_other.h"
 
 namespace sigctx {
 
-Machine fingerprint_machine() {
+Machine live_machine() {
   Machine m = probe_machine();
+  bind_xsave_other(m);
+  return m;
+}
+
+Machine fingerprint_machine() {
+  Machine m = live_machine();
   CaseResult r = run_forked(
       [&m](CaseResult& out) { out.facts = signal_frame_to_json(measure_signal_frame(m)); }, 10.0);
   std::string error;

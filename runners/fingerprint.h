@@ -8,6 +8,10 @@
 
 namespace sigctx {
 
+// The live machine's probes, with the component table bound to it (xsave_other takes the XCR0
+// user component without code of its own): what list, explain and every run start from.
+Machine live_machine();
+// live_machine plus the measured signal frame.
 Machine fingerprint_machine();
 // machine_to_json plus what only the component table knows: xsave.uncovered_components, the
 // XCR0 components no case loads or checks yet (names, lowest bit first).

@@ -266,8 +266,9 @@ int probe_command(bool json) {
   if (json)
     fmt::print("{}\n", fingerprint_to_json(m).dump(2));
   else
-    fmt::print("{}XCR0 components no case covers yet: {}\n", machine_to_text(m),
-               uncovered_xcr0_components(m) ? uncovered_xcr0_text(m) : "none");
+    fmt::print("{}XCR0 components no case covers yet: {}\n{}", machine_to_text(m),
+               uncovered_xcr0_components(m) ? uncovered_xcr0_text(m) : "none",
+               generic_xcr0_line(m));
   return kExitOk;
 }
 
@@ -309,7 +310,7 @@ int list_command(const std::vector<std::string>& globs, bool ctest) {
   if (globs.empty())
     for (const CaseDescriptor& c : all_cases())
       if (!c.profile.empty()) selected.push_back(&c);
-  const Machine m = probe_machine();
+  const Machine m = live_machine();
   unsigned runnable = 0;
   for (const CaseDescriptor* c : selected) {
     const Availability a = c->applicable(m);

@@ -5,16 +5,17 @@
 
 #include "probes/xsave_layout.h"
 #include "xstate/components/components.h"
+#include "xstate/components/xsave_other.h"
 
 namespace sigctx {
 
 namespace {
 // Load order matters: see ComponentDescriptor. One line per component.
 constexpr std::array<const ComponentDescriptor*, kComponentCount> kComponents = {
-    &kGprComponent,     &kRflagsComponent, &kX87Component,        &kMxcsrComponent,
-    &kSseComponent,     &kAvxComponent,    &kOpmaskComponent,     &kZmmHi256Component,
-    &kHi16ZmmComponent, &kPkruComponent,   &kAmxTilecfgComponent, &kAmxTiledataComponent,
-    &kFsbaseComponent,  &kGsbaseComponent,
+    &kGprComponent,        &kRflagsComponent, &kX87Component,        &kMxcsrComponent,
+    &kSseComponent,        &kAvxComponent,    &kOpmaskComponent,     &kZmmHi256Component,
+    &kHi16ZmmComponent,    &kPkruComponent,   &kAmxTilecfgComponent, &kAmxTiledataComponent,
+    &kXsaveOtherComponent, &kFsbaseComponent, &kGsbaseComponent,
 };
 }  // namespace
 
@@ -75,6 +76,14 @@ std::string uncovered_xcr0_text(const Machine& m) {
                      bits.find(',') == std::string::npos ? "" : "s", bits);
 }
 
+std::string generic_xcr0_line(const Machine& m) {
+  const int i = kXsaveOtherComponent.xsave_index;
+  if (i < 0 || !m.xcr0_has(static_cast<unsigned>(i))) return "";
+  return fmt::format(
+      "XCR0 components checked only through XRSTOR and XSAVE (xsave_other): {} (XCR0 bit {})\n",
+      xsave_component_name(static_cast<unsigned>(i)), i);
+}
+
 std::string component_names(ComponentMask mask) {
   std::string out;
   for (const auto* c : kComponents) {
@@ -86,6 +95,8 @@ std::string component_names(ComponentMask mask) {
 }
 
 const std::vector<Field>& fields_of(const ComponentDescriptor& c, const Machine& m) {
+  // xsave_other's fields follow the component it is bound to, not the machine passed in.
+  if (c.id == ComponentId::kXsaveOther) return bound_xsave_other_fields();
   using Table = std::array<std::array<std::vector<Field>, 2>, kComponentCount>;
   static const Table table = [] {
     Table t;

@@ -30,6 +30,10 @@ uint64_t uncovered_xcr0_components(const Machine& m);
 // "amx_tilecfg amx_tiledata (XCR0 bits 17, 18)", or empty when every component is covered.
 std::string uncovered_xcr0_text(const Machine& m);
 
+// "XCR0 components checked only through XRSTOR and XSAVE (xsave_other): apx (XCR0 bit 19)\n"
+// when xsave_other is bound to a component m enabled, else empty.
+std::string generic_xcr0_line(const Machine& m);
+
 // "avx" names for a mask, in registration order, comma separated.
 std::string component_names(ComponentMask mask);
 

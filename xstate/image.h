@@ -59,6 +59,7 @@ struct alignas(64) CpuImage {
   alignas(64) uint8_t scratch[512];
   uint8_t tilecfg[64];
   uint8_t tiles[8][IMG_TILE_BYTES];
+  uint8_t xsave_other[IMG_XGEN_BYTES];
 
   void clear() { std::memset(static_cast<void*>(this), 0, sizeof(*this)); }
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
@@ -89,6 +90,8 @@ static_assert(offsetof(CpuImage, zmm) == IMG_ZMM);
 static_assert(offsetof(CpuImage, scratch) == IMG_SCRATCH);
 static_assert(offsetof(CpuImage, tilecfg) == IMG_TILECFG);
 static_assert(offsetof(CpuImage, tiles) == IMG_TILES);
+static_assert(offsetof(CpuImage, xsave_other) == IMG_XGEN);
+static_assert(IMG_XGEN % 64 == 0, "XRSTOR/XSAVE need a 64-byte aligned area");
 static_assert(sizeof(CpuImage) == IMG_SIZE);
 
 }  // namespace sigctx

@@ -53,7 +53,13 @@
 #define IMG_TILES 0xc40
 #define IMG_TILE_BYTES 1024
 #define IMG_TILE_ROW_BYTES 64
-#define IMG_SIZE 0x2c40
+/* xsave_other: XSAVE standard-format bytes from offset 512 on (the header, then the extended
+ * components) for XRSTOR and XSAVE at IMG_XGEN - 512, which must stay 64-byte aligned. Covers
+ * components that end by offset 512 + IMG_XGEN_BYTES (APX: offset 960, 128 bytes). */
+#define IMG_XGEN 0x2c40
+#define IMG_XGEN_BYTES 0xa00
+#define IMG_XGEN_XSAVE_BASE 512
+#define IMG_SIZE 0x3640
 
 #define IMG_ZMM_REG(n) (IMG_ZMM + (n)*64)
 #define IMG_TILE(n) (IMG_TILES + (n)*IMG_TILE_BYTES)

@@ -30,6 +30,7 @@ enum class ComponentId : uint8_t {
   kGsbase,
   kAmxTilecfg,
   kAmxTiledata,
+  kXsaveOther,
   kCount,
 };
 constexpr unsigned kComponentCount = static_cast<unsigned>(ComponentId::kCount);

@@ -134,7 +134,7 @@ TEST(Cli, PassingRunExitsZeroAndWritesValidJson) {
   const auto j = nlohmann::json::parse(read_file(file));
   EXPECT_EQ(j["schema"], "sigctx-result/1");
   EXPECT_EQ(j["summary"]["fail"], 0);
-  EXPECT_EQ(j["cases"].size(), 20u);
+  EXPECT_EQ(j["cases"].size(), 21u);
   // No temporary file left beside it.
   for (const auto& e : std::filesystem::directory_iterator(::testing::TempDir()))
     EXPECT_EQ(e.path().string().find("pass.json.tmp"), std::string::npos) << e.path();
@@ -301,7 +301,7 @@ TEST(Cli, ListShowsWhatRunsHere) {
   const Outcome o = run({kSigctx, "list", "--cases", "signal/sync/*"});
   EXPECT_EQ(o.status, 0);
   EXPECT_NE(o.out.find("signal/sync/avx"), std::string::npos);
-  EXPECT_NE(o.out.find("19 cases"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("20 cases"), std::string::npos) << o.out;
 }
 
 // --tap replaces the human output with TAP 13 on stdout; --junit writes XML that validates.

@@ -19,5 +19,7 @@ extern const ComponentDescriptor kFsbaseComponent;
 extern const ComponentDescriptor kGsbaseComponent;
 extern const ComponentDescriptor kAmxTilecfgComponent;
 extern const ComponentDescriptor kAmxTiledataComponent;
+// Bound to the live machine's component without code of its own (xsave_other.h).
+extern ComponentDescriptor kXsaveOtherComponent;
 
 }  // namespace sigctx

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "runners/commands.h"
+#include "runners/fingerprint.h"
 #include "runners/run_options.h"
 #include "runners/vm/guest_init.h"
 
@@ -11,6 +12,9 @@ int main(int argc, char** argv) {
   using namespace sigctx;
   // Booted by `sigctx vm` as the initramfs's /init.
   if (is_guest_init()) guest_init_main();
+  // Before any case list is built: xsave_other's cases (ptrace/write-init among them) and their
+  // descriptions follow the component it takes on this machine.
+  live_machine();
 
   CLI::App app{"sigctx: x86-64 CPU state conformance across signals, contexts and switches"};
   app.require_subcommand(1);

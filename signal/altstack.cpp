@@ -2,6 +2,7 @@
 
 #include "signal/emulation.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -26,8 +27,15 @@ std::atomic<uint64_t> g_untouched_low{0}, g_untouched_high{0};
 }  // namespace
 
 size_t smallest_accepted_altstack() {
+  // The probe region is not a real stack: no signal may be delivered while it is installed.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   stack_t saved;
-  if (sigaltstack(nullptr, &saved) != 0) return 0;
+  if (sigaltstack(nullptr, &saved) != 0) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return 0;
+  }
   // sigaltstack(2) checks only the size; the memory is never touched.
   static uint8_t probe_region alignas(64)[64];
   auto accepted = [&](size_t size) {
@@ -50,6 +58,7 @@ size_t smallest_accepted_altstack() {
     saved.ss_flags = 0;
     sigaltstack(&saved, nullptr);
   }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return hi;
 }
 

@@ -22,9 +22,9 @@ constexpr size_t kKernelMinSigStkSz = 2048;
 constexpr size_t kClassicSigStkSz = 8192;
 
 // The smallest size sigaltstack(2) accepts in this process now, found by asking it (the current
-// alternate stack is put back): MINSIGSTKSZ, unless the process holds a permission for a dynamic
-// XSAVE feature (AMX), which raises Linux's floor to a frame with that state; AT_MINSIGSTKSZ
-// never covers it. 0 when sigaltstack(2) accepts nothing up to 1 MiB.
+// alternate stack is put back, and signals are blocked meanwhile): MINSIGSTKSZ, unless the
+// process holds a permission for a dynamic XSAVE feature (AMX), which raises Linux's floor to
+// about AT_MINSIGSTKSZ. 0 when sigaltstack(2) accepts nothing up to 1 MiB.
 size_t smallest_accepted_altstack();
 
 class GuardedAltstack {

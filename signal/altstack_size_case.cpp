@@ -91,7 +91,7 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
     return;
   }
   const size_t fits = frame + 1;  // Linux's on_sig_stack() wants sp > ss_sp
-  // MINSIGSTKSZ, or more while the process holds AMX permission (smallest_accepted_altstack).
+  // MINSIGSTKSZ (this case runs without AMX permission, which would raise it).
   const size_t floor = std::max(smallest_accepted_altstack(), kKernelMinSigStkSz);
   r.facts["sigaltstack_floor"] = floor;
   r.facts["frame_size"] = frame;

@@ -116,9 +116,13 @@ void run_permission_case(const CaseContext& ctx, CaseResult& r) {
 void run_altstack_case(const CaseContext& ctx, CaseResult& r) {
   const Machine& m = ctx.machine;
   if (held_before(r)) return;
-  // Big enough for any frame without tiles, too small for one with them (8 KiB of tile data).
-  const size_t small =
-      std::max<size_t>(m.auxv.minsigstksz ? m.auxv.minsigstksz : kClassicSigStkSz, 4096);
+  // Big enough for any frame without tile data, too small for one with it: Linux computes
+  // AT_MINSIGSTKSZ for every feature XCR0 enables, tile data included, so take its size off.
+  const size_t tiles = m.xsave.component(kXtiledata).size;
+  const size_t small = std::max<size_t>(
+      kKernelMinSigStkSz, m.auxv.minsigstksz > tiles + kKernelMinSigStkSz
+                              ? m.auxv.minsigstksz - tiles
+                              : m.xsave.standard_size(m.xcr0 & ~(1ull << kXtiledata)) + 1024);
   GuardedAltstack stack(small);
   if (!stack.ok() || !stack.install()) {
     r.status = Status::kError;
@@ -132,7 +136,7 @@ void run_altstack_case(const CaseContext& ctx, CaseResult& r) {
     r.findings.push_back({"amx.request_with_small_altstack",
                           "ARCH_REQ_XCOMP_PERM must fail while the current sigaltstack cannot "
                           "hold a frame with tile data",
-                          "-1 (ENOSPC)", "0: granted"});
+                          "-1 (ENOSPC)", fmt::format("0: granted with a {}-byte stack", small)});
   } else {
     r.facts["request_with_small_altstack"] = std::strerror(err);
     GuardedAltstack::disable();

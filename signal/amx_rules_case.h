@@ -4,7 +4,8 @@
 //   SIGILL; after it, tiles work, and a forked child inherits the permission.
 // - signal/amx/altstack: the permission is refused while the current sigaltstack is too small
 //   for a frame with tiles, and once it is granted sigaltstack(2) refuses such a stack; the
-//   floor it then enforces is recorded, since AT_MINSIGSTKSZ does not cover AMX.
+//   floor it then enforces is recorded beside AT_MINSIGSTKSZ (which Linux computes for every
+//   XCR0 feature, tile data included).
 // Both run in a process that has not asked for the permission (the executor's usual preparation
 // is skipped for them).
 #pragma once

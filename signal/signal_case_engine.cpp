@@ -179,8 +179,8 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       return;
     }
     // AT_MINSIGSTKSZ, raised to sigaltstack's own floor: an FXSAVE-only kernel reports 1440,
-    // below the 2048 bytes sigaltstack(2) accepts (ENOMEM), and with AMX permitted the floor
-    // covers the tiles, which AT_MINSIGSTKSZ never does.
+    // below the 2048 bytes sigaltstack(2) accepts (ENOMEM); with AMX permitted the floor is the
+    // kernel's own frame size for every feature.
     const size_t floor = std::max(smallest_accepted_altstack(), kKernelMinSigStkSz);
     altstack_sizes[0] = std::max(m.auxv.minsigstksz ? m.auxv.minsigstksz : kClassicSigStkSz, floor);
     altstack_sizes[1] = std::max(frame + 1, floor);

@@ -92,6 +92,9 @@ TEST(XsaveOther, AnUnnamedComponentIsCutIntoByteRangesAndOneThatDoesNotFitStaysU
             "every XCR0 user component the OS enabled has code of its own here (none left for "
             "xsave_other)");
   EXPECT_EQ(xsave_other_candidate(test::zen3()), -1) << "everything there has code";
+  // Never AVX or below: XRSTOR and XSAVE would move MXCSR through image bytes that are not it.
+  EXPECT_FALSE(bind_xsave_other(test::zen3(), 2));
+  EXPECT_EQ(other().xsave_index, -1);
 }
 
 // The hand-written XRSTOR load against the dedicated VEX/EVEX store, and the reverse: the

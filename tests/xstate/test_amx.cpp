@@ -102,8 +102,17 @@ TEST(Amx, EveryRoleGetsADistinctLoadableTileConfiguration) {
           << "role " << int(role) << " repeats another role's TILECFG";
     }
   }
-  for (uint8_t role : {uint8_t{kRoleThread0 + 1}, uint8_t{kRoleProcess0 + 3}})
-    expect_loadable_config(filled(m, {0x123, role, 1}, Shape::kLanes, true)->tilecfg);
+  // A sibling thread's or another process's shape is loadable too, and not a handler's (their
+  // role indices repeat the handlers' modulo the seven values of a field).
+  for (uint64_t seed = 0; seed < 64; ++seed) {
+    const auto h1 = filled(m, {seed_tag(seed), kRoleHandler1, 1}, Shape::kLanes, true);
+    for (uint8_t role : {uint8_t{kRoleThread0 + 1}, uint8_t{kRoleProcess0 + 1}}) {
+      const auto other = filled(m, {seed_tag(seed), role, 1}, Shape::kLanes, true);
+      expect_loadable_config(other->tilecfg);
+      EXPECT_NE(std::memcmp(other->tilecfg, h1->tilecfg, 64), 0)
+          << "role " << int(role) << " seed " << seed;
+    }
+  }
   auto special = filled(m, {0x123, kRoleMain, 1}, Shape::kSpecial, true);
   expect_loadable_config(special->tilecfg);
   EXPECT_EQ(tile_rows(special->tilecfg, 0), 16u);
@@ -141,15 +150,20 @@ TEST(Amx, TileDataFollowsTheConfigurationAndIsZeroOutsideIt) {
         EXPECT_EQ(o->source, src);
       }
   }
-  // Alone (or over the init TILECFG), tile data brings the full configuration with it.
+  // Alone, tile data brings the full configuration with it.
   auto alone = filled(m, src, Shape::kLanes, false);
   for (unsigned t = 0; t < kAmxTiles; ++t) {
     EXPECT_EQ(tile_rows(alone->tilecfg, t), 16u);
     EXPECT_EQ(tile_colsb(alone->tilecfg, t), 64u);
   }
-  auto over_init = filled(m, src, Shape::kZero, true);
-  EXPECT_EQ(over_init->tilecfg[kTilecfgPalette], 1);
-  EXPECT_EQ(over_init->tiles[7][1023], 0);
+  // The zero shape is the init state of both components: no configuration, no tile data (what
+  // XRSTOR with XSTATE_BV clear leaves, and STTILECFG then reads as 64 zero bytes).
+  auto zero = filled(m, src, Shape::kZero, true);
+  for (unsigned i = 0; i < 64; ++i)
+    EXPECT_EQ(zero->tilecfg[i], 0) << "TILECFG byte " << i;
+  for (unsigned t = 0; t < kAmxTiles; ++t)
+    for (unsigned i = 0; i < 1024; ++i)
+      ASSERT_EQ(zero->tiles[t][i], 0) << "tmm" << t << " byte " << i;
 }
 
 TEST(Amx, TilesLandAtTheirXsaveOffsets) {
@@ -237,6 +251,19 @@ TEST_F(AmxDiff, TilesDroppedToTheInitStateAreZeroed) {
   ASSERT_EQ(d.size(), configured_rows) << "every configured row of every tile, and only those";
   for (const RegisterDiff& x : d)
     EXPECT_EQ(x.cls, DiffClass::kZeroed) << x.reg << x.bits;
+}
+
+// Without a configuration every row is compared, and must be zero.
+TEST_F(AmxDiff, TilesLeftBehindAfterTheInitStateAreFound) {
+  expected = filled(m, main, Shape::kZero, true);
+  actual = std::make_unique<CpuImage>(*expected);
+  EXPECT_TRUE(run().empty());
+  actual->tiles[7][15 * 64 + 8] = 0x5a;
+  const auto d = run();
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].reg, "tmm7");
+  EXPECT_EQ(d[0].bits, "[row 15]");
+  EXPECT_EQ(d[0].lanes, std::vector<unsigned>{121});
 }
 
 TEST_F(AmxDiff, AForeignTileShapeIsNamedAndTracedToItsRole) {

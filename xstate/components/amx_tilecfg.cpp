@@ -52,13 +52,19 @@ std::vector<Field> fields(const Machine&) {
 void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) {
   std::memset(img.tilecfg, 0, sizeof img.tilecfg);
   switch (shape) {
-    case Shape::kLanes:
+    case Shape::kLanes: {
+      // Seven values per field: the roles of one signal case get consecutive ones, and a
+      // thread's or another process's role salts its own hash, so it does not repeat a handler's
+      // shape in every field (role indices 57 and 1 are equal modulo 7).
+      const uint64_t salt = src.role >= kRoleThread0 ? uint64_t{src.role} << 8 : 0;
       img.tilecfg[kTilecfgPalette] = 1;
       for (unsigned t = 0; t < kAmxTiles; ++t)
-        set_tile_shape(img.tilecfg, t,
-                       static_cast<unsigned>(narrow_value(src, 0x7100 + t, kRowsFree, 0, {0})),
-                       static_cast<unsigned>(narrow_value(src, 0x7180 + t, kColsbFree, 0, {0})));
+        set_tile_shape(
+            img.tilecfg, t,
+            static_cast<unsigned>(narrow_value(src, salt + 0x7100 + t, kRowsFree, 0, {0})),
+            static_cast<unsigned>(narrow_value(src, salt + 0x7180 + t, kColsbFree, 0, {0})));
       break;
+    }
     case Shape::kZero:  // palette 0: the init state, no tile configured
       break;
     case Shape::kSpecial:  // the extremes: even tiles full, odd tiles unconfigured

@@ -37,12 +37,14 @@ std::vector<Field> fields(const Machine&) {
 }
 
 void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) {
-  // Tiles need a configuration. When amx_tilecfg is not part of the pattern (or is in its init
-  // state) the image gets the full one, which the loader then uses: the image stays the one
-  // source of truth for what is expected.
-  if (img.tilecfg[kTilecfgPalette] == 0) set_full_tile_config(img.tilecfg);
+  // The zero shape is the init state: no configuration, all tiles zero (the all-zero cases put
+  // both AMX components there with XRSTOR).
   std::memset(img.tiles, 0, sizeof img.tiles);
   if (shape == Shape::kZero) return;
+  // Tiles need a configuration. When amx_tilecfg is not part of the pattern the image gets the
+  // full one, which the loader then uses: the image stays the one source of truth for what is
+  // expected.
+  if (img.tilecfg[kTilecfgPalette] == 0) set_full_tile_config(img.tilecfg);
   for (unsigned t = 0; t < kAmxTiles; ++t) {
     const unsigned rows = std::min(tile_rows(img.tilecfg, t), kAmxMaxRows);
     const unsigned colsb = std::min(tile_colsb(img.tilecfg, t), kAmxMaxColsb);
@@ -60,11 +62,12 @@ void init(CpuImage& img) {
 }
 
 // A row outside the expected configuration holds no state to compare (like an x87 register
-// above the stack depth): TILESTORED does not write it.
+// above the stack depth): TILESTORED does not write it. Without a configuration (palette 0, the
+// init state) every row is compared: all of them must read as zero.
 bool row_configured(const CpuImage& expected, const Field& f) {
+  if (expected.tilecfg[kTilecfgPalette] == 0) return true;
   const unsigned row = f.first_lane / 8;
-  return expected.tilecfg[kTilecfgPalette] != 0 && row < tile_rows(expected.tilecfg, f.reg) &&
-         tile_colsb(expected.tilecfg, f.reg) != 0;
+  return row < tile_rows(expected.tilecfg, f.reg) && tile_colsb(expected.tilecfg, f.reg) != 0;
 }
 
 AsmRoutine loader(const Machine&) {

@@ -148,7 +148,7 @@ int xsave_other_candidate(const Machine& m) {
   uint64_t covered = 0;
   for (const ComponentDescriptor* c : all_components())
     if (c != &kXsaveOtherComponent && c->xsave_index >= 0) covered |= 1ull << c->xsave_index;
-  for (unsigned i = 2; i < 64; ++i)
+  for (unsigned i = 3; i < 64; ++i)
     if (m.xcr0_has(i) && !((covered >> i) & 1) && fits(m.xsave.component(i)))
       return static_cast<int>(i);
   return -1;
@@ -162,7 +162,9 @@ bool bind_xsave_other(const Machine& m, int index) {
   kXsaveOtherComponent.xsave_index = -1;
   kXsaveOtherComponent.init_in_new_process = false;
   bool ok = index < 0;
-  if (index >= 2 && index < 64 && fits(m.xsave.component(static_cast<unsigned>(index)))) {
+  // Never x87, SSE or AVX: with RFBM bit 1 or 2, XRSTOR and XSAVE also move MXCSR through the
+  // legacy region, which here overlaps other image fields.
+  if (index >= 3 && index < 64 && fits(m.xsave.component(static_cast<unsigned>(index)))) {
     const XsaveComponentInfo& c = m.xsave.component(static_cast<unsigned>(index));
     b.index = index;
     b.offset = c.offset;

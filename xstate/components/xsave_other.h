@@ -4,9 +4,9 @@
 //
 // The descriptor is bound to one component of the live machine (bind_xsave_other) before any
 // case is listed or run: its XSAVE index, fields and XRSTOR/XSAVE mask follow that component.
-// The rules it respects: only a user component enabled in XCR0, never x87 or SSE (whose
-// MXCSR XRSTOR would also load), its standard-format offset and size from CPUID leaf 0xD (it
-// must end within the image's XSAVE region, IMG_XGEN), permission first for a component with
+// The rules it respects: only a user component enabled in XCR0, never x87, SSE or AVX (with
+// those XRSTOR and XSAVE also move MXCSR), its standard-format offset and size from CPUID leaf 0xD
+// (it must end within the image's XSAVE region, IMG_XGEN), permission first for a component with
 // XFD (dynamic, like AMX tile data), and the init state (XSTATE_BV clear) as its zero shape.
 // Components named in the SDM get register names (APX: r16-r31); any other is reported by byte
 // range ("xsave:23 [bytes 64-127]").

@@ -4,7 +4,11 @@
 // layout and the diff) runs here.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <tuple>
+
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -14,7 +18,11 @@
 #include "xstate/component_registry.h"
 #include "xstate/components/amx.h"
 #include "xstate/diff.h"
+#include "xstate/disasm.h"
 #include "xstate/xsave_area.h"
+
+extern "C" void sigctx_amx_tiledata_load(sigctx::CpuImage*);
+extern "C" void sigctx_amx_tiledata_store(sigctx::CpuImage*);
 
 namespace sigctx {
 namespace {
@@ -189,6 +197,48 @@ TEST(Amx, TilesLandAtTheirXsaveOffsets) {
   for (unsigned t = 0; t < kAmxTiles; ++t)
     for (unsigned i = 0; i < 1024; ++i)
       ASSERT_EQ(out->tiles[t][i], 0) << "tmm" << t << " byte " << i;
+}
+
+// The routines cannot run here, so their code is read instead: every tile is loaded and stored
+// with the row stride, each behind its own check of TILECFG's rows byte (an unconfigured tile
+// raises #UD), and the store reads TILECFG before its first write.
+TEST(Amx, TheTileRoutinesTouchEveryTileBehindItsRowsCheck) {
+  auto walk = [](const void* fn) {
+    std::vector<std::string> text;
+    const auto* p = static_cast<const uint8_t*>(fn);
+    for (unsigned i = 0; i < 200; ++i) {
+      const Disassembly d = disassemble(p, 0);
+      if (d.length == 0) break;
+      std::string lower = d.text;  // Zydis prints hex in upper case, capstone in lower
+      for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      text.push_back(lower);
+      if (d.text.rfind("ret", 0) == 0) break;
+      p += d.length;
+    }
+    return text;
+  };
+  for (const auto& [fn, verb, cfg] :
+       {std::tuple{reinterpret_cast<const void*>(&sigctx_amx_tiledata_load), "tileloadd", 0xc00},
+        std::tuple{reinterpret_cast<const void*>(&sigctx_amx_tiledata_store), "tilestored",
+                   0xa00}}) {
+    const std::vector<std::string> text = walk(fn);
+    ASSERT_FALSE(text.empty());
+    EXPECT_NE(text.front().find(std::string(verb) == "tileloadd" ? "ldtilecfg" : "sttilecfg"),
+              std::string::npos)
+        << text.front();
+    unsigned tiles = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i].find(verb) == std::string::npos) continue;
+      EXPECT_NE(text[i].find(fmt::format("tmm{}", tiles)), std::string::npos) << text[i];
+      // Three instructions earlier: the compare of that tile's rows byte.
+      ASSERT_GE(i, 3u);
+      EXPECT_NE(text[i - 3].find(fmt::format("{:#x}", cfg + 48 + tiles)), std::string::npos)
+          << text[i - 3];
+      ++tiles;
+    }
+    EXPECT_EQ(tiles, kAmxTiles) << verb;
+  }
 }
 
 // The mutation tests the checker owes: each injected fault is reported with the right

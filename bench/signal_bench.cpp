@@ -8,29 +8,13 @@
 
 #include <chrono>
 
+#include "bench/bench_support.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
 namespace {
-
-const Machine& machine() {
-  static const Machine m = probe_machine();
-  return m;
-}
-
-double getppid_ns() {
-  static const double ns = [] {
-    constexpr int kCalls = 200000;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < kCalls; ++i)
-      benchmark::DoNotOptimize(syscall(SYS_getppid));
-    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
-           kCalls;
-  }();
-  return ns;
-}
 
 // Runs body state.iterations() times and reports the ratio to getppid.
 template <typename Body>
@@ -51,7 +35,7 @@ BENCHMARK(BM_Getppid);
 
 // One signal to this thread: delivery, the handler entry (no irritation), sigreturn.
 void BM_SignalRoundTrip(benchmark::State& state) {
-  init_signal_runtime(machine());
+  init_signal_runtime(bench_machine());
   handler_plan().irritate = false;
   install_handler(kPrimarySignal, false);
   timed(state, [] { raise_in_this_thread(kPrimarySignal); });
@@ -61,7 +45,7 @@ BENCHMARK(BM_SignalRoundTrip);
 
 // One iteration of signal/sync/all: load every component, raise, irritate, store.
 void BM_SyncHoldAllComponents(benchmark::State& state) {
-  const Machine& m = machine();
+  const Machine& m = bench_machine();
   init_signal_runtime(m);
   const ComponentMask mask = available_components(m);
   auto in = std::make_unique<CpuImage>(), out = std::make_unique<CpuImage>(),

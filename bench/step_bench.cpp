@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "bench/bench_support.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
 #include "signal/kernel_run.h"
@@ -24,11 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const Machine& machine() {
-  static const Machine m = probe_machine();
-  return m;
-}
-
 const DirtyKernel& bench_kernel() {
   return *find_kernel("gpr_mix");
 }
@@ -36,7 +32,7 @@ const DirtyKernel& bench_kernel() {
 // Loaded and irritated: every component but FS/GS base, so the bare handler below (plain C, no
 // TLS switch) runs safely.
 ComponentMask bench_components() {
-  return available_components(machine()) &
+  return available_components(bench_machine()) &
          ~(component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase));
 }
 
@@ -50,8 +46,8 @@ struct Images {
     irritator->clear();
     for (const ComponentDescriptor* c : all_components())
       if (bench_components() & component_bit(c->id)) {
-        c->fill(*in, machine(), {1, kRoleMain, 1}, Shape::kLanes);
-        c->fill(*irritator, machine(), {1, kRoleHandler1, 1}, Shape::kLanes);
+        c->fill(*in, bench_machine(), {1, kRoleMain, 1}, Shape::kLanes);
+        c->fill(*irritator, bench_machine(), {1, kRoleHandler1, 1}, Shape::kLanes);
       }
   }
 };
@@ -68,7 +64,7 @@ void bare_trap(int, siginfo_t*, void* uc) {
 }
 
 void BM_StepBare(benchmark::State& state) {
-  const Machine& m = machine();
+  const Machine& m = bench_machine();
   init_signal_runtime(m);
   Images img;
   const RoutineList loaders = loaders_for(m, bench_components());
@@ -96,7 +92,7 @@ void BM_StepBare(benchmark::State& state) {
 BENCHMARK(BM_StepBare)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 
 void BM_StepSweepChecked(benchmark::State& state) {
-  const Machine& m = machine();
+  const Machine& m = bench_machine();
   init_signal_runtime(m);
   Images img;
   const ComponentMask mask = bench_components();

@@ -1,0 +1,40 @@
+#include "bench/bench_support.h"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "xstate/component_registry.h"
+#include "xstate/components/xsave_other.h"
+
+namespace sigctx {
+
+const Machine& bench_machine() {
+  static const Machine m = [] {
+    Machine live = probe_machine();
+    bind_xsave_other(live);
+    prepare_components(live, available_components(live));
+    benchmark::AddCustomContext("sigctx_machine", live.summary_line());
+    benchmark::AddCustomContext("sigctx_xcr0", fmt::format("{:#x}", live.xcr0));
+    benchmark::AddCustomContext("sigctx_components", component_names(available_components(live)));
+    return live;
+  }();
+  return m;
+}
+
+double getppid_ns() {
+  static const double ns = [] {
+    constexpr int kCalls = 200000;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kCalls; ++i)
+      benchmark::DoNotOptimize(syscall(SYS_getppid));
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
+           kCalls;
+  }();
+  return ns;
+}
+
+}  // namespace sigctx

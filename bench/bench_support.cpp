@@ -37,4 +37,20 @@ double getppid_ns() {
   return ns;
 }
 
+ComponentMask bench_components() {
+  return available_components(bench_machine()) &
+         ~(component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase));
+}
+
+void fill_main_and_handler(ComponentMask mask, CpuImage& main, CpuImage& handler) {
+  const Machine& m = bench_machine();
+  main.clear();
+  handler.clear();
+  for (const ComponentDescriptor* c : all_components())
+    if (mask & component_bit(c->id)) {
+      c->fill(main, m, {1, kRoleMain, 1}, Shape::kLanes);
+      c->fill(handler, m, {1, kRoleHandler1, 1}, Shape::kLanes);
+    }
+}
+
 }  // namespace sigctx

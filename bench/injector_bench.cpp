@@ -35,15 +35,8 @@ using Clock = std::chrono::steady_clock;
 struct KernelBench {
   KernelBench() : m(bench_machine()) {
     init_signal_runtime(m);
-    mask = available_components(m) &
-           ~(component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase));
-    in->clear();
-    irritator->clear();
-    for (const ComponentDescriptor* c : all_components())
-      if (mask & component_bit(c->id)) {
-        c->fill(*in, m, {1, kRoleMain, 1}, Shape::kLanes);
-        c->fill(*irritator, m, {1, kRoleHandler1, 1}, Shape::kLanes);
-      }
+    mask = bench_components();
+    fill_main_and_handler(mask, *in, *irritator);
     in->host_fsbase = sigctx_host_fsbase;
     loaders = loaders_for(m, mask);
     stores = stores_for(m, mask);

@@ -50,13 +50,7 @@ void BM_SyncHoldAllComponents(benchmark::State& state) {
   const ComponentMask mask = available_components(m);
   auto in = std::make_unique<CpuImage>(), out = std::make_unique<CpuImage>(),
        irritator = std::make_unique<CpuImage>();
-  in->clear();
-  irritator->clear();
-  for (const ComponentDescriptor* c : all_components())
-    if (mask & component_bit(c->id)) {
-      c->fill(*in, m, {1, kRoleMain, 1}, Shape::kLanes);
-      c->fill(*irritator, m, {1, kRoleHandler1, 1}, Shape::kLanes);
-    }
+  fill_main_and_handler(mask, *in, *irritator);
   in->host_fsbase = out->host_fsbase = sigctx_host_fsbase;
   in->gpr[kRax] = SYS_tgkill;
   in->gpr[kRdi] = static_cast<uint64_t>(getpid());

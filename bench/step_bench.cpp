@@ -29,27 +29,12 @@ const DirtyKernel& bench_kernel() {
   return *find_kernel("gpr_mix");
 }
 
-// Loaded and irritated: every component but FS/GS base, so the bare handler below (plain C, no
-// TLS switch) runs safely.
-ComponentMask bench_components() {
-  return available_components(bench_machine()) &
-         ~(component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase));
-}
-
 struct Images {
   std::unique_ptr<CpuImage> in = std::make_unique<CpuImage>();
   std::unique_ptr<CpuImage> out = std::make_unique<CpuImage>();
   std::unique_ptr<CpuImage> ref = std::make_unique<CpuImage>();
   std::unique_ptr<CpuImage> irritator = std::make_unique<CpuImage>();
-  Images() {
-    in->clear();
-    irritator->clear();
-    for (const ComponentDescriptor* c : all_components())
-      if (bench_components() & component_bit(c->id)) {
-        c->fill(*in, bench_machine(), {1, kRoleMain, 1}, Shape::kLanes);
-        c->fill(*irritator, bench_machine(), {1, kRoleHandler1, 1}, Shape::kLanes);
-      }
-  }
+  Images() { fill_main_and_handler(bench_components(), *in, *irritator); }
 };
 
 std::atomic<uint64_t> g_bare_traps{0};

@@ -93,6 +93,10 @@ Machine machine_from_cpuid(const CpuidSource& cpuid) {
   return m;
 }
 
+uint64_t current_xcomp_perm() {
+  return arch_prctl_get(ARCH_GET_XCOMP_PERM);
+}
+
 Machine probe_machine() {
   LiveCpuid cpuid;
   Machine m = machine_from_cpuid(cpuid);
@@ -103,7 +107,7 @@ Machine probe_machine() {
   }
   m.mxcsr_mask = probe_mxcsr_mask();
   m.xcomp_supp = arch_prctl_get(ARCH_GET_XCOMP_SUPP);
-  m.xcomp_perm = arch_prctl_get(ARCH_GET_XCOMP_PERM);
+  m.xcomp_perm = current_xcomp_perm();
   m.auxv = probe_auxv();
   m.os = probe_os();
   m.env = probe_environment(cpuid);

@@ -112,6 +112,10 @@ struct Machine {
 // Reads CPU features and identity from a CPUID source (used for the live CPU and for fixtures).
 CpuFeatures decode_features(const CpuidSource& cpuid);
 
+// arch_prctl(ARCH_GET_XCOMP_PERM) of the calling process now: the XSAVE features it may use,
+// dynamic ones (AMX tile data) only once asked for; 0 when the kernel has no such call.
+uint64_t current_xcomp_perm();
+
 // Probes the live machine: CPUID, libcpuid, XCR0/XINUSE, auxv, uname, libc and environment.
 // The signal frame facts are left unmeasured; see signal/frame_probe.h.
 Machine probe_machine();

@@ -1,8 +1,6 @@
 #include "signal/amx_rules_case.h"
 
-#include <asm/prctl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include "signal/altstack.h"
 #include "xstate/component_registry.h"
 #include "xstate/components/amx.h"
+#include "xstate/components/common.h"
 #include "xstate/diff.h"
 
 extern "C" void sigctx_amx_tiledata_load(sigctx::CpuImage*);
@@ -22,18 +21,10 @@ extern "C" void sigctx_amx_tiledata_store(sigctx::CpuImage*);
 namespace sigctx {
 namespace {
 
-constexpr int kXtiledata = 18;
+constexpr unsigned kXtiledata = kXfeatureXtiledata;
 
-uint64_t xcomp_perm() {
-  uint64_t perm = 0;
-  if (syscall(SYS_arch_prctl, ARCH_GET_XCOMP_PERM, &perm) != 0) return 0;
-  return perm;
-}
-
-bool request_tiles(int* err) {
-  if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, kXtiledata) == 0) return true;
-  *err = errno;
-  return false;
+bool holds_tiles() {
+  return (current_xcomp_perm() >> kXtiledata) & 1;
 }
 
 // Exit codes of the child that uses the tiles.
@@ -49,7 +40,7 @@ int use_tiles_in_child(const Machine& m, bool check_inherited) {
   component(ComponentId::kAmxTiledata).fill(*in, m, {0x7a, kRoleMain, 1}, Shape::kLanes);
   const pid_t pid = fork();
   if (pid == 0) {
-    if (check_inherited && !((xcomp_perm() >> kXtiledata) & 1)) _exit(kNoPermissionInChild);
+    if (check_inherited && !holds_tiles()) _exit(kNoPermissionInChild);
     sigctx_amx_tiledata_load(in.get());
     sigctx_amx_tiledata_store(out.get());
     _exit(images_equal(*in, *out, component_bit(ComponentId::kAmxTiledata), m) ? kTilesRoundTripped
@@ -75,7 +66,7 @@ std::string describe_status(int status) {
 }
 
 bool held_before(CaseResult& r) {
-  if (!((xcomp_perm() >> kXtiledata) & 1)) return false;
+  if (!holds_tiles()) return false;
   r.status = Status::kError;
   r.reason = "the case's process already holds AMX permission before asking for it";
   return true;
@@ -91,17 +82,16 @@ void run_permission_case(const CaseContext& ctx, CaseResult& r) {
                           "a tile instruction before ARCH_REQ_XCOMP_PERM must raise SIGILL "
                           "(the kernel arms XFD for tile data until the process asks)",
                           "killed by SIGILL", describe_status(before)});
-  int err = 0;
-  if (!request_tiles(&err)) {
+  if (const int err = request_xcomp_permission(kXtiledata)) {
     r.findings.push_back({"amx.request",
                           "ARCH_REQ_XCOMP_PERM for tile data failed although "
                           "ARCH_GET_XCOMP_SUPP offers it",
                           "0", fmt::format("-1, {}", std::strerror(err))});
   } else {
-    r.facts["xcomp_perm"] = fmt::format("{:#x}", xcomp_perm());
-    if (!((xcomp_perm() >> kXtiledata) & 1))
+    r.facts["xcomp_perm"] = fmt::format("{:#x}", current_xcomp_perm());
+    if (!holds_tiles())
       r.findings.push_back({"amx.perm", "ARCH_GET_XCOMP_PERM lacks bit 18 after the request",
-                            "bit 18 set", fmt::format("{:#x}", xcomp_perm())});
+                            "bit 18 set", fmt::format("{:#x}", current_xcomp_perm())});
     const int after = use_tiles_in_child(m, true);
     r.facts["with_permission_in_forked_child"] = describe_status(after);
     if (!WIFEXITED(after) || WEXITSTATUS(after) != kTilesRoundTripped)
@@ -131,16 +121,15 @@ void run_altstack_case(const CaseContext& ctx, CaseResult& r) {
     return;
   }
   r.facts["small_altstack"] = small;
-  int err = 0;
-  if (request_tiles(&err)) {
+  if (const int refused = request_xcomp_permission(kXtiledata); !refused) {
     r.findings.push_back({"amx.request_with_small_altstack",
                           "ARCH_REQ_XCOMP_PERM must fail while the current sigaltstack cannot "
                           "hold a frame with tile data",
                           "-1 (ENOSPC)", fmt::format("0: granted with a {}-byte stack", small)});
   } else {
-    r.facts["request_with_small_altstack"] = std::strerror(err);
+    r.facts["request_with_small_altstack"] = std::strerror(refused);
     GuardedAltstack::disable();
-    if (!request_tiles(&err)) {
+    if (const int err = request_xcomp_permission(kXtiledata)) {
       r.findings.push_back({"amx.request", "ARCH_REQ_XCOMP_PERM failed without a sigaltstack", "0",
                             fmt::format("-1, {}", std::strerror(err))});
     } else if (stack.install()) {
@@ -193,7 +182,7 @@ std::vector<CaseDescriptor> amx_rules_cases() {
       "altstack",
       "ARCH_REQ_XCOMP_PERM is refused while the sigaltstack is too small for a frame with tile "
       "data, and once granted sigaltstack(2) refuses such a stack (the floor it then enforces is "
-      "recorded: AT_MINSIGSTKSZ does not cover AMX)",
+      "recorded beside AT_MINSIGSTKSZ)",
       run_altstack_case);
   alt.guards = {"linux-altstack-overflow"};
   out.push_back(std::move(alt));

@@ -50,6 +50,7 @@
 /* AMX: TILECFG in LDTILECFG's 64-byte format (the XSAVE component 17 layout), then TMM0..TMM7,
  * 16 rows of 64 bytes each (the component 18 layout, palette 1). */
 #define IMG_TILECFG 0xc00
+#define IMG_TILECFG_ROWS 48 /* inside TILECFG: each tile's rows, one byte per tile */
 #define IMG_TILES 0xc40
 #define IMG_TILE_BYTES 1024
 #define IMG_TILE_ROW_BYTES 64

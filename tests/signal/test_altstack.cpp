@@ -3,9 +3,9 @@
 // a single byte written into it is seen.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "probes/machine.h"
 #include "signal/altstack.h"
 
 namespace sigctx {
@@ -17,9 +17,7 @@ TEST(GuardedAltstack, TheSmallestAcceptedSizeIsFoundAndTheStackKept) {
   GuardedAltstack stack(8192);
   ASSERT_TRUE(stack.install());
   const size_t floor = smallest_accepted_altstack();
-  uint64_t perm = 0;
-  syscall(SYS_arch_prctl, 0x1022 /* ARCH_GET_XCOMP_PERM */, &perm);
-  if (!((perm >> 18) & 1)) {
+  if (!((current_xcomp_perm() >> 18) & 1)) {
     EXPECT_EQ(floor, kKernelMinSigStkSz);
   }
   EXPECT_GE(floor, kKernelMinSigStkSz);

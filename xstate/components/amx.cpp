@@ -1,18 +1,14 @@
 #include "xstate/components/amx.h"
 
-#include <asm/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
-#include <cerrno>
 #include <cstring>
+
+#include "xstate/components/common.h"
 
 namespace sigctx {
 
 namespace {
 constexpr uint64_t kAmxXcr0Bits = (1ull << 17) | (1ull << 18);
-constexpr int kXfeatureXtiledata = 18;
 }  // namespace
 
 Availability amx_state_available(const Machine& m) {
@@ -28,9 +24,9 @@ Availability amx_state_available(const Machine& m) {
 
 Availability prepare_amx(const Machine& m) {
   if (Availability a = amx_state_available(m); !a.ok) return a;
-  if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, kXfeatureXtiledata) != 0)
-    return Availability::no(
-        fmt::format("arch_prctl(ARCH_REQ_XCOMP_PERM, 18) failed: {}", std::strerror(errno)));
+  if (const int err = request_xcomp_permission(kXfeatureXtiledata))
+    return Availability::no(fmt::format("arch_prctl(ARCH_REQ_XCOMP_PERM, {}) failed: {}",
+                                        kXfeatureXtiledata, std::strerror(err)));
   return Availability::yes();
 }
 

@@ -12,9 +12,11 @@
 
 #include "probes/machine.h"
 #include "xstate/component.h"
+#include "xstate/image_layout.h"
 
 namespace sigctx {
 
+constexpr unsigned kXfeatureXtiledata = 18;  // the dynamic one: Linux's XFEATURE_XTILE_DATA
 constexpr unsigned kAmxTiles = 8;
 constexpr unsigned kAmxMaxRows = 16;
 constexpr unsigned kAmxMaxColsb = 64;
@@ -22,8 +24,8 @@ constexpr unsigned kAmxMaxColsb = 64;
 // TILECFG's 64-byte format (LDTILECFG, STTILECFG, XSAVE component 17).
 constexpr unsigned kTilecfgPalette = 0;
 constexpr unsigned kTilecfgStartRow = 1;
-constexpr unsigned kTilecfgColsb = 16;  // uint16_t per tile
-constexpr unsigned kTilecfgRows = 48;   // uint8_t per tile
+constexpr unsigned kTilecfgColsb = 16;               // uint16_t per tile
+constexpr unsigned kTilecfgRows = IMG_TILECFG_ROWS;  // uint8_t per tile
 
 // What both AMX components need from the CPU, the OS and the kernel. Permission is not part of
 // it: it is asked for in the case's own process (prepare_amx).

@@ -15,7 +15,7 @@ SIGCTX_FUNC(sigctx_amx_tiledata_load)
   ldtilecfg IMG_TILECFG(%rdi)
   mov TILE_ROW_STRIDE, %rax
   .irp t, 0, 1, 2, 3, 4, 5, 6, 7
-  cmpb $0, IMG_TILECFG + 48 + \t(%rdi)  /* no rows: TILELOADD would raise #UD */
+  cmpb $0, IMG_TILECFG + IMG_TILECFG_ROWS + \t(%rdi)  /* no rows: TILELOADD would raise #UD */
   je 1f
   lea IMG_TILE(\t)(%rdi), %rsi
   tileloadd (%rsi,%rax,1), %tmm\t
@@ -37,7 +37,7 @@ SIGCTX_FUNC(sigctx_amx_tiledata_store)
   jnz 2b
   mov TILE_ROW_STRIDE, %rax
   .irp t, 0, 1, 2, 3, 4, 5, 6, 7
-  cmpb $0, IMG_SCRATCH + 48 + \t(%rdi)  /* no rows (or palette 0): nothing to store */
+  cmpb $0, IMG_SCRATCH + IMG_TILECFG_ROWS + \t(%rdi)  /* no rows (or palette 0): nothing to store */
   je 1f
   lea IMG_TILE(\t)(%rdi), %rsi
   tilestored %tmm\t, (%rsi,%rax,1)

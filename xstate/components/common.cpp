@@ -1,7 +1,12 @@
 #include "xstate/components/common.h"
 
+#include <asm/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <vector>
 
@@ -117,6 +122,10 @@ uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bit
   for (uint64_t s : skip)
     if (index >= s) ++index;
   return deposit(even(index), free_bits) | fixed_bits;
+}
+
+int request_xcomp_permission(unsigned feature) {
+  return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, feature) == 0 ? 0 : errno;
 }
 
 bool always_applies(const CpuImage&, const Field&) {

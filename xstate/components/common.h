@@ -35,6 +35,10 @@ inline void put64(CpuImage& img, unsigned offset, uint64_t v) {
 
 bool always_applies(const CpuImage&, const Field&);
 
+// arch_prctl(ARCH_REQ_XCOMP_PERM, feature) in the calling process, the request Linux wants
+// before a dynamic XSAVE feature's first use: 0, or the errno it failed with.
+int request_xcomp_permission(unsigned feature);
+
 // opmask, zmm_hi256 and hi16_zmm: an OS enables the three AVX-512 components together (XCR0
 // bits 5-7, with SSE and AVX).
 Availability avx512_state_available(const Machine& m);

@@ -1,11 +1,6 @@
 #include "xstate/components/xsave_other.h"
 
-#include <asm/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
-#include <cerrno>
 #include <cstring>
 
 #include "probes/xsave_layout.h"
@@ -24,7 +19,6 @@ namespace {
 
 struct Binding {
   int index = -1;
-  uint32_t offset = 0, size = 0;  // standard format
   bool xfd = false;
   std::string description = "the XCR0 user component without code of its own (unbound)";
   std::vector<Field> fields;
@@ -120,9 +114,9 @@ Availability prepare(const Machine& m) {
     return Availability::no(
         fmt::format("{} is dynamic (XFD) but ARCH_GET_XCOMP_SUPP does not offer it",
                     xsave_component_name(static_cast<unsigned>(b.index))));
-  if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, b.index) != 0)
-    return Availability::no(fmt::format("arch_prctl(ARCH_REQ_XCOMP_PERM, {}) failed: {}", b.index,
-                                        std::strerror(errno)));
+  if (const int err = request_xcomp_permission(static_cast<unsigned>(b.index)))
+    return Availability::no(
+        fmt::format("arch_prctl(ARCH_REQ_XCOMP_PERM, {}) failed: {}", b.index, std::strerror(err)));
   return Availability::yes();
 }
 
@@ -167,8 +161,6 @@ bool bind_xsave_other(const Machine& m, int index) {
   if (index >= 3 && index < 64 && fits(m.xsave.component(static_cast<unsigned>(index)))) {
     const XsaveComponentInfo& c = m.xsave.component(static_cast<unsigned>(index));
     b.index = index;
-    b.offset = c.offset;
-    b.size = c.size;
     b.xfd = c.xfd;
     b.fields = make_fields(static_cast<unsigned>(index), c.offset, c.size);
     b.description = fmt::format(

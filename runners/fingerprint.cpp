@@ -8,9 +8,12 @@
 
 namespace sigctx {
 
-Machine live_machine() {
-  Machine m = probe_machine();
-  bind_xsave_other(m);
+const Machine& live_machine() {
+  static const Machine m = [] {
+    Machine live = probe_machine();
+    bind_xsave_other(live);
+    return live;
+  }();
   return m;
 }
 

@@ -9,8 +9,9 @@
 namespace sigctx {
 
 // The live machine's probes, with the component table bound to it (xsave_other takes the XCR0
-// user component without code of its own): what list, explain and every run start from.
-Machine live_machine();
+// user component without code of its own): what list, explain and every run start from. Probed
+// once per process: main() does it before any case list is built, the commands reuse it.
+const Machine& live_machine();
 // live_machine plus the measured signal frame.
 Machine fingerprint_machine();
 // machine_to_json plus what only the component table knows: xsave.uncovered_components, the

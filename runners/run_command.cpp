@@ -310,7 +310,7 @@ int list_command(const std::vector<std::string>& globs, bool ctest) {
   if (globs.empty())
     for (const CaseDescriptor& c : all_cases())
       if (!c.profile.empty()) selected.push_back(&c);
-  const Machine m = live_machine();
+  const Machine& m = live_machine();
   unsigned runnable = 0;
   for (const CaseDescriptor* c : selected) {
     const Availability a = c->applicable(m);

@@ -181,12 +181,24 @@ bool check_hugetlb(Check& c) {
   return true;
 }
 
+// Why a case skips on a kernel without madvise(2).
+std::string madvise_missing(const char* advice) {
+  return fmt::format("madvise({}): {} (a kernel built without CONFIG_ADVISE_SYSCALLS)", advice,
+                     std::strerror(ENOSYS));
+}
+
 bool check_dontneed(Check& c) {
   uint8_t* p = map_anon(kRegion);
   if (!p) return false;
   fill_pattern(p, kRegion, kOwn);
   if (madvise(p, kRegion, MADV_DONTNEED) != 0) {
-    c.error = fmt::format("madvise(MADV_DONTNEED): {}", std::strerror(errno));
+    // A kernel built without CONFIG_ADVISE_SYSCALLS has no madvise at all: the platform lacks
+    // the call, as free's case skips on a kernel without MADV_FREE.
+    if (errno == ENOSYS)
+      c.skip = madvise_missing("MADV_DONTNEED");
+    else
+      c.error = fmt::format("madvise(MADV_DONTNEED): {}", std::strerror(errno));
+    munmap(p, kRegion);
     return false;
   }
   c.zero(p, kRegion, "private anonymous memory after MADV_DONTNEED");
@@ -199,7 +211,9 @@ bool check_free(Check& c) {
   if (!p) return false;
   fill_pattern(p, kRegion, kOwn);
   if (madvise(p, kRegion, MADV_FREE) != 0) {
-    c.skip = fmt::format("madvise(MADV_FREE): {} (Linux 4.5 added it)", std::strerror(errno));
+    c.skip = errno == ENOSYS
+                 ? madvise_missing("MADV_FREE")
+                 : fmt::format("madvise(MADV_FREE): {} (Linux 4.5 added it)", std::strerror(errno));
     munmap(p, kRegion);
     return false;
   }

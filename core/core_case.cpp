@@ -43,13 +43,6 @@ constexpr int kNoCoreLimit = 3;  // the crashing child's exit status when RLIMIT
 constexpr unsigned kPrRegOfGpr[16] = {10, 11, 12, 5, 19, 4, 13, 14, 9, 8, 7, 6, 3, 2, 1, 0};
 constexpr unsigned kPrRip = 16, kPrEflags = 18, kPrFsBase = 21, kPrGsBase = 22;
 
-std::string read_core_pattern() {
-  std::ifstream f("/proc/sys/kernel/core_pattern");
-  std::string line;
-  std::getline(f, line);
-  return line;
-}
-
 // The one regular file in dir, or empty.
 std::string only_file_in(const std::string& dir) {
   std::string found;
@@ -296,6 +289,13 @@ bool read_note_components(const char* name, const std::vector<uint8_t>& bytes, b
     }
   }
   return true;
+}
+
+std::string read_core_pattern() {
+  std::ifstream f("/proc/sys/kernel/core_pattern");
+  std::string line;
+  std::getline(f, line);
+  return line;
 }
 
 std::string core_pattern_unusable(const std::string& pattern) {

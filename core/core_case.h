@@ -13,6 +13,8 @@ namespace sigctx {
 
 std::vector<CaseDescriptor> core_cases();
 
+// /proc/sys/kernel/core_pattern's first line; empty where it cannot be read.
+std::string read_core_pattern();
 // Why the kernel's core files cannot be reached here, from core_pattern's text, or empty.
 // Exposed for tests.
 std::string core_pattern_unusable(const std::string& pattern);

@@ -1,6 +1,9 @@
+#include <fmt/format.h>
 #include <libcpuid.h>
 
 #include <cstring>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "probes/probe_parts.h"
@@ -61,6 +64,47 @@ cpu_raw_data_t raw_data_from(const CpuidSource& cpuid) {
   return raw;
 }
 
+// libcpuid scores every entry of its table against the CPU and takes the best, so it names a CPU
+// whose family it has no entry for after some older part: family 0x1a (Zen 5) came out as "Abu
+// Dhabi", a 2012 Opteron. At verbosity 4 it reports, entry by entry, which fields matched
+// ("Score: ext_family   matches, adding  2 ...", then "Entry 12, `name', score 9") and which
+// entry it selected. Its tables tell parts apart by the display family (ext_family) from family
+// 0xf on (AMD since K8), and by the display model (ext_model) below it (Intel's family 6): the
+// answer is knowledge only when the selected entry matched that field. Debian 12's libcpuid 0.6.2
+// names a Zen 5 EPYC "Abu Dhabi" (model 2 of family 0x15) and a Sapphire Rapids Xeon w9 "Xeon
+// (Conroe/2M)" (family 6's model 15, 2006) that way.
+struct LibcpuidChoice {
+  bool explained = false;         // libcpuid said which fields matched (0.6.x does)
+  std::set<std::string> matched;  // by the selected entry
+};
+
+std::string* g_log = nullptr;
+void collect_libcpuid_log(const char* msg) {
+  if (g_log) *g_log += msg;
+}
+
+LibcpuidChoice explain_choice(const std::string& log) {
+  LibcpuidChoice choice;
+  std::set<std::string> fields, last_entry;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    static const std::string kScore = "Score: ";
+    if (line.rfind(kScore, 0) == 0) {
+      std::istringstream words(line.substr(kScore.size()));
+      std::string field, verb;
+      words >> field >> verb;
+      if (verb.rfind("matches", 0) == 0) fields.insert(field);
+    } else if (line.rfind("Entry ", 0) == 0 && line.find("selected") != std::string::npos) {
+      choice.explained = true;
+      choice.matched = last_entry;
+    } else if (line.rfind("Entry ", 0) == 0) {
+      last_entry = std::move(fields);
+      fields.clear();
+    }
+  }
+  return choice;
+}
+
 }  // namespace
 
 CpuIdentity identify_cpu(const CpuidSource& cpuid) {
@@ -82,12 +126,31 @@ CpuIdentity identify_cpu(const CpuidSource& cpuid) {
 
   cpu_raw_data_t raw = raw_data_from(cpuid);
   cpu_id_t data;
-  if (cpu_identify(&raw, &data) < 0) {
+  std::string log;
+  g_log = &log;
+  const libcpuid_warn_fn_t previous = cpuid_set_warn_function(collect_libcpuid_log);
+  cpuid_set_verbosiness_level(4);
+  const int identified = cpu_identify(&raw, &data);
+  cpuid_set_verbosiness_level(0);
+  cpuid_set_warn_function(previous);
+  g_log = nullptr;
+  if (identified < 0) {
     id.libcpuid_error = cpuid_error();
     return id;
   }
   if (id.brand.empty()) id.brand = data.brand_str;
-  if (data.cpu_codename[0]) id.codename = data.cpu_codename;
+  if (!data.cpu_codename[0]) return id;
+  // Never a wrong name: a guess is reported as what it is, beside the CPUID brand string.
+  const LibcpuidChoice choice = explain_choice(log);
+  const char* telling_field = id.family >= 0xf ? "ext_family" : "ext_model";
+  if (choice.explained && !choice.matched.count(telling_field)) {
+    id.libcpuid_error = fmt::format(
+        "family {:#x} model {:#x}: unknown to libcpuid {} (its "
+        "closest entry, \"{}\", is another CPU)",
+        id.family, id.model, cpuid_lib_version(), data.cpu_codename);
+    return id;
+  }
+  id.codename = data.cpu_codename;
   return id;
 }
 

@@ -111,7 +111,16 @@ Machine probe_machine() {
   m.auxv = probe_auxv();
   m.os = probe_os();
   m.env = probe_environment(cpuid);
+  probe_sandbox(m.os, &m.env);
   return m;
+}
+
+std::string EnvironmentInfo::kind() const {
+  if (valgrind) return "valgrind";
+  if (qemu_user) return "qemu-user";
+  if (gvisor) return "gvisor";
+  if (uml) return "uml";
+  return "native";
 }
 
 std::string Machine::summary_line() const {
@@ -119,8 +128,7 @@ std::string Machine::summary_line() const {
   if (env.hypervisor)
     extra =
         ", " + (env.hypervisor_vendor.empty() ? std::string("hypervisor") : env.hypervisor_vendor);
-  if (env.qemu_user) extra += ", qemu-user";
-  if (env.valgrind) extra += ", valgrind";
+  if (env.kind() != "native") extra += ", " + env.kind();
   if (env.ptraced) extra += fmt::format(", traced by pid {}", env.tracer_pid);
   return fmt::format("{} family {:#x} model {:#x} stepping {} ({}), {} {}, {} {}, XCR0 {:#x}{}",
                      identity.vendor, identity.family, identity.model, identity.stepping,

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "probes/capabilities.h"
 #include "probes/cpuid.h"
 #include "probes/xsave_layout.h"
 
@@ -69,6 +70,17 @@ struct EnvironmentInfo {
   // The executable the kernel is really running when a user-mode emulator (qemu-user, valgrind)
   // hosts us, e.g. "/usr/bin/qemu-x86_64"; empty natively. See probes/qemu_user.cpp.
   std::string emulator_path;
+  // Kernels that implement the Linux ABI themselves, on the host's CPU: gVisor's Sentry (runsc)
+  // and user-mode Linux. See probes/sandbox.cpp.
+  bool gvisor = false;
+  bool uml = false;
+  // The hypervisor by name: from the CPUID signature ("KVM", "bhyve") and from what the guest
+  // kernel logged ("Hypervisor detected: PVM"), which can differ under nested hypervisors.
+  std::string hypervisor_name;
+  std::string kernel_hypervisor;
+  // One word for expectation files and reports: "native", "qemu-user", "valgrind", "gvisor",
+  // "uml".
+  std::string kind() const;
 };
 
 // What one real signal delivery looked like on this machine (filled by the signal module's
@@ -100,6 +112,7 @@ struct Machine {
   OsInfo os;
   EnvironmentInfo env;
   SignalFrameFacts frame;
+  PlatformCapabilities platform;  // measured by platform/capability_probes.h, not probe_machine()
 
   bool xcr0_has(unsigned index) const { return (xcr0 >> index) & 1; }
   // FS/GS base are reachable with RD/WRFSBASE only when the CPU has them and the kernel set
@@ -136,6 +149,9 @@ bool machine_from_json(const nlohmann::json& j, Machine* m, std::string* error);
 // The signal-frame part alone, for carrying a frame measurement out of a forked child.
 nlohmann::json signal_frame_to_json(const SignalFrameFacts& f);
 bool signal_frame_from_json(const nlohmann::json& j, SignalFrameFacts* f, std::string* error);
+// The capabilities alone, for carrying the probes' answers out of a forked child.
+nlohmann::json platform_to_json(const PlatformCapabilities& p);
+bool platform_from_json(const nlohmann::json& j, PlatformCapabilities* p, std::string* error);
 // Human-readable multi-line report for `sigctx probe`.
 std::string machine_to_text(const Machine& m);
 

@@ -90,6 +90,25 @@ json signal_frame_to_json(const SignalFrameFacts& f) {
           {"xcomp_bv", hex(f.xcomp_bv)}};
 }
 
+json platform_to_json(const PlatformCapabilities& p) {
+  json caps = json::object();
+  for (const CapabilityField& f : capability_fields()) {
+    const Capability& c = p.*f.member;
+    caps[f.name] = {{"state", capability_state_name(c.state)}, {"detail", c.detail}};
+  }
+  return {{"probed", p.probed},
+          {"capabilities", caps},
+          {"delivery_ns", p.delivery_ns},
+          {"syscall_ns", p.syscall_ns},
+          {"handler_delay_ns", p.handler_delay_ns},
+          {"clock",
+           {{"source", p.clock.source},
+            {"resolution_ns", p.clock.resolution_ns},
+            {"step_ns", p.clock.step_ns}}},
+          {"online_cpus", p.online_cpus},
+          {"allowed_cpus", p.allowed_cpus}};
+}
+
 json machine_to_json(const Machine& m) {
   json j;
   const CpuIdentity& id = m.identity;
@@ -116,7 +135,13 @@ json machine_to_json(const Machine& m) {
                       {"valgrind", m.env.valgrind},
                       {"ptraced", m.env.ptraced},
                       {"tracer_pid", m.env.tracer_pid},
-                      {"emulator_path", m.env.emulator_path}};
+                      {"emulator_path", m.env.emulator_path},
+                      {"gvisor", m.env.gvisor},
+                      {"uml", m.env.uml},
+                      {"hypervisor_name", m.env.hypervisor_name},
+                      {"kernel_hypervisor", m.env.kernel_hypervisor},
+                      {"kind", m.env.kind()}};
+  j["platform"] = platform_to_json(m.platform);
   return j;
 }
 
@@ -177,6 +202,12 @@ class Reader {
         else
           bad(path, key, "an integer in range");
       }
+    }
+  }
+  void real(const json& o, const std::string& path, const char* key, double* out) {
+    if (const json* v = member(o, path, key)) {
+      if (!v->is_number() || v->get<double>() < 0) return (void)bad(path, key, "a number >= 0");
+      *out = v->get<double>();
     }
   }
   template <typename T>
@@ -313,7 +344,44 @@ void read_frame(Reader& r, const json& f, SignalFrameFacts* out) {
   r.hexnum(f, p, "xcomp_bv", &out->xcomp_bv);
 }
 
+void read_platform(Reader& r, const json& j, PlatformCapabilities* p) {
+  const std::string path = "machine.platform";
+  r.boolean(j, path, "probed", &p->probed);
+  if (const json* caps = r.object(j, path, "capabilities"))
+    for (const CapabilityField& f : capability_fields()) {
+      const std::string cp = path + ".capabilities";
+      const json* c = r.object(*caps, cp, f.name);
+      if (!c) return;
+      std::string state;
+      r.str(*c, cp + "." + f.name, "state", &state);
+      r.str(*c, cp + "." + f.name, "detail", &(p->*f.member).detail);
+      if (r.ok() && !parse_capability_state(state, &(p->*f.member).state))
+        return r.fail(cp + "." + f.name + ".state", "expected unprobed, works, broken or refused");
+    }
+  r.real(j, path, "delivery_ns", &p->delivery_ns);
+  r.real(j, path, "syscall_ns", &p->syscall_ns);
+  r.real(j, path, "handler_delay_ns", &p->handler_delay_ns);
+  if (const json* c = r.object(j, path, "clock")) {
+    r.str(*c, path + ".clock", "source", &p->clock.source);
+    r.number(*c, path + ".clock", "resolution_ns", &p->clock.resolution_ns);
+    r.number(*c, path + ".clock", "step_ns", &p->clock.step_ns);
+  }
+  r.number(j, path, "online_cpus", &p->online_cpus);
+  r.number(j, path, "allowed_cpus", &p->allowed_cpus);
+}
+
 }  // namespace
+
+bool platform_from_json(const json& j, PlatformCapabilities* p, std::string* error) {
+  Reader r(error);
+  *p = PlatformCapabilities{};
+  if (!j.is_object()) {
+    r.fail("machine.platform", "expected an object");
+    return false;
+  }
+  read_platform(r, j, p);
+  return r.ok();
+}
 
 bool signal_frame_from_json(const json& j, SignalFrameFacts* out, std::string* error) {
   Reader r(error);
@@ -363,7 +431,16 @@ bool machine_from_json(const json& j, Machine* m, std::string* error) {
     r.boolean(*e, ep, "ptraced", &m->env.ptraced);
     r.number(*e, ep, "tracer_pid", &m->env.tracer_pid);
     r.str(*e, ep, "emulator_path", &m->env.emulator_path);
+    // Result files from before the sandboxes were recognised lack these.
+    if (e->contains("gvisor")) r.boolean(*e, ep, "gvisor", &m->env.gvisor);
+    if (e->contains("uml")) r.boolean(*e, ep, "uml", &m->env.uml);
+    if (e->contains("hypervisor_name")) r.str(*e, ep, "hypervisor_name", &m->env.hypervisor_name);
+    if (e->contains("kernel_hypervisor"))
+      r.str(*e, ep, "kernel_hypervisor", &m->env.kernel_hypervisor);
   }
+  // ... and the platform's capabilities: absent, they read as never probed.
+  if (j.contains("platform"))
+    if (const json* p = r.object(j, "machine", "platform")) read_platform(r, *p, &m->platform);
   return r.ok();
 }
 

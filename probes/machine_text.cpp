@@ -139,13 +139,46 @@ void frame_section(std::string& out, const SignalFrameFacts& f) {
 void environment_section(std::string& out, const Machine& m) {
   const EnvironmentInfo& e = m.env;
   std::string hv = "none";
-  if (e.hypervisor)
+  if (e.hypervisor) {
     hv = e.hypervisor_vendor.empty() ? "present, no signature" : e.hypervisor_vendor;
+    if (!e.hypervisor_name.empty() && e.hypervisor_name != e.hypervisor_vendor)
+      hv += " (" + e.hypervisor_name + ")";
+  }
   std::string traced = e.ptraced ? fmt::format("traced by pid {}", e.tracer_pid) : "not traced";
-  line(out, "Environment",
-       fmt::format("hypervisor {}; qemu-user {}; valgrind {}; {}", hv, yes_no(e.qemu_user),
-                   yes_no(e.valgrind), traced));
+  line(
+      out, "Environment",
+      fmt::format("{}; hypervisor {}; qemu-user {}; valgrind {}; gVisor {}; user-mode Linux {}; {}",
+                  e.kind(), hv, yes_no(e.qemu_user), yes_no(e.valgrind), yes_no(e.gvisor),
+                  yes_no(e.uml), traced));
+  if (!e.kernel_hypervisor.empty())
+    more(out, "the kernel detected hypervisor " + e.kernel_hypervisor);
   if (!e.emulator_path.empty()) more(out, "emulator executable: " + e.emulator_path);
+}
+
+std::string microseconds(double ns) {
+  return ns > 0 ? fmt::format("{:.1f} us", ns / 1000) : std::string("not measured");
+}
+
+void platform_section(std::string& out, const PlatformCapabilities& p) {
+  if (!p.probed) {
+    line(out, "Platform", "not probed");
+    return;
+  }
+  line(out, "Platform",
+       fmt::format("one delivery with the irritating handler {}{}; getppid {}",
+                   microseconds(p.delivery_ns),
+                   p.handler_delay_ns > 0 ? fmt::format(" (with {} of delay added on purpose)",
+                                                        microseconds(p.handler_delay_ns))
+                                          : "",
+                   microseconds(p.syscall_ns)));
+  more(out, fmt::format("clock {}, resolution {} ns, smallest step seen {} ns; CPUs: {} online, "
+                        "{} allowed",
+                        p.clock.source.empty() ? "unknown" : p.clock.source, p.clock.resolution_ns,
+                        p.clock.step_ns, p.online_cpus, p.allowed_cpus));
+  for (const CapabilityField& f : capability_fields()) {
+    const Capability& c = p.*f.member;
+    more(out, fmt::format("{:<18} {:<8} {}", f.name, capability_state_name(c.state), c.detail));
+  }
 }
 
 }  // namespace
@@ -164,6 +197,7 @@ std::string machine_to_text(const Machine& m) {
   line(out, "libc",
        m.os.libc_version.empty() ? libc + " (version unknown)" : libc + " " + m.os.libc_version);
   environment_section(out, m);
+  platform_section(out, m.platform);
   return out;
 }
 

@@ -13,6 +13,15 @@ OsInfo probe_os();                                            // os_info.cpp
 void probe_libc(std::string* name, std::string* version);     // libc_info.cpp
 EnvironmentInfo probe_environment(const CpuidSource& cpuid);  // environment.cpp
 
+// sandbox.cpp: gVisor, user-mode Linux and the hypervisor by name, into *e (after
+// probe_environment, which reads the CPUID signature).
+void probe_sandbox(const OsInfo& os, EnvironmentInfo* e);
+// The decisions, kept pure so they can be tested without the environments.
+bool looks_like_gvisor(const std::string& uname_version, const std::string& kernel_log);
+bool looks_like_uml(const std::string& cpuinfo);
+std::string hypervisor_name(const std::string& cpuid_signature);  // "KVMKVMKVM" -> "KVM"
+std::string kernel_hypervisor(const std::string& kernel_log);     // "Hypervisor detected: X"
+
 // qemu_user.cpp: two answers to "which executable is this process?". Natively both come from
 // the same kernel object and agree; a user-mode emulator rewrites only the first.
 struct ExecutableViews {

@@ -64,6 +64,18 @@ void flatten(const nlohmann::json& j, const std::string& path,
   (*out)[path] = j;
 }
 
+// Measurements the platform probes take anew each run (times, and the counts a probe's detail
+// quotes): they differ between any two runs, so they are not fingerprint changes. A
+// capability's state is.
+bool measurement(const std::string& path) {
+  if (path == "platform/delivery_ns" || path == "platform/syscall_ns" ||
+      path == "platform/clock/step_ns")
+    return true;
+  const std::string caps = "platform/capabilities/", detail = "/detail";
+  return path.rfind(caps, 0) == 0 && path.size() > detail.size() &&
+         path.compare(path.size() - detail.size(), detail.size(), detail) == 0;
+}
+
 std::string shown(const nlohmann::json* v) {
   if (!v) return "(absent)";
   if (v->is_string()) return v->get<std::string>();
@@ -129,7 +141,7 @@ Comparison compare_runs(const RunResult& before, const RunResult& after) {
     const auto ib = b.find(path);
     const nlohmann::json* va = ia == a.end() ? nullptr : &ia->second;
     const nlohmann::json* vb = ib == b.end() ? nullptr : &ib->second;
-    if (va && vb && *va == *vb) continue;
+    if ((va && vb && *va == *vb) || measurement(path)) continue;
     c.fingerprint.push_back({path, shown(va), shown(vb)});
   }
   return c;

@@ -3,6 +3,7 @@
 // expectation into nothing.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -156,11 +157,12 @@ bool read_platform(const JsonDocument& doc, const json& j, const std::string& po
   r.strings("cpu_lacks", &p->cpu_lacks, false);
   r.string("kernel", &kernel, false);
   if (!r.ok()) return false;
-  if (!p->environment.empty() && p->environment != "native" && p->environment != "qemu-user" &&
-      p->environment != "valgrind")
-    return r.fail("environment", fmt::format("unknown environment \"{}\" (known: native, "
-                                             "qemu-user, valgrind)",
-                                             p->environment));
+  static const std::vector<std::string> kEnvironments = {"native", "qemu-user", "valgrind",
+                                                         "gvisor", "uml"};
+  if (!p->environment.empty() &&
+      std::find(kEnvironments.begin(), kEnvironments.end(), p->environment) == kEnvironments.end())
+    return r.fail("environment", fmt::format("unknown environment \"{}\" (known: {})",
+                                             p->environment, fmt::join(kEnvironments, ", ")));
   std::string range_error;
   if (!kernel.empty() && !parse_kernel_range(kernel, &p->kernel, &range_error))
     return r.fail("kernel", range_error);

@@ -132,8 +132,11 @@ PlatformFacts platform_facts(const nlohmann::json& machine) {
   }
   if (digits) p.kernel.push_back(v);
   const nlohmann::json env = machine.value("environment", nlohmann::json::object());
+  // As EnvironmentInfo::kind() says it; files from before "kind" existed have the flags.
   p.environment = env.value("valgrind", false)    ? "valgrind"
                   : env.value("qemu_user", false) ? "qemu-user"
+                  : env.value("gvisor", false)    ? "gvisor"
+                  : env.value("uml", false)       ? "uml"
                                                   : "native";
   if (const auto cpu = machine.find("cpu"); cpu != machine.end() && cpu->is_object())
     p.features = cpu->value("features", nlohmann::json::object());

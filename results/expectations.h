@@ -24,11 +24,11 @@ enum class Expect : uint8_t { kPass, kFail, kXfail };
 // One fact about the platform a result was taken on, read from its machine fingerprint, so a
 // stored result file is judged exactly as the live run was.
 struct PlatformFacts {
-  std::string os;                                      // uname sysname: "Linux"
-  std::string libc;                                    // "glibc", "musl"
-  std::vector<unsigned> kernel;                        // release "6.18.44-fc" -> {6, 18, 44}
-  std::string cpu_vendor;                              // "GenuineIntel", "AuthenticAMD"
-  std::string environment;                             // "native", "qemu-user", "valgrind"
+  std::string os;                // uname sysname: "Linux"
+  std::string libc;              // "glibc", "musl"
+  std::vector<unsigned> kernel;  // release "6.18.44-fc" -> {6, 18, 44}
+  std::string cpu_vendor;        // "GenuineIntel", "AuthenticAMD"
+  std::string environment;       // "native", "qemu-user", "valgrind", "gvisor", "uml"
   nlohmann::json features = nlohmann::json::object();  // cpu.features of the fingerprint
 };
 PlatformFacts platform_facts(const nlohmann::json& machine);

@@ -29,6 +29,22 @@ std::string environment_of(const nlohmann::json& machine) {
   return "native (VM: " + e.value("hypervisor_vendor", "") + ")";
 }
 
+// What the platform probes found, in one line: the delivery cost and every capability that is
+// not simply there. Empty for files from before the probes.
+std::string platform_of(const nlohmann::json& machine) {
+  const auto p = machine.find("platform");
+  if (p == machine.end() || !p->is_object() || !p->value("probed", false)) return "";
+  std::string s =
+      fmt::format("platform: a delivery costs {:.1f} us", p->value("delivery_ns", 0.0) / 1000);
+  const nlohmann::json caps = p->value("capabilities", nlohmann::json::object());
+  for (auto it = caps.begin(); it != caps.end(); ++it) {
+    if (!it->is_object()) continue;
+    const std::string state = it->value("state", "");
+    if (state != "works") s += fmt::format("; {} {}: {}", it.key(), state, it->value("detail", ""));
+  }
+  return s;
+}
+
 std::string cell_detail(const CaseResult& r) {
   std::string d;
   if (r.status == Status::kFail || r.status == Status::kXfail || r.status == Status::kError) {
@@ -74,6 +90,7 @@ tr.detail td { background: #fffbe6; }
 tr.detail pre { margin: 0; white-space: pre-wrap; font-size: 12px; }
 details pre { font-size: 11px; margin: .3em 0; }
 span.count { display: block; font-size: 11px; color: #555; }
+span.platform { display: block; font-size: 11px; color: #8a4b00; }
 )css";
 
 constexpr const char* kScript = R"js(
@@ -94,6 +111,7 @@ constexpr const char* kScript = R"js(
     th.appendChild(el('b', '', m.name));
     th.appendChild(el('span', '', m.summary));
     th.appendChild(el('span', 'count', m.counts));
+    if (m.platform) th.appendChild(el('span', 'platform', m.platform));
     var det = el('details');
     det.appendChild(el('summary', '', 'fingerprint'));
     det.appendChild(el('pre', '', m.fingerprint));
@@ -183,6 +201,7 @@ nlohmann::json report_data(const std::vector<ReportColumn>& columns) {
                       machine_text(run.machine, "libc", "version"), environment_of(run.machine))},
          {"counts", fmt::format("{} pass, {} fail, {} error, {} xfail, {} skip", s.pass, s.fail,
                                 s.error, s.xfail, s.skip)},
+         {"platform", platform_of(run.machine)},
          {"fingerprint", fingerprint},
          {"sigctx", fmt::format("{} (git {})", run.version, run.git_revision)}});
     for (const CaseResult* c : worst_results(run)) {
@@ -265,6 +284,9 @@ std::string report_markdown(const std::vector<ReportColumn>& columns) {
   for (const auto& m : data["machines"])
     s += fmt::format("| `{}` | {} | {} | {} |\n", md(m["name"]), md(m["summary"]), md(m["counts"]),
                      md(m["sigctx"]));
+  for (const auto& m : data["machines"])
+    if (!m["platform"].get<std::string>().empty())
+      s += fmt::format("\n`{}`: {}\n", md(m["name"]), md(m["platform"]));
   s += "\n| case |";
   for (size_t i = 0; i < data["machines"].size(); ++i)
     s += fmt::format(" {} |", i + 1);

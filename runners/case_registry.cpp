@@ -5,6 +5,7 @@
 #include "alloc/os_zero_cases.h"
 #include "context/context_cases.h"
 #include "core/core_case.h"
+#include "platform/platform_cases.h"
 #include "process/process_cases.h"
 #include "ptrace/ptrace_cases.h"
 #include "signal/badframe_cases.h"
@@ -22,6 +23,7 @@ const std::vector<CaseDescriptor>& all_cases() {
         all.push_back(std::move(c));
     };
     // One line per family of cases.
+    add(platform_cases());  // first: what the platform lacks explains the skips that follow
     add(signal_cases());
     add(badframe_cases());  // milliseconds each: before the sweeps, so they report first
     add(context_cases());   // milliseconds each too

@@ -16,7 +16,7 @@ struct RunOptions {
   uint64_t seed = kDefaultSeed;
   unsigned repeat = 1;
   unsigned jobs = 1;
-  double timeout_s = 30;
+  double timeout_s = 0;  // --timeout; 0: case_timeout_s(machine)
   std::string json_path;
   std::string inject_fault;
   std::string injector;                   // --injector step|hwbp|int3|async

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -278,6 +279,12 @@ void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& 
       ++next_to_report;
     }
   }
+}
+
+double case_timeout_s(const Machine& m) {
+  const double scale =
+      std::clamp(m.platform.delivery_ns / kReferenceDeliveryNs, 1.0, kMostTimeoutScale);
+  return kDefaultCaseTimeoutS * scale;
 }
 
 CaseResult run_forked(const std::function<void(CaseResult&)>& fn, double timeout_s) {

@@ -24,6 +24,15 @@ struct ExecutorOptions {
   size_t max_output_bytes = 64 * 1024;
 };
 
+// A case's time limit on machine m when --timeout does not set one: kDefaultCaseTimeoutS, scaled
+// by how much slower than kReferenceDeliveryNs a signal delivery is there (at most
+// kMostTimeoutScale times), so the slow deliveries of a sandbox or a nested hypervisor do not
+// time out exhaustive sweeps that finish elsewhere.
+constexpr double kDefaultCaseTimeoutS = 30;
+constexpr double kReferenceDeliveryNs = 10000;
+constexpr double kMostTimeoutScale = 10;
+double case_timeout_s(const Machine& m);
+
 // Runs every job; on_done is called once per job, in job order, as soon as the job and every
 // job before it have finished.
 void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& controls,

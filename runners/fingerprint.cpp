@@ -1,5 +1,6 @@
 #include "runners/fingerprint.h"
 
+#include "platform/capability_probes.h"
 #include "probes/xsave_layout.h"
 #include "runners/executor.h"
 #include "signal/frame_probe.h"
@@ -17,16 +18,36 @@ const Machine& live_machine() {
   return m;
 }
 
-Machine fingerprint_machine() {
-  Machine m = live_machine();
+PlatformCapabilities measure_platform(const Machine& m) {
+  constexpr double kProbeSeconds = 120;
   CaseResult r = run_forked(
-      [&m](CaseResult& out) { out.facts = signal_frame_to_json(measure_signal_frame(m)); }, 10.0);
+      [&m](CaseResult& out) { out.facts = platform_to_json(probe_platform(m)); }, kProbeSeconds);
+  PlatformCapabilities p;
   std::string error;
-  if (r.status == Status::kError)
-    m.frame.error = "frame probe: " + r.reason;
-  else if (!signal_frame_from_json(r.facts, &m.frame, &error))
-    m.frame.error = "frame probe: " + error;
-  return m;
+  if (r.status == Status::kError) error = r.reason;
+  if (error.empty() && platform_from_json(r.facts, &p, &error)) return p;
+  // A probe that crashed or hung leaves every capability unprobed: the cases find out for
+  // themselves, as they did before the probes.
+  p = PlatformCapabilities{};
+  for (const CapabilityField& f : capability_fields())
+    p.*f.member = Capability::unprobed_because("the platform probes failed: " + error);
+  return p;
+}
+
+const Machine& fingerprint_machine() {
+  static const Machine measured = [] {
+    Machine m = live_machine();
+    CaseResult r = run_forked(
+        [&m](CaseResult& out) { out.facts = signal_frame_to_json(measure_signal_frame(m)); }, 10.0);
+    std::string error;
+    if (r.status == Status::kError)
+      m.frame.error = "frame probe: " + r.reason;
+    else if (!signal_frame_from_json(r.facts, &m.frame, &error))
+      m.frame.error = "frame probe: " + error;
+    m.platform = measure_platform(m);
+    return m;
+  }();
+  return measured;
 }
 
 nlohmann::json fingerprint_to_json(const Machine& m) {

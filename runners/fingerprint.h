@@ -12,8 +12,13 @@ namespace sigctx {
 // user component without code of its own): what list, explain and every run start from. Probed
 // once per process: main() does it before any case list is built, the commands reuse it.
 const Machine& live_machine();
-// live_machine plus the measured signal frame.
-Machine fingerprint_machine();
+// live_machine plus the measured signal frame and the platform's capabilities, each measured
+// in a forked child; measured once per process, the first time it is asked for (after the
+// command line is read: SIGCTX_HANDLER_DELAY_US must be in force).
+const Machine& fingerprint_machine();
+// The platform probes of m (platform/capability_probes.h), run in a forked child so that their
+// handlers, threads and tracees stay out of the caller; never probed when they cannot run.
+PlatformCapabilities measure_platform(const Machine& m);
 // machine_to_json plus what only the component table knows: xsave.uncovered_components, the
 // XCR0 components no case loads or checks yet (names, lowest bit first).
 nlohmann::json fingerprint_to_json(const Machine& m);

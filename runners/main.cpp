@@ -2,16 +2,32 @@
 // switches, and does zeroed memory stay zero?
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
 #include "runners/commands.h"
 #include "runners/fingerprint.h"
 #include "runners/run_options.h"
 #include "runners/vm/guest_init.h"
+#include "signal/handler.h"
 
 int main(int argc, char** argv) {
   using namespace sigctx;
   // Booted by `sigctx vm` as the initramfs's /init.
   if (is_guest_init()) guest_init_main();
+  // A slow machine made on purpose (signal/handler.h): every delivery spends this long in the
+  // handler, and the platform probe measures it like any other cost.
+  if (const char* delay = std::getenv("SIGCTX_HANDLER_DELAY_US")) {
+    char* end = nullptr;
+    const double us = std::strtod(delay, &end);
+    if (end == delay || *end || !(us >= 0 && us <= 1e6)) {
+      fmt::print(stderr,
+                 "sigctx: error: SIGCTX_HANDLER_DELAY_US: '{}' is not a number of microseconds "
+                 "from 0 to 1000000\n",
+                 delay);
+      return kExitUsage;
+    }
+    set_handler_delay_ns(static_cast<uint64_t>(us * 1000));
+  }
   // Before any case list is built: xsave_other's cases (ptrace/write-init among them) and their
   // descriptions follow the component it takes on this machine.
   live_machine();

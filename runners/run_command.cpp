@@ -149,7 +149,8 @@ int run_command(const RunOptions& o) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  const Machine machine = fingerprint_machine();
+  const Machine& machine = fingerprint_machine();
+  const double timeout_s = o.timeout_s > 0 ? o.timeout_s : case_timeout_s(machine);
   ConsoleReporter console(stdout, use_color(), o.verbose);
   TapReporter tap(stdout);
   if (o.tap)
@@ -164,14 +165,14 @@ int run_command(const RunOptions& o) {
   run.machine = fingerprint_to_json(machine);
   const PlatformFacts platform = platform_facts(run.machine);
   run.started_at = utc_timestamp_now();
-  run.options = {{"cases", o.cases},         {"seed", fmt::format("{:#x}", o.seed)},
-                 {"repeat", o.repeat},       {"jobs", o.jobs},
-                 {"timeout_s", o.timeout_s}, {"inject_fault", o.inject_fault},
-                 {"injector", o.injector},   {"at", o.at},
-                 {"stride", o.stride},       {"emulate", o.emulate},
-                 {"junit", o.junit_path},    {"tap", o.tap},
-                 {"profile", o.profile},     {"duration_s", o.duration_s},
-                 {"bisect", o.bisect},       {"expectations", expectations.files}};
+  run.options = {{"cases", o.cases},       {"seed", fmt::format("{:#x}", o.seed)},
+                 {"repeat", o.repeat},     {"jobs", o.jobs},
+                 {"timeout_s", timeout_s}, {"inject_fault", o.inject_fault},
+                 {"injector", o.injector}, {"at", o.at},
+                 {"stride", o.stride},     {"emulate", o.emulate},
+                 {"junit", o.junit_path},  {"tap", o.tap},
+                 {"profile", o.profile},   {"duration_s", o.duration_s},
+                 {"bisect", o.bisect},     {"expectations", expectations.files}};
 
   // Slots in report order: a skip is known at once, a job reports through the executor.
   struct Slot {
@@ -223,7 +224,7 @@ int run_command(const RunOptions& o) {
   flush();
   ExecutorOptions eo;
   eo.jobs = o.jobs;
-  eo.timeout_s = o.timeout_s;
+  eo.timeout_s = timeout_s;
   // A profile's case runs for its duration: the timeout starts counting after it.
   if (profile) eo.timeout_s += o.duration_s > 0 ? o.duration_s : profile->default_seconds;
   execute(jobs, machine, controls, eo, [&](size_t k, CaseResult&& r) {
@@ -262,7 +263,7 @@ int run_command(const RunOptions& o) {
 }
 
 int probe_command(bool json) {
-  const Machine m = fingerprint_machine();
+  const Machine& m = fingerprint_machine();
   if (json)
     fmt::print("{}\n", fingerprint_to_json(m).dump(2));
   else
@@ -310,7 +311,7 @@ int list_command(const std::vector<std::string>& globs, bool ctest) {
   if (globs.empty())
     for (const CaseDescriptor& c : all_cases())
       if (!c.profile.empty()) selected.push_back(&c);
-  const Machine& m = live_machine();
+  const Machine& m = fingerprint_machine();
   unsigned runnable = 0;
   for (const CaseDescriptor* c : selected) {
     const Availability a = c->applicable(m);

@@ -29,7 +29,9 @@ void add_run_options(CLI::App* sub, RunOptions* o, std::string* seed_text) {
   sub->add_option("--repeat", o->repeat, "run the selection N times with derived seeds")
       ->check(CLI::Range(1u, 1000000u));
   sub->add_option("--jobs", o->jobs, "cases run in parallel")->check(CLI::Range(1u, 256u));
-  sub->add_option("--timeout", o->timeout_s, "seconds before a case is killed (default 30)")
+  sub->add_option("--timeout", o->timeout_s,
+                  "seconds before a case is killed (default 30, longer where the platform probe "
+                  "measures slow signal deliveries)")
       ->check(CLI::Range(0.1, 86400.0));
   sub->add_option("--json", o->json_path, "write the sigctx-result/1 JSON here (atomically)");
   sub->add_option("--junit", o->junit_path, "write JUnit XML for CI systems here (atomically)");
@@ -89,8 +91,8 @@ std::vector<std::string> run_arguments(const RunOptions& o) {
   std::vector<std::string> a;
   for (const std::string& c : o.cases)
     a.insert(a.end(), {"--cases", c});
-  a.insert(a.end(),
-           {"--jobs", std::to_string(o.jobs), "--timeout", fmt::format("{}", o.timeout_s)});
+  a.insert(a.end(), {"--jobs", std::to_string(o.jobs)});
+  if (o.timeout_s > 0) a.insert(a.end(), {"--timeout", fmt::format("{}", o.timeout_s)});
   if (o.repeat > 1) a.insert(a.end(), {"--repeat", std::to_string(o.repeat)});
   if (!o.inject_fault.empty()) a.insert(a.end(), {"--inject-fault", o.inject_fault});
   if (!o.injector.empty()) a.insert(a.end(), {"--injector", o.injector});

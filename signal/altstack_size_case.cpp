@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "signal/altstack.h"
 #include "signal/case_support.h"
@@ -117,6 +118,14 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
     trials.push_back(
         {"frame size - 512", std::max(frame > 512 ? frame - 512 : floor, floor), false, false});
 
+  // Where sigaltstack's floor exceeds the frame, no stack too small for it can be installed:
+  // what the case can say about overflows here, it says.
+  if (std::none_of(trials.begin(), trials.end(),
+                   [](const Trial& t) { return !t.must_deliver && !t.may_do_either; }))
+    r.facts["too_small_untestable"] = fmt::format(
+        "sigaltstack accepts no stack smaller than {} bytes, and the frame takes {}: no stack too "
+        "small for it can be installed",
+        floor, frame);
   nlohmann::json outcomes = nlohmann::json::array();
   for (const Trial& trial : trials) {
     GuardedAltstack stack(trial.size, /*shared=*/true);

@@ -110,6 +110,16 @@ Availability needs_xsave_frames(const Machine& m) {
     return Availability::no("no XSAVE enabled: Linux writes FXSAVE-only frames, with no header");
   return Availability::yes();
 }
+// A smaller frame than the kernel's needs a kernel frame beyond FP, SSE and AVX (an AVX-only
+// CPU's frame is already the smaller one).
+Availability needs_state_beyond_fp_sse_avx(const Machine& m) {
+  Availability a = needs_xsave_frames(m);
+  if (a.ok && (m.xcr0 & ~smaller_features(m)) == 0)
+    return Availability::no(
+        "XCR0 enables no state beyond FP, SSE and AVX: the kernel's frame is already the "
+        "smaller one");
+  return a;
+}
 Availability needs_unsupported_bit(const Machine& m) {
   Availability a = needs_xsave_frames(m);
   if (a.ok && !unsupported_bit(m))
@@ -152,7 +162,7 @@ const std::vector<BadFrame>& bad_frames() {
        {"linux-fx-only-fallback", "illumos-15254", "valgrind-sigcontext"},
        shrink_to_fp_sse_avx,
        declares_smaller,
-       needs_xsave_frames},
+       needs_state_beyond_fp_sse_avx},
       {"xstate-bv-init",
        "XSTATE_BV cleared for every component above SSE, their data left in the frame: a valid "
        "request for their init state",

@@ -49,6 +49,15 @@ InjectionPoint hold_injection_point(const char* label) {
   return p;
 }
 
+std::string platform_finding(const Machine& m, Capability PlatformCapabilities::*what) {
+  return capability_skip_reason(capability_field(what), m.platform.*what);
+}
+
+Availability platform_allows(const Machine& m, Capability PlatformCapabilities::*what) {
+  if ((m.platform.*what).usable()) return Availability::yes();
+  return Availability::no(platform_finding(m, what));
+}
+
 void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig) {
   img.gpr[kRax] = SYS_tgkill;
   img.gpr[kRdi] = static_cast<uint64_t>(pid);

@@ -50,6 +50,12 @@ InjectionPoint hold_injection_point(const char* label);
 // compare, such as an x87 register beyond the pattern's stack depth), never a pass.
 void set_final_status(const FaultSpec& fault, CaseResult& r);
 
+// Whether the platform gives a case what it needs (probes/capabilities.h): usable, or no with
+// the probe's finding, which names the platform/ case that reports it.
+Availability platform_allows(const Machine& m, Capability PlatformCapabilities::*what);
+// The probe's finding about `what`, as a skip reason names it.
+std::string platform_finding(const Machine& m, Capability PlatformCapabilities::*what);
+
 // Makes the hold's SYSCALL a tgkill(pid, tid, sig).
 void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig);
 

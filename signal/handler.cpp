@@ -1,11 +1,13 @@
 #include "signal/handler.h"
 
+#include <cpuid.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 
 #include "signal/emulation.h"
 #include "signal/kernel_trap.h"
@@ -16,6 +18,7 @@ namespace sigctx {
 namespace {
 
 HandlerPlan g_plan;
+std::atomic<uint64_t> g_handler_delay_ns{0};
 
 constexpr int kSigctxSignals[] = {kPrimarySignal, kNestedSignal, SIGALRM, SIGURG, SIGPROF};
 
@@ -119,6 +122,7 @@ void HandlerPlan::reset() {
   fault_armed = false;
   fault_applied = false;
   guard_fault_address = 0;
+  yield_witness = nullptr;
   irritate_only_in_hold = false;
   kernel_start = kernel_end = 0;
   delivered_in_hold.store(0);
@@ -134,6 +138,12 @@ void init_signal_runtime(const Machine& m) {
   if (m.features.pku && m.features.ospke) features |= ASMF_PKU;
   if (m.xsave.xgetbv1 && m.features.osxsave) features |= ASMF_XGETBV1;
   if (component(ComponentId::kZmmHi256).availability(m).ok) features |= ASMF_ZMM;
+  // TSC_AUX holds the CPU number where the kernel sets it; qemu-user's TCG answers 0 on every
+  // thread, which would make threads running side by side look like switches.
+  unsigned eax, ebx, ecx, edx;
+  const bool rdtscp =
+      __get_cpuid(0x80000001, &eax, &ebx, &ecx, &edx) && ((edx >> 27) & 1);  // CPUID.80000001H
+  if (rdtscp && !m.env.qemu_user) features |= ASMF_RDTSCP;
   sigctx_asm_features = features;
   uint64_t fs = 0;
   syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
@@ -159,6 +169,14 @@ void install_handler(int sig, bool on_altstack) {
 
 void uninstall_handler(int sig) {
   signal(sig, SIG_DFL);
+}
+
+void set_handler_delay_ns(uint64_t ns) {
+  g_handler_delay_ns.store(ns);
+}
+
+uint64_t handler_delay_ns() {
+  return g_handler_delay_ns.load();
 }
 
 void raise_in_this_thread(int sig) {
@@ -234,6 +252,15 @@ const Irritator* on_plan_signal(unsigned level, SignalFrame& frame, void* uconte
 
 extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* ucontext,
                                              HandlerObservation* obs) {
+  if (const uint64_t delay = g_handler_delay_ns.load(std::memory_order_relaxed)) {
+    // clock_gettime is async-signal-safe (the vDSO): a slow machine, made on purpose.
+    timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+      clock_gettime(CLOCK_MONOTONIC, &t);
+    while (static_cast<uint64_t>((t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec)) <
+           delay);
+  }
   const KernelTrapState& kernel = kernel_trap_state();
   // The capture signal is the suite's instrument, not a transition under test: no emulation.
   if (kernel.active && sig == kCaptureSignal) return on_kernel_signal(sig, info, ucontext, obs);

@@ -98,7 +98,9 @@ struct HandlerPlan {
   // A fault hits the first delivery after the case arms it (once per hold): a bug that
   // corrupts one restore, which later correct deliveries then faithfully preserve.
   bool fault_armed = false;
-  bool fault_applied = false;        // the fault hit at least once since the case started
+  bool fault_applied = false;  // the fault hit at least once since the case started
+  // switch/step-yield: the stepping thread's marks around each yield (signal/yield_sibling.h).
+  SwitchWitness* yield_witness = nullptr;
   uint64_t guard_fault_address = 0;  // for FaultKind::kGuard
 
   void reset();
@@ -116,6 +118,12 @@ void init_signal_runtime(const Machine& m);
 // synchronous fault signals.
 void install_handler(int sig, bool on_altstack);
 void uninstall_handler(int sig);
+
+// A delay every delivery spends in the handler, on purpose: a slow machine, made here, to show
+// that the timing calibrates to it (SIGCTX_HANDLER_DELAY_US, read by runners/main.cpp). Set
+// before the platform is probed, so the measured delivery cost includes it; 0 by default.
+void set_handler_delay_ns(uint64_t ns);
+uint64_t handler_delay_ns();
 
 // tgkill(getpid(), gettid(), sig) through a raw syscall.
 void raise_in_this_thread(int sig);

@@ -189,6 +189,7 @@ sigctx_hold_syscall_loop:
 sigctx_hold_syscall_loop_switch:
   syscall
   mov F_NR(%rsp), %rax
+  call sigctx_switch_witness
   call *sigctx_switch_hook_after(%rip)
   /* Count down in rcx, which SYSCALL clobbers anyway: LEA and JRCXZ leave the flags alone. */
   mov F_LOOPS(%rsp), %rcx
@@ -211,6 +212,7 @@ sigctx_hold_spin_flag:
   .hidden sigctx_hold_spin_flag_switch
 sigctx_hold_spin_flag_switch:
   pause
+  call sigctx_switch_witness
   call *sigctx_switch_hook_after(%rip)
   /* The flag is read into rcx, so that no flag changes: rcx is the spin's one clobber. */
   mov sigctx_spin_stop(%rip), %ecx
@@ -255,6 +257,60 @@ sigctx_hold_end:
 SIGCTX_FUNC(sigctx_switch_hook_none)
   ret
 SIGCTX_END(sigctx_switch_hook_none)
+
+/* void sigctx_switch_mark(SwitchWitness* w): with RDTSCP usable, marks the units' shared word
+ * with this CPU and unit, and counts in w->seen a previous mark of another unit from this CPU.
+ * Preserves every register and flag: the hold calls it with its pattern loaded, the step-yield
+ * handler from compiled code. */
+SIGCTX_FUNC(sigctx_switch_mark)
+  pushfq
+  push %rax
+  push %rcx
+  push %rdx
+  testq $ASMF_RDTSCP, sigctx_asm_features(%rip)
+  jz 9f
+  rdtscp
+  and $0xfff, %ecx                   /* Linux keeps node << 12 | cpu in TSC_AUX */
+  shl $8, %rcx
+  mov WIT_UNIT(%rdi), %rdx
+  or %rcx, %rdx                      /* rdx = this unit's mark */
+  mov WIT_LAST(%rdi), %rax
+  xchg %rdx, (%rax)                  /* rdx = the latest mark before this one */
+  test %rdx, %rdx
+  jz 9f                              /* the first mark */
+  mov %rdx, %rax
+  shr $8, %rax
+  shr $8, %rcx
+  cmp %rcx, %rax
+  jne 9f                             /* from another CPU */
+  cmp %dl, WIT_UNIT(%rdi)
+  je 9f                              /* this unit's own */
+  incq WIT_SEEN(%rdi)
+9:
+  pop %rdx
+  pop %rcx
+  pop %rax
+  popfq
+  ret
+SIGCTX_END(sigctx_switch_mark)
+
+/* Called from a SYSCALL_LOOP or SPIN_FLAG hold after each switch point, its frame 8 bytes above
+ * rsp on entry: sigctx_switch_mark(plan->witness) when the plan has one. Preserves every
+ * register and flag. It runs between the switch hooks, so a switch while it runs falls where the
+ * emulated switch bugs take effect, as one at the switch point does. */
+SIGCTX_FUNC(sigctx_switch_witness)
+  pushfq
+  push %rdi
+  mov 24+F_PLAN(%rsp), %rdi          /* two saves and the return address above the frame */
+  mov PLAN_WITNESS(%rdi), %rdi
+  test %rdi, %rdi
+  jz 1f
+  call sigctx_switch_mark
+1:
+  pop %rdi
+  popfq
+  ret
+SIGCTX_END(sigctx_switch_witness)
 
 /* Called from a SYSCALL_LOOP or SPIN_FLAG hold, whose frame lies 8 bytes above the hook's rsp
  * on entry. Saves every GPR (in image order, a dummy for rsp) and RFLAGS, applies the plan's

@@ -11,6 +11,19 @@
 
 namespace sigctx {
 
+// Evidence that a unit of a switch case was switched out while it held its pattern, independent
+// of getrusage (which gVisor never counts): after every switch point the hold marks the shared
+// word with its CPU (TSC_AUX) and unit; finding another unit's mark from its own CPU there means
+// that unit ran on this CPU since this unit's last mark.
+struct SwitchWitness {
+  uint64_t* last_mark = nullptr;  // shared by the units of one case (shared memory for processes)
+  uint64_t unit = 0;              // 1..255
+  uint64_t seen = 0;              // other units' marks from this CPU found
+};
+static_assert(offsetof(SwitchWitness, last_mark) == WIT_LAST);
+static_assert(offsetof(SwitchWitness, unit) == WIT_UNIT);
+static_assert(offsetof(SwitchWitness, seen) == WIT_SEEN);
+
 struct HoldPlan {
   uint64_t action = PLAN_ACTION_NONE;
   const AsmRoutine* loaders = nullptr;  // null-terminated, registration order
@@ -23,6 +36,7 @@ struct HoldPlan {
   uint64_t fault_value = 0;
   const CpuImage* fault_image = nullptr;
   const AsmRoutine* fault_loaders = nullptr;  // null-terminated
+  SwitchWitness* witness = nullptr;           // SYSCALL_LOOP and SPIN_FLAG: marks taken
 };
 static_assert(offsetof(HoldPlan, action) == PLAN_ACTION);
 static_assert(offsetof(HoldPlan, loaders) == PLAN_LOADERS);
@@ -34,6 +48,7 @@ static_assert(offsetof(HoldPlan, fault_slot) == PLAN_FAULT_SLOT);
 static_assert(offsetof(HoldPlan, fault_value) == PLAN_FAULT_VALUE);
 static_assert(offsetof(HoldPlan, fault_image) == PLAN_FAULT_IMAGE);
 static_assert(offsetof(HoldPlan, fault_loaders) == PLAN_FAULT_LOADERS);
+static_assert(offsetof(HoldPlan, witness) == PLAN_WITNESS);
 
 // Null-terminated routine lists for a component mask, in registration order. Components whose
 // loader is null (gpr, rflags) are handled by the driver itself.
@@ -78,6 +93,9 @@ extern const void* sigctx_switch_hook_after;
 void sigctx_switch_hook_none();
 // A hook_after that applies the hold plan's one-shot fault (the switch cases' mutation test).
 void sigctx_switch_hook_fault();
+// One mark of a SwitchWitness (see there), preserving every register; the holds take one after
+// each switch point of SYSCALL_LOOP and SPIN_FLAG when plan->witness is set.
+void sigctx_switch_mark(sigctx::SwitchWitness* w);
 extern char sigctx_hold_syscall_loop[];
 extern char sigctx_hold_spin_flag[];
 // Where those loops switch: the SYSCALL, and the PAUSE the timer most often interrupts.

@@ -292,7 +292,7 @@ std::string KernelCase::reproduce_options(int64_t boundary, BoundaryTransition t
   const bool single = t == BoundaryTransition::kClobber || t == BoundaryTransition::kNested;
   if (single && kind_.injector != Injector::kInt3 &&
       !inside_rep_iterations(static_cast<uint64_t>(boundary)) &&
-      hardware_breakpoints_usable(nullptr))
+      injector_allowed(m_, Injector::kHwbp).ok)
     s += " --injector hwbp";
   else if (kind_.injector == Injector::kInt3)
     s += " --injector int3";
@@ -540,15 +540,25 @@ void KernelCase::run_step_yield(unsigned generations) {
     r_.reason = why;
     return;
   }
+  handler_plan().yield_witness = sibling.caller_witness();
   run_step(generations);
+  handler_plan().yield_witness = nullptr;
   const long switches = sibling.caller_switches();
+  const uint64_t witnessed = sibling.caller_witness()->seen;
   sibling.finish(m_, classify_, r_);
   r_.facts["context_switches"] = switches;
+  r_.facts["switches_witnessed"] = witnessed;
+  r_.facts["sibling_switches_witnessed"] = sibling.sibling_witnessed();
   r_.facts["sibling_yields"] = yields;
   if (sibling.faulted()) r_.facts["fault_unit"] = "the sibling";
-  if (switches == 0 && r_.status != Status::kError && !r_.failed()) {
-    r_.status = Status::kError;
-    r_.reason = "the stepping thread yielded at every boundary but was never switched out";
+  if (switches == 0 && witnessed == 0 && r_.status != Status::kError && !r_.failed()) {
+    // Neither witness saw a switch; where getrusage is known not to count them, the platform's
+    // limit (platform/rusage-switches) left the case undecided: a skip naming it.
+    const Capability& rusage = m_.platform.rusage_switches;
+    r_.status = rusage.works() ? Status::kError : Status::kSkip;
+    r_.reason = "the stepping thread yielded at every boundary but was never seen switched out";
+    if (!rusage.works())
+      r_.reason += " (" + platform_finding(m_, &PlatformCapabilities::rusage_switches) + ")";
   }
 }
 
@@ -756,11 +766,17 @@ void KernelCase::run() {
   for (int sig : {SIGTRAP, kStepNestedSignal, kCaptureSignal})
     install_handler(sig, false);
 
-  // Boundaries of one run, and the reference result for generation 1.
+  // Boundaries of one run, and the reference result for generation 1. A storm needs them only
+  // as facts: where TF stepping does not work, it runs without them.
   prepare(1);
-  if (!trace_kernel()) return;
-  r_.facts["boundaries"] = boundaries_;
-  r_.facts["instructions"] = std::set<uint32_t>(trace_.begin(), trace_.end()).size();
+  const bool storm = kind_.kind == Kind::kStorm || kind_.kind == Kind::kGoPreempt;
+  if (storm && !m_.platform.trap_flag.usable()) {
+    r_.facts["boundaries"] = "not traced: " + m_.platform.trap_flag.detail;
+  } else {
+    if (!trace_kernel()) return;
+    r_.facts["boundaries"] = boundaries_;
+    r_.facts["instructions"] = std::set<uint32_t>(trace_.begin(), trace_.end()).size();
+  }
 
   if (kind_.kind == Kind::kStorm) {
     run_storm();
@@ -769,7 +785,11 @@ void KernelCase::run() {
   } else {
     const Injector injector = ctx_.injection.injector.value_or(kind_.injector);
     const unsigned gens = kind_.generations;
-    if (injector == Injector::kAsync) {
+    const Availability usable = injector_allowed(m_, injector);
+    if (!usable.ok) {  // --injector chose a mechanism this platform lacks
+      r_.status = Status::kSkip;
+      r_.reason = usable.reason;
+    } else if (injector == Injector::kAsync) {
       r_.status = Status::kError;
       r_.reason = "--injector async applies to signal/storm cases only";
     } else if (injector == Injector::kStep) {
@@ -798,10 +818,25 @@ void KernelCase::run() {
                     : fmt::format("--inject-fault {} never fired", ctx_.fault.spec);
     return;
   }
-  if (r_.status != Status::kError) r_.status = r_.failed() ? Status::kFail : Status::kPass;
+  if (r_.status != Status::kError && r_.status != Status::kSkip)
+    r_.status = r_.failed() ? Status::kFail : Status::kPass;
 }
 
 }  // namespace
+
+// What an injector needs of the platform beyond the TF stepping that traces every kernel.
+Availability injector_allowed(const Machine& m, Injector injector) {
+  using P = PlatformCapabilities;
+  if (injector == Injector::kHwbp) {
+    const Availability a = platform_allows(m, &P::perf_breakpoint);
+    if (!a.ok) return a;
+    std::string why;  // never probed: whether one can be armed at all
+    if (!m.platform.perf_breakpoint.works() && !hardware_breakpoints_usable(&why))
+      return Availability::no("hardware breakpoints unavailable: " + why);
+  }
+  if (injector == Injector::kInt3) return platform_allows(m, &P::int3);
+  return Availability::yes();
+}
 
 // The catalog entries (runners/bug_catalog.cpp) whose symptom a case would show. Every kind
 // checks every component available, whatever the kernel moves, after a handler that clobbers.
@@ -832,13 +867,16 @@ std::vector<CaseDescriptor> kernel_cases() {
       d.components = k->uses;
       if (kind.profile) d.profile = kind.profile;
       const Kind which = kind.kind;
-      d.applicable = [k, which](const Machine& m) {
+      const Injector injector = kind.injector;
+      d.applicable = [k, which, injector](const Machine& m) {
         Availability a = kernel_available(*k, m);
         if (!a.ok) return a;
-        std::string why;
-        if (which == Kind::kHwbp && !hardware_breakpoints_usable(&why))
-          return Availability::no("hardware breakpoints unavailable: " + why);
-        return Availability::yes();
+        // Every kind but the storms traces its kernel with TF single steps first.
+        if (which != Kind::kStorm && which != Kind::kGoPreempt) {
+          a = platform_allows(m, &PlatformCapabilities::trap_flag);
+          if (!a.ok) return a;
+        }
+        return injector_allowed(m, injector);
       };
       const KindInfo* info = &kind;
       d.run = [k, info](const CaseContext& ctx, CaseResult& r) {

@@ -19,6 +19,10 @@ namespace sigctx {
 
 std::vector<CaseDescriptor> kernel_cases();
 
+// Whether the platform lets an injector reach its boundaries (its probe's finding if not):
+// perf breakpoints that fire for hwbp, int3 traps that reach the handler for int3.
+Availability injector_allowed(const Machine& m, Injector injector);
+
 // Generations (patterns) per case, so that the default run makes well over 100,000 exact
 // injections (every boundary of every generation).
 constexpr unsigned kStepGenerations = 96;

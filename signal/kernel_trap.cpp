@@ -170,7 +170,10 @@ const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerOb
       result = irritator;
       break;
     case BoundaryTransition::kYield:
+      // Marks around the yield show the sibling running on this CPU in between.
+      if (p.yield_witness) sigctx_switch_mark(p.yield_witness);
       syscall(SYS_sched_yield);  // async-signal-safe; a sibling on this CPU runs now
+      if (p.yield_witness) sigctx_switch_mark(p.yield_witness);
       result = irritator;
       break;
     case BoundaryTransition::kNested:

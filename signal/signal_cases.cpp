@@ -4,6 +4,7 @@
 
 #include "signal/altstack_size_case.h"
 #include "signal/amx_rules_case.h"
+#include "signal/case_support.h"
 #include "signal/pkey_altstack_case.h"
 #include "signal/signal_case_engine.h"
 #include "xstate/component_registry.h"
@@ -153,6 +154,12 @@ CaseDescriptor make_churn_case(const TransitionInfo& ti, const Variant& v) {
       v.description, kChurnIterations);
   d.injector = "raw tgkill syscall after a sched_yield to a same-CPU sibling";
   d.expectation_key = d.id;
+  // Untouched pages are shown by mincore: where it cannot tell them (platform/mincore), the
+  // case cannot set up its trigger.
+  d.applicable = [base = d.applicable](const Machine& m) {
+    const Availability a = base(m);
+    return a.ok ? platform_allows(m, &PlatformCapabilities::mincore) : a;
+  };
   SignalCaseSpec spec{ti.transition, v.components, v.shape, v.mixed};
   spec.churn = true;
   d.run = [spec](const CaseContext& ctx, CaseResult& r) { run_signal_case(spec, ctx, r); };

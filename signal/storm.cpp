@@ -8,11 +8,17 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
+
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <thread>
 
+#include "signal/calibration.h"
 #include "signal/handler.h"
 #include "signal/sender.h"
 #include "xstate/component_registry.h"
@@ -27,20 +33,28 @@ using Clock = std::chrono::steady_clock;
 // A POSIX timer delivering SIGALRM to one thread every period.
 class ThreadTimer {
  public:
-  ThreadTimer(pid_t tid, long period_ns) {
+  // Created disarmed: arm() starts it, once its watchdog exists.
+  explicit ThreadTimer(pid_t tid) {
     sigevent sev;
     std::memset(&sev, 0, sizeof(sev));
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = SIGALRM;
     sev._sigev_un._tid = tid;
-    if (timer_create(CLOCK_MONOTONIC, &sev, &timer_) != 0) return;
-    itimerspec spec{{0, period_ns}, {0, period_ns}};
-    ok_ = timer_settime(timer_, 0, &spec, nullptr) == 0;
+    ok_ = timer_create(CLOCK_MONOTONIC, &sev, &timer_) == 0;
+  }
+  bool arm(long period_ns) {
+    const itimerspec spec{{0, period_ns}, {0, period_ns}};
+    return ok_ && timer_settime(timer_, 0, &spec, nullptr) == 0;
   }
   ~ThreadTimer() {
     if (ok_) timer_delete(timer_);
   }
   bool ok() const { return ok_; }
+  // Stops the signals; from any thread.
+  void disarm() {
+    const itimerspec none{};
+    if (ok_) timer_settime(timer_, 0, &none, nullptr);
+  }
 
  private:
   timer_t timer_{};
@@ -50,6 +64,7 @@ class ThreadTimer {
 // A task-clock perf event on this thread whose overflow is routed here as SIGURG.
 class TaskClockSignal {
  public:
+  // Opened disabled: arm() enables it, once its watchdog exists.
   explicit TaskClockSignal(long period_ns) {
     perf_event_attr attr;
     std::memset(&attr, 0, sizeof(attr));
@@ -57,6 +72,7 @@ class TaskClockSignal {
     attr.size = sizeof(attr);
     attr.config = PERF_COUNT_SW_TASK_CLOCK;
     attr.sample_period = static_cast<uint64_t>(period_ns);
+    attr.disabled = 1;
     attr.wakeup_events = 1;
     attr.exclude_kernel = 1;
     attr.remove_on_exec = 1;
@@ -74,10 +90,53 @@ class TaskClockSignal {
     if (fd_ >= 0) close(fd_);
   }
   const std::string& error() const { return error_; }
+  void arm() {
+    if (fd_ >= 0) ioctl(fd_, PERF_EVENT_IOC_ENABLE, 0);
+  }
+  // Stops the signals; from any thread.
+  void disarm() {
+    if (fd_ >= 0) ioctl(fd_, PERF_EVENT_IOC_DISABLE, 0);
+  }
 
  private:
   int fd_ = -1;
   std::string error_;
+};
+
+// Stops a signal source that keeps a phase's loop from finishing: where one delivery costs more
+// than the source's period leaves (a calibration gone wrong, a machine slower than measured), the
+// thread would never leave its handler. Fires once, after `budget`, unless finished first.
+class PhaseWatchdog {
+ public:
+  PhaseWatchdog(std::chrono::milliseconds budget, std::function<void()> stop_source)
+      : stop_(std::move(stop_source)), thread_([this, budget] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (!done_.wait_for(lock, budget, [this] { return finished_; })) {
+            fired_ = true;
+            stop_();
+          }
+        }) {}
+  ~PhaseWatchdog() { finish(); }
+  PhaseWatchdog(const PhaseWatchdog&) = delete;
+  PhaseWatchdog& operator=(const PhaseWatchdog&) = delete;
+  // Whether it had to stop the source.
+  bool finish() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+    }
+    done_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return fired_;
+  }
+
+ private:
+  std::function<void()> stop_;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  bool fired_ = false;
+  std::thread thread_;  // last: starts once everything it reads exists
 };
 
 // Whether a run produced the reference's registers. rsp counts from the hold's frame: the
@@ -127,11 +186,22 @@ class KernelLoop {
   HoldPlan loop_;
 };
 
+constexpr uint64_t kFirstLoops = 16;
+// How long one phase's loop may take before its watchdog stops the signals: the loop alone
+// takes kStormPhaseMs.
+constexpr std::chrono::milliseconds kPhaseBudget{2000};
+constexpr uint64_t kMostLoops = 1u << 24;
+
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
 }  // namespace
+
+long storm_period_ns(const Machine& m) {
+  const double four_deliveries = 4 * m.platform.delivery_ns;
+  return static_cast<long>(std::max<double>(kStormPeriodNs, four_deliveries));
+}
 
 StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
                        const CpuImage& in, CpuImage& out, CpuImage& ref, ComponentMask compared,
@@ -144,15 +214,17 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
   KernelLoop kernel_loop(k, plan, in, reset, memory);
   auto run_loop = [&](CpuImage& into, uint64_t loops) { kernel_loop.run(into, loops); };
 
-  // Calibrate: enough loops for kStormPhaseMs per phase.
-  constexpr uint64_t kProbeLoops = 2000;
-  auto t0 = Clock::now();
-  run_loop(ref, kProbeLoops);
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  const uint64_t loops = std::max<uint64_t>(
-      kProbeLoops, static_cast<uint64_t>(kProbeLoops * kStormPhaseMs / std::max(ms, 1e-3)));
+  // Calibrate: enough loops for kStormPhaseMs per phase, measured over many clock steps.
+  const Calibration cal =
+      calibrate([&](uint64_t n) { run_loop(ref, n); }, kStormPhaseMs,
+                monotonic_clock(m.platform.clock.step_ns), kFirstLoops, kMostLoops);
+  const uint64_t loops = cal.count;
   run_loop(ref, loops);
   result.facts["loops"] = loops;
+  // The timer sources fire at a fixed period whatever the handler costs: at least four
+  // deliveries' worth of time apart, or a slow machine spends all its time in the handler.
+  const long period_ns = storm_period_ns(m);
+  result.facts["period_us"] = static_cast<double>(period_ns) / 1000;
   if (memory.check) {
     const std::string bad = memory.check();
     if (!bad.empty()) {
@@ -164,8 +236,12 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
   // nothing is run again, each run checked, before it counts as an error.
   constexpr unsigned kPhaseAttempts = 5;
   std::vector<std::string> silent_phases;
-  auto phase = [&](const char* name, const std::function<std::string()>& start,
-                   const std::function<void()>& stop) {
+  std::vector<std::string> watchdog_stops;
+  // A phase: prepare its source, arm it under a watchdog, run the loop, stop. A source the
+  // watchdog had to stop was too fast for this handler: the phase is not run again.
+  auto phase = [&](const char* name, const std::function<std::string()>& prepare,
+                   const std::function<std::string()>& arm, const std::function<void()>& stop,
+                   const std::function<void()>& disarm) {
     if (!result.error.empty()) return;
     uint64_t delivered = 0;
     unsigned attempt = 0;
@@ -177,13 +253,20 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       // can still come too late to show (a zeroing kernel's ret), so each phase gets its own.
       if (result.failed_phases.empty() && p.fault.active) p.fault_armed = true;
       const uint64_t before = p.delivered_in_hold.load();
-      std::string error = start();
+      std::string error = prepare();
+      bool stopped = false;
+      if (error.empty()) {
+        PhaseWatchdog watchdog(kPhaseBudget, disarm);
+        error = arm();
+        if (error.empty()) run_loop(out, loops);
+        stopped = watchdog.finish();
+      }
+      stop();
       if (!error.empty()) {
         result.facts[name] = {{"skipped", error}};
         return;
       }
-      run_loop(out, loops);
-      stop();
+      if (stopped) watchdog_stops.push_back(fmt::format("{} (attempt {})", name, attempt));
       delivered = p.delivered_in_hold.load() - before;
       const std::string memory_failure = memory.check ? memory.check() : std::string();
       if (!same_result(ref, out, compared, m) || !memory_failure.empty()) {
@@ -194,6 +277,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
         result.failed_phases.back().memory = memory_failure;
         failed = true;
       }
+      if (stopped) break;
     }
     result.delivered_in_kernel += delivered;
     result.facts[name] = {
@@ -203,7 +287,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
     // A changed result means something was delivered (a signal outside the counted window
     // of hold and kernel, such as in a store routine): a failure, not an untested run. A
     // phase that delivered nothing is noted; the storms as a whole must deliver something.
-    if (delivered == 0 && !failed) silent_phases.push_back(name);
+    if (delivered == 0 && !failed && watchdog_stops.empty()) silent_phases.push_back(name);
   };
 
   std::atomic<bool> done{false};
@@ -213,31 +297,46 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       [&] {
         done = false;
         sender = std::make_unique<SignalSender>(tid, kPrimarySignal, p.delivered[1], done);
+        return std::string();
+      },
+      [&] {
         sender->start();
         return std::string();
       },
       [&] {
         done = true;
         sender->join();
-      });
+      },
+      [&] { done = true; });
   std::unique_ptr<ThreadTimer> timer;
   phase(
       "posix-timer",
       [&] {
-        timer = std::make_unique<ThreadTimer>(tid, 20000);
+        timer = std::make_unique<ThreadTimer>(tid);
         return timer->ok() ? std::string() : fmt::format("timer_create: {}", std::strerror(errno));
       },
-      [&] { timer.reset(); });
+      [&] {
+        return timer->arm(period_ns) ? std::string()
+                                     : fmt::format("timer_settime: {}", std::strerror(errno));
+      },
+      [&] { timer.reset(); }, [&] { timer->disarm(); });
   std::unique_ptr<TaskClockSignal> clock;
   phase(
       "task-clock",
       [&] {
-        clock = std::make_unique<TaskClockSignal>(20000);
+        clock = std::make_unique<TaskClockSignal>(period_ns);
         return clock->error();
       },
-      [&] { clock.reset(); });
+      [&] {
+        clock->arm();
+        return std::string();
+      },
+      [&] { clock.reset(); }, [&] { clock->disarm(); });
 
   if (!silent_phases.empty()) result.facts["silent_phases"] = silent_phases;
+  // The loop under these sources made no progress for kPhaseBudget: the sources were stopped,
+  // what they delivered until then is checked as usual.
+  if (!watchdog_stops.empty()) result.facts["watchdog_stopped"] = watchdog_stops;
   if (result.error.empty() && result.delivered_in_kernel == 0 && result.failed_phases.empty())
     result.error = fmt::format(
         "no storm delivered a signal while the kernel ran ({} phases, {} "
@@ -262,12 +361,10 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
 
   // Chunks of about kPreemptChunkMs: every chunk is the same run, so each compares with one
   // reference.
-  constexpr uint64_t kProbeLoops = 200;
-  auto t0 = Clock::now();
-  run_loop(ref, kProbeLoops);
-  const double probe_ms = ms_since(t0);
-  result.loops_per_chunk = std::max<uint64_t>(
-      kProbeLoops, static_cast<uint64_t>(kProbeLoops * kPreemptChunkMs / std::max(probe_ms, 1e-3)));
+  result.loops_per_chunk =
+      calibrate([&](uint64_t n) { run_loop(ref, n); }, kPreemptChunkMs,
+                monotonic_clock(m.platform.clock.step_ns), kFirstLoops, kMostLoops)
+          .count;
   run_loop(ref, result.loops_per_chunk);
   if (memory.check) {
     const std::string bad = memory.check();
@@ -279,7 +376,7 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
   }
 
   // The baseline: the same chunks without signals.
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   do {
     run_loop(out, result.loops_per_chunk);
     result.baseline_loops += result.loops_per_chunk;

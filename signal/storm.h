@@ -44,6 +44,11 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
                        const std::function<void()>& reset, const StormMemory& memory = {});
 
 constexpr double kStormPhaseMs = 15.0;
+// The POSIX timer's and the task clock's period: kStormPeriodNs, or four of the platform's
+// measured deliveries (PlatformCapabilities::delivery_ns) where one costs more than a quarter of
+// it.
+constexpr long kStormPeriodNs = 20000;
+long storm_period_ns(const Machine& m);
 
 // A timed storm, as a runtime's preemption delivers it: first the loop alone for
 // baseline_seconds, then under a sibling thread's tgkill of `signal` (one in flight at a time)

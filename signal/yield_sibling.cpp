@@ -28,6 +28,8 @@ struct YieldSibling::State {
   uint16_t tag = 0;
   int pin_errno = 0;
   std::atomic<bool> ready{false};
+  uint64_t last_mark = 0;  // the word both witnesses mark
+  SwitchWitness sibling_witness, caller_witness;
 };
 
 namespace {
@@ -88,6 +90,9 @@ bool YieldSibling::start(const Machine& m, ComponentMask components, uint16_t ta
   s.plan.loaders = s.loaders.data();
   s.plan.stores = s.stores.data();
   s.plan.options = default_hold_options(m);
+  s.sibling_witness = {&s.last_mark, 2, 0};
+  s.caller_witness = {&s.last_mark, 1, 0};
+  s.plan.witness = &s.sibling_witness;
   const uint16_t syscall_clobbers = (1u << kRcx) | (1u << kR11);
   if (fault.active && fault.kind != FaultKind::kGuard &&
       switch_fault_unshowable(fault, components, syscall_clobbers, m).empty()) {
@@ -112,6 +117,14 @@ bool YieldSibling::start(const Machine& m, ComponentMask components, uint16_t ta
 
 long YieldSibling::caller_switches() const {
   return context_switches() - caller_before_;
+}
+
+SwitchWitness* YieldSibling::caller_witness() {
+  return &s_->caller_witness;
+}
+
+uint64_t YieldSibling::sibling_witnessed() const {
+  return s_->sibling_witness.seen;
 }
 
 void YieldSibling::finish(const Machine& m, ClassifyContext cls, CaseResult& r) {

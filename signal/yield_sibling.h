@@ -36,8 +36,13 @@ class YieldSibling {
              const FaultSpec& fault, const CpuImage& other, std::string* why);
   // Whether the fault was armed in the sibling.
   bool faulted() const;
-  // Context switches of the calling thread since start().
+  // Context switches of the calling thread since start(), as getrusage counts them.
   long caller_switches() const;
+  // The marks the caller takes around its yields (HandlerPlan::yield_witness): its seen count
+  // is how often the sibling was found to have run on the CPU in between.
+  SwitchWitness* caller_witness();
+  // How often the sibling found the caller to have run on the CPU between two of its yields.
+  uint64_t sibling_witnessed() const;
   // Joins the sibling and adds the differences of its registers to r (classified with `cls`,
   // whose known sources it extends with its own).
   void finish(const Machine& m, ClassifyContext cls, CaseResult& r);

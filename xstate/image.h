@@ -8,6 +8,10 @@
 
 #include "xstate/image_layout.h"
 
+// The mask xsave_other's routines use (xstate/components/xsave_other.h); every image carries a
+// copy.
+extern "C" uint64_t sigctx_xsave_other_rfbm;
+
 namespace sigctx {
 
 enum Gpr : unsigned {
@@ -54,14 +58,18 @@ struct alignas(64) CpuImage {
   uint64_t xinuse;
   uint64_t rsp_before;
   uint64_t init_mask;
-  uint8_t pad2[IMG_ZMM - IMG_INIT_MASK - 8];
+  uint64_t xgen_rfbm = sigctx_xsave_other_rfbm;
+  uint8_t pad2[IMG_ZMM - IMG_XGEN_RFBM - 8];
   uint8_t zmm[32][64];
   alignas(64) uint8_t scratch[512];
   uint8_t tilecfg[64];
   uint8_t tiles[8][IMG_TILE_BYTES];
   uint8_t xsave_other[IMG_XGEN_BYTES];
 
-  void clear() { std::memset(static_cast<void*>(this), 0, sizeof(*this)); }
+  void clear() {
+    std::memset(static_cast<void*>(this), 0, sizeof(*this));
+    xgen_rfbm = sigctx_xsave_other_rfbm;
+  }
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
   const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this); }
 };
@@ -86,6 +94,7 @@ static_assert(offsetof(CpuImage, host_gsbase) == IMG_HOST_GSBASE);
 static_assert(offsetof(CpuImage, xinuse) == IMG_XINUSE);
 static_assert(offsetof(CpuImage, rsp_before) == IMG_RSP_BEFORE);
 static_assert(offsetof(CpuImage, init_mask) == IMG_INIT_MASK);
+static_assert(offsetof(CpuImage, xgen_rfbm) == IMG_XGEN_RFBM);
 static_assert(offsetof(CpuImage, zmm) == IMG_ZMM);
 static_assert(offsetof(CpuImage, scratch) == IMG_SCRATCH);
 static_assert(offsetof(CpuImage, tilecfg) == IMG_TILECFG);

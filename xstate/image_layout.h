@@ -45,6 +45,10 @@
 /* XSAVE components the driver puts in their init state (XRSTOR, XSTATE_BV clear) before the
  * component loaders run. */
 #define IMG_INIT_MASK 0x1a0
+/* xsave_other's XRSTOR/XSAVE mask (sigctx_xsave_other_rfbm, copied by CpuImage's constructor and
+ * clear()): its routines read it from the image they work on, never from a global, so they run
+ * under a PKRU that denies the key of the program's own data (signal/altstack/pkey-denied). */
+#define IMG_XGEN_RFBM 0x1a8
 #define IMG_ZMM 0x200     /* zmm0..zmm31, 64 bytes each: xmm = [0,16), ymm_hi = [16,32) */
 #define IMG_SCRATCH 0xa00 /* 512 bytes, 64-byte aligned: FXSAVE area used by the x87 store */
 /* AMX: TILECFG in LDTILECFG's 64-byte format (the XSAVE component 17 layout), then TMM0..TMM7,
@@ -85,6 +89,11 @@
 #define PLAN_FAULT_IMAGE 0x40
 #define PLAN_FAULT_LOADERS 0x48
 #define PLAN_FAULT_SLOT_RFLAGS 17
+/* The switch witness (sigctx_switch_witness; struct SwitchWitness in signal/hold.h), or 0. */
+#define PLAN_WITNESS 0x50
+#define WIT_LAST 0 /* pointer to the word the units share: the latest mark, cpu << 8 | unit */
+#define WIT_UNIT 8
+#define WIT_SEEN 16
 #define PLAN_ACTION_NONE 0
 #define PLAN_ACTION_SYSCALL 1
 #define PLAN_ACTION_SPIN 2
@@ -102,6 +111,7 @@
 #define ASMF_PKU 2      /* RDPKRU/WRPKRU usable */
 #define ASMF_XGETBV1 4  /* XGETBV with ECX=1 */
 #define ASMF_ZMM 8      /* AVX-512 state enabled: EVEX instructions usable */
+#define ASMF_RDTSCP 16  /* RDTSCP gives the CPU number in TSC_AUX (not under an emulator) */
 
 /* Handler observation record (struct HandlerObservation in signal/handler.h). */
 #define OBS_RFLAGS 0

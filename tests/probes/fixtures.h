@@ -12,6 +12,7 @@ namespace sigctx::testing {
 
 inline constexpr const char* kZen3 = "amd_zen3_ryzen9_5900x.txt";
 inline constexpr const char* kSkylakeX = "intel_skylake_sp_xeon_8160.txt";
+inline constexpr const char* kZen5 = "amd_zen5_epyc_9655.txt";
 inline constexpr const char* kSapphireRapids = "intel_sapphire_rapids_w9_3475x.txt";
 
 inline std::string fixture_path(const std::string& name) {
@@ -34,7 +35,8 @@ inline FixtureCpuid load_fixture(const std::string& name) {
 // Linux with AMX permitted and a measured signal frame would report it.
 inline Machine sample_machine() {
   Machine m = machine_from_cpuid(load_fixture(kSapphireRapids));
-  m.identity.codename = "Sapphire Rapids";
+  m.identity.codename = "Sapphire Rapids";  // as a libcpuid newer than Debian 12's names it
+  m.identity.libcpuid_error.clear();
   m.xcr0 = 0x602e7;
   m.xinuse = 0x202a3;
   m.mxcsr_mask = 0xffff;

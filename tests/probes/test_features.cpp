@@ -9,6 +9,7 @@ namespace {
 using testing::kSapphireRapids;
 using testing::kSkylakeX;
 using testing::kZen3;
+using testing::kZen5;
 using testing::load_fixture;
 
 TEST(DecodeFeatures, Zen3) {
@@ -95,6 +96,40 @@ TEST(MachineFromCpuid, CodenameComesFromTheFixture) {
   EXPECT_TRUE(zen3.identity.libcpuid_error.empty()) << zen3.identity.libcpuid_error;
   EXPECT_NE(zen3.identity.codename.find("Vermeer"), std::string::npos) << zen3.identity.codename;
   EXPECT_NE(skx.identity.codename.find("Skylake"), std::string::npos) << skx.identity.codename;
+}
+
+// libcpuid 0.6.2 has no entry for family 0x1a and named this Zen 5 EPYC "Abu Dhabi", a 2012
+// Opteron (issue 21): a guess is reported as one, beside the brand string, never as a name.
+TEST(MachineFromCpuid, AFamilyLibcpuidDoesNotKnowGetsNoCodename) {
+  const Machine zen5 = machine_from_cpuid(load_fixture(kZen5));
+  EXPECT_EQ(zen5.identity.family, 0x1a);
+  EXPECT_EQ(zen5.identity.model, 0x2);
+  EXPECT_EQ(zen5.identity.brand, "AMD EPYC 9655 96-Core Processor");
+  EXPECT_EQ(zen5.identity.codename, "unknown");
+  EXPECT_EQ(zen5.identity.libcpuid_error.rfind("family 0x1a model 0x2: unknown to libcpuid ", 0),
+            0u)
+      << zen5.identity.libcpuid_error;
+  const std::string text = machine_to_text(zen5);
+  EXPECT_NE(text.find("AMD EPYC 9655 96-Core Processor"), std::string::npos) << text;
+  EXPECT_NE(text.find("libcpuid codename unknown"), std::string::npos) << text;
+  EXPECT_NE(text.find("libcpuid: family 0x1a model 0x2: unknown to libcpuid"), std::string::npos)
+      << text;
+  // The CPUs libcpuid does know keep their names, with no note.
+  for (const char* known : {kZen3, kSkylakeX}) {
+    const Machine m = machine_from_cpuid(load_fixture(known));
+    EXPECT_NE(m.identity.codename, "unknown") << known;
+    EXPECT_EQ(m.identity.libcpuid_error, "") << known;
+  }
+}
+
+// Debian 12's libcpuid 0.6.2 predates Sapphire Rapids (family 6 model 0x8f) and took the w9-3475X
+// for a 2006 "Xeon (Conroe/2M)": below family 0xf it is the display model that must match.
+TEST(MachineFromCpuid, AModelLibcpuidDoesNotKnowGetsNoCodename) {
+  const Machine spr = machine_from_cpuid(load_fixture(kSapphireRapids));
+  EXPECT_EQ(spr.identity.codename, "unknown");
+  EXPECT_NE(spr.identity.libcpuid_error.find("family 0x6 model 0x8f: unknown to libcpuid"),
+            std::string::npos)
+      << spr.identity.libcpuid_error;
 }
 
 TEST(MachineFromCpuid, LeavesLayoutAndOsDefaults) {

@@ -355,7 +355,7 @@ TEST(Cli, SoakStopsAtTheFirstFailureAndKeepsItsArtifacts) {
     EXPECT_TRUE(std::filesystem::exists(f + name)) << name;
   EXPECT_NE(read_file(f + "stdout.txt").find("FAIL  signal/sync/sse"), std::string::npos);
   EXPECT_NE(read_file(f + "seed.txt")
-                .find("rerun: sigctx run --cases signal/sync/sse --jobs 1 --timeout 30 "
+                .find("rerun: sigctx run --cases signal/sync/sse --jobs 1 "
                       "--inject-fault sse:xmm4 --seed 0x6a09e667"),
             std::string::npos)
       << read_file(f + "seed.txt");

@@ -93,6 +93,10 @@ TEST_P(EmulationPrimary, FailsNamingComponentAndClassAndPassesWithout) {
   EXPECT_TRUE(guards) << e.primary_case << " does not name " << e.bug;
 
   const CaseResult bad = test::run_case(e.primary_case, "", {}, 60, emulation);
+  // The case says when this machine cannot produce the bug's trigger (a sigaltstack floor above
+  // the frame: no stack too small for it).
+  if (bad.status == Status::kPass && bad.facts.contains("too_small_untestable"))
+    GTEST_SKIP() << bad.facts["too_small_untestable"].get<std::string>();
   ASSERT_EQ(bad.status, Status::kFail) << status_name(bad.status) << " " << bad.reason;
   EXPECT_GT(bad.facts.value("emulated_deliveries", uint64_t{0}), 0u);
   if (e.finding) {
@@ -135,15 +139,19 @@ TEST_P(EmulationGuards, FailingCasesAreExactlyTheGuardingOnes) {
   ExecutorOptions opts;
   opts.jobs = 2;
   opts.timeout_s = 60;
-  std::set<std::string> failed, guarding;
+  std::set<std::string> failed, guarding, untestable;
   execute(jobs, live_machine(), controls, opts, [&](size_t k, CaseResult&& r) {
     test::judge_by_builtin_expectations(r);
     EXPECT_NE(r.status, Status::kError) << r.id << ": " << r.reason << " " << r.facts.dump();
     if (r.status == Status::kFail) failed.insert(jobs[k].descriptor->id);
+    if (r.status == Status::kPass && r.facts.contains("too_small_untestable"))
+      untestable.insert(jobs[k].descriptor->id);
   });
   for (const Job& j : jobs)
     for (const std::string& g : j.descriptor->guards)
-      if (g == GetParam()) guarding.insert(j.descriptor->id);
+      if (g == GetParam() && !untestable.count(j.descriptor->id)) guarding.insert(j.descriptor->id);
+  if (guarding.empty() && failed.empty())
+    GTEST_SKIP() << "no case that guards " << GetParam() << " can show it on this machine";
   std::vector<std::string> unnamed, missed;
   std::set_difference(failed.begin(), failed.end(), guarding.begin(), guarding.end(),
                       std::back_inserter(unnamed));

@@ -32,6 +32,9 @@ Machine from_fixture(const char* file) {
 Machine zen3() {
   return from_fixture("amd_zen3_ryzen9_5900x.txt");
 }
+Machine zen5() {
+  return from_fixture("amd_zen5_epyc_9655.txt");
+}
 Machine skylake_x() {
   return from_fixture("intel_skylake_sp_xeon_8160.txt");
 }

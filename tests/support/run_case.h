@@ -7,7 +7,7 @@
 
 namespace sigctx::test {
 
-// This machine, probed once.
+// This machine, probed once, with its platform's capabilities (runners/fingerprint.h).
 const Machine& live_machine();
 
 // Judges a result as `sigctx run` does, by the built-in expectation files for this machine.
@@ -20,5 +20,9 @@ void judge_by_builtin_expectations(CaseResult& r);
 CaseResult run_case(const std::string& id, const std::string& fault_text,
                     const InjectionOverrides& injection = {}, unsigned timeout_s = 60,
                     const Emulation* emulation = nullptr, double duration_s = 0);
+// The same on a given machine: this one with some probe's answer faked, say.
+CaseResult run_case_on(const Machine& machine, const std::string& id, const std::string& fault_text,
+                       const InjectionOverrides& injection = {}, unsigned timeout_s = 60,
+                       const Emulation* emulation = nullptr, double duration_s = 0);
 
 }  // namespace sigctx::test

@@ -1,13 +1,15 @@
 /* xsave_other: the bound component through XRSTOR and XSAVE, standard format, with the area at
  * image + IMG_XGEN - 512 so that its header and components land in the image's XSAVE region.
- * The mask is sigctx_xsave_other_rfbm (one extended component, never x87 or SSE: the legacy
- * region, which here overlaps other image fields, is neither read nor written).
+ * The mask is the image's copy of sigctx_xsave_other_rfbm (IMG_XGEN_RFBM: one extended
+ * component, never x87 or SSE: the legacy region, which here overlaps other image fields, is
+ * neither read nor written); no global is read, so the routines work under any PKRU that lets
+ * them reach the image.
  *
  * Clobbers rax, rcx, rdx, rsi and the arithmetic flags. */
 #include "xstate/asm.h"
 
 SIGCTX_FUNC(sigctx_xsave_other_load)
-  mov sigctx_xsave_other_rfbm(%rip), %rax
+  mov IMG_XGEN_RFBM(%rdi), %rax
   mov %rax, %rdx
   shr $32, %rdx
   xrstor64 (IMG_XGEN - IMG_XGEN_XSAVE_BASE)(%rdi)
@@ -24,7 +26,7 @@ SIGCTX_FUNC(sigctx_xsave_other_store)
   add $8, %rsi
   dec %ecx
   jnz 1b
-  mov sigctx_xsave_other_rfbm(%rip), %rax
+  mov IMG_XGEN_RFBM(%rdi), %rax
   mov %rax, %rdx
   shr $32, %rdx
   xsave64 (IMG_XGEN - IMG_XGEN_XSAVE_BASE)(%rdi)

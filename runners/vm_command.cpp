@@ -65,6 +65,8 @@ int vm_command(const VmOptions& o) {
 
   const VmOutcome out = boot_and_run(spec);
   fmt::print("vm: {}\n", describe_outcome(spec, out));
+  for (const std::string& note : out.kernel_notes)
+    fmt::print(stderr, "sigctx: warning: guest kernel: {}\n", note);
   if (out.verdict != VmVerdict::kCompleted && o.quiet)
     fmt::print("vm: the console ended with:\n{}\n", out.run.cases.front().output);
   if (!o.keep_dir.empty())

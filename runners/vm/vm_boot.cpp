@@ -11,6 +11,7 @@
 #include "results/result_file.h"
 #include "runners/commands.h"
 #include "runners/vm/cpio_archive.h"
+#include "runners/vm/guest_kernel_notes.h"
 #include "runners/vm/guest_protocol.h"
 #include "runners/vm/kernel_image.h"
 #include "sigctx_version.h"
@@ -210,6 +211,8 @@ VmOutcome boot_and_run(const VmSpec& spec) {
   // isa-debug-exit makes QEMU exit with (value << 1) | 1: a second witness of the status.
   if (spec.emulator == Emulator::kQemu)
     out.facts["debug_exit_agrees"] = er.exit_status == ((out.guest_exit << 1) | 1);
+  out.kernel_notes = guest_kernel_notes(out.run, spec.smp);
+  if (!out.kernel_notes.empty()) out.facts["kernel_notes"] = out.kernel_notes;
   out.run.machine["vm"] = out.facts;
   out.verdict = VmVerdict::kCompleted;
   return out;

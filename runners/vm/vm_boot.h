@@ -48,6 +48,7 @@ struct VmOutcome {
   RunResult run;  // the guest's, with machine.vm added; for a failure, one vm/boot error
   std::string console;
   std::vector<std::string> kernel_problems;         // Oops, BUG:, WARNING: lines
+  std::vector<std::string> kernel_notes;            // what the guest's kernel lacks (options)
   nlohmann::json facts = nlohmann::json::object();  // machine.vm
 };
 

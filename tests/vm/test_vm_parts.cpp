@@ -15,6 +15,7 @@
 #include "runners/kernel_bisect.h"
 #include "runners/vm/cpio_archive.h"
 #include "runners/vm/debian_kernels.h"
+#include "runners/vm/guest_kernel_notes.h"
 #include "runners/vm/guest_protocol.h"
 #include "runners/vm/kernel_image.h"
 #include "runners/vm_setup.h"
@@ -395,6 +396,44 @@ TEST(KernelBisect, EndsThatDoNotFrameARegressionAreReported) {
   EXPECT_EQ(s.oldest, 1);
   s = bisect_first_bad(5, [](size_t i) { return i == 2 ? 128 : i >= 3 ? 1 : 0; });
   EXPECT_EQ(s.verdict, BisectSearch::Verdict::kAborted);
+}
+
+// A developer's small kernel (tinyconfig-based 6.12, issue 21): one CPU of two, a 4 ms clock, no
+// perf, no core_pattern, no madvise. Each is named with the option that brings it back.
+TEST(GuestKernelNotes, NameWhatTheGuestsOwnResultShowsMissing) {
+  RunResult r;
+  r.machine["platform"] = {
+      {"online_cpus", 1},
+      {"clock", {{"source", "jiffies"}, {"resolution_ns", 4000000}, {"step_ns", 4000000}}},
+      {"capabilities",
+       {{"perf_events",
+         {{"state", "refused"},
+          {"detail", "perf_event_open (task-clock): Function not implemented"}}},
+        {"core_dumps",
+         {{"state", "refused"},
+          {"detail", "core_pattern is empty: the kernel writes no core files"}}}}}};
+  CaseResult skip;
+  skip.id = "alloc/os-zero/dontneed";
+  skip.status = Status::kSkip;
+  skip.reason =
+      "madvise(MADV_DONTNEED): Function not implemented (a kernel built without "
+      "CONFIG_ADVISE_SYSCALLS)";
+  r.cases.push_back(skip);
+  const std::vector<std::string> notes = guest_kernel_notes(r, 2);
+  ASSERT_EQ(notes.size(), 5u);
+  EXPECT_NE(notes[0].find("1 of the 2 CPUs"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("CONFIG_ACPI"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[1].find("steps of 4.0 ms (clock source jiffies)"), std::string::npos) << notes[1];
+  EXPECT_NE(notes[2].find("CONFIG_PERF_EVENTS"), std::string::npos) << notes[2];
+  EXPECT_NE(notes[3].find("CONFIG_COREDUMP"), std::string::npos) << notes[3];
+  EXPECT_NE(notes[4].find("CONFIG_ADVISE_SYSCALLS"), std::string::npos) << notes[4];
+  // A complete kernel (or a result from before the probes) gets none.
+  RunResult fine;
+  fine.machine["platform"] = {{"online_cpus", 2},
+                              {"clock", {{"source", "tsc"}, {"step_ns", 40}}},
+                              {"capabilities", nlohmann::json::object()}};
+  EXPECT_TRUE(guest_kernel_notes(fine, 2).empty());
+  EXPECT_TRUE(guest_kernel_notes(RunResult{}, 2).empty());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,8 +50,12 @@ void write_all(int fd, const std::string& s) {
 
 // In the child: run, serialise, exit. Never returns.
 [[noreturn]] void child_main(const std::function<void(CaseResult&)>& fn, int result_fd,
-                             int output_fd) {
+                             int output_fd, pid_t parent) {
   setpgid(0, 0);
+  // A case must not outlive the run that started it: one livelocked in its handler once went on
+  // for an hour after its parent was killed.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
   dup2(output_fd, STDOUT_FILENO);
   dup2(output_fd, STDERR_FILENO);
   if (output_fd > STDERR_FILENO) close(output_fd);
@@ -80,11 +85,12 @@ std::optional<Child> spawn(const std::function<void(CaseResult&)>& fn, double ti
   }
   fflush(stdout);
   fflush(stderr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
     close(result_pipe[0]);
     close(output_pipe[0]);
-    child_main(fn, result_pipe[1], output_pipe[1]);
+    child_main(fn, result_pipe[1], output_pipe[1], parent);
   }
   close(result_pipe[1]);
   close(output_pipe[1]);

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "runners/executor.h"
@@ -60,6 +62,43 @@ TEST(Executor, GrandchildrenDieWithTheTimedOutCase) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(gone) << "the case's process group was not killed";
+}
+
+// A case whose runner is killed (SIGKILL leaves it no time to clean up) dies with it: one
+// livelocked in its handler once spun on for an hour after its test was killed.
+TEST(Executor, ACaseDiesWithItsRunner) {
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  const pid_t runner = fork();
+  ASSERT_GE(runner, 0);
+  if (runner == 0) {
+    run_forked(
+        [&](CaseResult&) {
+          const pid_t me = getpid();
+          (void)!write(pipefd[1], &me, sizeof me);
+          for (;;) {
+          }
+        },
+        60);
+    _exit(0);
+  }
+  pid_t the_case = 0;
+  ASSERT_EQ(read(pipefd[0], &the_case, sizeof the_case), static_cast<ssize_t>(sizeof the_case));
+  kill(runner, SIGKILL);
+  waitpid(runner, nullptr, 0);
+  // Gone, or a zombie its new parent has not reaped yet.
+  auto alive = [&] {
+    std::ifstream stat("/proc/" + std::to_string(the_case) + "/stat");
+    std::string pid, comm, state;
+    return static_cast<bool>(stat >> pid >> comm >> state) && state != "Z";
+  };
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = !alive();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!gone) kill(the_case, SIGKILL);
+  EXPECT_TRUE(gone) << "the case outlived its runner";
 }
 
 TEST(Executor, OutputIsCapturedAndResultReturned) {

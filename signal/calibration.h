@@ -23,9 +23,10 @@ struct Calibration {
   double measured_ns = 0;  // over this time
 };
 
-// Runs run(first) once to warm up, then run(n) with n doubling from `first` until one run takes
-// at least max(2 ms, 25 clock steps), or its n reaches `most`; the count for target_ms follows from
-// the last run, at least `first` and at most `most`.
+// Runs run(first) once to warm up, then run(n) with n doubling from `first` until a run of 2n
+// takes at least max(2 ms, 10 clock steps) longer than one of n (what a run costs besides its n
+// units cancels out), or n reaches `most`; both are run twice more, the fastest pair kept. The
+// count for target_ms follows from the difference, at least `first` and at most `most`.
 Calibration calibrate(const std::function<void(uint64_t n)>& run, double target_ms,
                       const CalibrationClock& clock, uint64_t first, uint64_t most);
 

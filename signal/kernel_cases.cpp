@@ -658,7 +658,8 @@ std::unique_ptr<ZeroSweep> KernelCase::make_sweep(size_t bytes, StormMemory* mem
 }
 
 void KernelCase::report_storm_phase(const StormPhase& phase) {
-  // The reference is the loop without signals: compare what this phase produced.
+  // The reference is the same loop without signals: compare what this phase produced.
+  *ref_ = phase.ref;
   *out_ = phase.out;
   std::vector<RegisterDiff> diffs;
   differs_from_reference(&diffs, &r_.findings, {});

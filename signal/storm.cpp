@@ -190,6 +190,8 @@ constexpr uint64_t kFirstLoops = 16;
 // How long one phase's loop may take before its watchdog stops the signals: the loop alone
 // takes kStormPhaseMs.
 constexpr std::chrono::milliseconds kPhaseBudget{2000};
+// How long a silent phase's runs grow to (see run_storms).
+constexpr double kSilentPhaseMs = 200;
 constexpr uint64_t kMostLoops = 1u << 24;
 
 double ms_since(Clock::time_point t) {
@@ -234,7 +236,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
 
   // A loaded machine may not run the sender while the kernel does: a phase that delivered
   // nothing is run again, each run checked, before it counts as an error.
-  constexpr unsigned kPhaseAttempts = 5;
+  constexpr unsigned kPhaseAttempts = 6;
   std::vector<std::string> silent_phases;
   std::vector<std::string> watchdog_stops;
   // A phase: prepare its source, arm it under a watchdog, run the loop, stop. A source the
@@ -247,8 +249,22 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
     unsigned attempt = 0;
     const auto t = Clock::now();
     bool failed = false;
+    // A platform that delivers signals only at its own ticks (user-mode Linux, one CPU: the
+    // sender runs only when the loop is switched out) may let a short loop end before one lands:
+    // a silent run is followed by a longer one, up to four times as long, until a run takes
+    // kSilentPhaseMs as measured.
+    uint64_t phase_loops = loops;
+    double last_ms = 0;
+    auto phase_ref = std::make_unique<CpuImage>(ref);
     while (delivered == 0 && !failed && attempt < kPhaseAttempts) {
-      ++attempt;
+      const double longer = std::clamp(kSilentPhaseMs / std::max(last_ms, 1e-3), 1.0, 4.0);
+      if (attempt++ > 0 && longer > 1) {
+        // A loop of another length ends in another state: its own reference, without signals.
+        phase_loops =
+            std::min(static_cast<uint64_t>(static_cast<double>(phase_loops) * longer), kMostLoops);
+        run_loop(*phase_ref, phase_loops);
+      }
+      const auto attempt_start = Clock::now();
       // --inject-fault: one fault per run until a run shows it. A delivery inside the kernel
       // can still come too late to show (a zeroing kernel's ret), so each phase gets its own.
       if (result.failed_phases.empty() && p.fault.active) p.fault_armed = true;
@@ -258,9 +274,10 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       if (error.empty()) {
         PhaseWatchdog watchdog(kPhaseBudget, disarm);
         error = arm();
-        if (error.empty()) run_loop(out, loops);
+        if (error.empty()) run_loop(out, phase_loops);
         stopped = watchdog.finish();
       }
+      last_ms = ms_since(attempt_start);
       stop();
       if (!error.empty()) {
         result.facts[name] = {{"skipped", error}};
@@ -269,9 +286,10 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
       if (stopped) watchdog_stops.push_back(fmt::format("{} (attempt {})", name, attempt));
       delivered = p.delivered_in_hold.load() - before;
       const std::string memory_failure = memory.check ? memory.check() : std::string();
-      if (!same_result(ref, out, compared, m) || !memory_failure.empty()) {
+      if (!same_result(*phase_ref, out, compared, m) || !memory_failure.empty()) {
         result.failed_phases.emplace_back();
         result.failed_phases.back().name = fmt::format("{} storm", name);
+        result.failed_phases.back().ref = *phase_ref;
         result.failed_phases.back().delivered_in_kernel = delivered;
         result.failed_phases.back().out = out;
         result.failed_phases.back().memory = memory_failure;
@@ -283,6 +301,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
     result.facts[name] = {
         {"signals", delivered},
         {"attempts", attempt},
+        {"loops", phase_loops},
         {"ms", std::chrono::duration<double, std::milli>(Clock::now() - t).count()}};
     // A changed result means something was delivered (a signal outside the counted window
     // of hold and kernel, such as in a store routine): a failure, not an untested run. A
@@ -405,6 +424,7 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
     if (!same_result(ref, out, compared, m) || !memory_failure.empty()) {
       StormPhase bad;
       bad.name = fmt::format("SIG{} storm (chunk {})", sigabbrev_np(o.signal), result.chunks);
+      bad.ref = ref;
       bad.out = out;
       bad.memory = memory_failure;
       result.failed_chunks.push_back(std::move(bad));

@@ -18,6 +18,7 @@ namespace sigctx {
 struct StormPhase {
   std::string name;                  // as reports say it: "tgkill storm", "SIGURG storm (chunk 3)"
   uint64_t delivered_in_kernel = 0;  // deliveries that interrupted the hold or the kernel
+  CpuImage ref;                      // the same loop without signals
   CpuImage out;
   std::string memory;  // what the memory check said, when it failed
 };

@@ -162,4 +162,64 @@ Capability probe_ptrace_breakpoint() {
                   how)));
 }
 
+Capability probe_ptrace_singlestep() {
+  const pid_t pid = fork();
+  if (pid < 0) return Capability::unprobed_because(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(3);
+    raise(SIGSTOP);
+    for (int i = 0; i < kCalls; ++i)
+      g_target();
+    _exit(0);
+  }
+  int status = 0;
+  auto finish = [pid](Capability c) {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+    }
+    return c;
+  };
+  // Every wait is bounded: a tracee that neither stops nor ends is no answer.
+  auto wait_for = [&](const char* after) -> std::string {
+    for (int waited = 0; waitpid(pid, &status, WNOHANG | __WALL) != pid; ++waited) {
+      if (waited > kProbeTimeoutMs) return fmt::format("the tracee hung after {}", after);
+      usleep(1000);
+    }
+    return "";
+  };
+  if (!wait_for("its SIGSTOP").empty() || !WIFSTOPPED(status))
+    return finish(WIFEXITED(status) && WEXITSTATUS(status) == 3
+                      ? Capability::refused_because("PTRACE_TRACEME was refused")
+                      : Capability::unprobed_because("the tracee did not stop for its tracer"));
+  constexpr int kSteps = 20;
+  for (int i = 0; i < kSteps; ++i) {
+    if (ptrace(PTRACE_SINGLESTEP, pid, nullptr, nullptr) != 0)
+      return finish(
+          Capability::refused_because(fmt::format("PTRACE_SINGLESTEP: {}", std::strerror(errno))));
+    const std::string hung = wait_for("a single step");
+    if (!hung.empty()) return finish(Capability::broken_because(hung));
+    if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+      return finish(Capability::broken_because(
+          fmt::format("after {} single steps the tracee {} instead of stopping with SIGTRAP", i,
+                      WIFEXITED(status) ? "exited" : "ended")));
+  }
+  if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0)
+    return finish(Capability::unprobed_because("PTRACE_CONT failed"));
+  const std::string hung = wait_for("PTRACE_CONT");
+  if (!hung.empty()) return finish(Capability::broken_because(hung));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return finish(Capability::works_because(fmt::format(
+        "{} PTRACE_SINGLESTEP stops, then PTRACE_CONT ran the tracee to its exit", kSteps)));
+  uint64_t rip = 0;
+  std::string why;
+  read_rip(pid, &rip, &why);
+  return finish(Capability::broken_because(fmt::format(
+      "after {} PTRACE_SINGLESTEP stops, PTRACE_CONT did not let the tracee run on: it {} at "
+      "{:#x}, as if still single-stepping",
+      kSteps,
+      WIFSTOPPED(status) ? fmt::format("stopped with signal {}", WSTOPSIG(status))
+                         : std::string("ended"),
+      rip)));
+}
+
 }  // namespace sigctx

@@ -20,10 +20,11 @@ PlatformCapabilities probe_platform(const Machine& m) {
   p.perf_breakpoint = probe_perf_breakpoint();
   // qemu-user has no ptrace at all and valgrind would show its JIT's registers: the ptrace
   // cases skip there by their own check, and the probe would only report the emulator.
-  p.ptrace_breakpoint = m.env.qemu_user || m.env.valgrind
-                            ? Capability::refused_because(
-                                  "ptrace of the program is not possible under " + m.env.kind())
-                            : probe_ptrace_breakpoint();
+  const bool no_ptrace = m.env.qemu_user || m.env.valgrind;
+  const Capability emulated =
+      Capability::refused_because("ptrace of the program is not possible under " + m.env.kind());
+  p.ptrace_breakpoint = no_ptrace ? emulated : probe_ptrace_breakpoint();
+  p.ptrace_singlestep = no_ptrace ? emulated : probe_ptrace_singlestep();
   p.trap_flag = probe_trap_flag();
   p.int3 = probe_int3();
   p.rusage_switches = probe_rusage_switches();

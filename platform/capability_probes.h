@@ -16,6 +16,7 @@ PlatformCapabilities probe_platform(const Machine& m);
 // The probes one by one (breakpoint_probes.cpp, trap_probes.cpp, ...).
 Capability probe_perf_breakpoint();
 Capability probe_ptrace_breakpoint();
+Capability probe_ptrace_singlestep();
 Capability probe_trap_flag();
 Capability probe_int3();
 Capability probe_rusage_switches();

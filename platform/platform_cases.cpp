@@ -21,6 +21,11 @@ const std::vector<PlatformCaseSpec>& specs() {
        "them; where a hypervisor accepts them and never lets them fire, the hwbp cases skip and "
        "the ptrace cases single-step instead",
        {&P::perf_breakpoint, &P::ptrace_breakpoint}},
+      {"platform/ptrace-singlestep",
+       "a tracer's PTRACE_SINGLESTEP stops the tracee after each instruction, and PTRACE_CONT "
+       "then lets it run on; the ptrace cases step to their stop where debug registers do not "
+       "fire, and skip where neither works",
+       {&P::ptrace_singlestep}},
       {"platform/trap-delivery",
        "the traps of RFLAGS.TF and of int3 reach an installed SIGTRAP handler; where they do not, "
        "the step and int3 cases skip",

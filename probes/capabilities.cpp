@@ -33,11 +33,13 @@ bool parse_capability_state(const std::string& name, CapabilityState* out) {
 
 std::span<const CapabilityField> capability_fields() {
   using P = PlatformCapabilities;
-  static constexpr std::array<CapabilityField, 8> fields = {{
+  static constexpr std::array<CapabilityField, 9> fields = {{
       {"perf_breakpoint", "perf_event_open execute breakpoints", "platform/debug-registers",
        &P::perf_breakpoint},
       {"ptrace_breakpoint", "ptrace DR0/DR7 execute breakpoints", "platform/debug-registers",
        &P::ptrace_breakpoint},
+      {"ptrace_singlestep", "ptrace single steps", "platform/ptrace-singlestep",
+       &P::ptrace_singlestep},
       {"trap_flag", "RFLAGS.TF single steps", "platform/trap-delivery", &P::trap_flag},
       {"int3", "int3 breakpoints", "platform/trap-delivery", &P::int3},
       {"rusage_switches", "getrusage context switch counts", "platform/rusage-switches",

@@ -52,6 +52,7 @@ struct PlatformCapabilities {
   bool probed = false;
   Capability perf_breakpoint;    // perf_event_open execute breakpoints count and send SIGTRAP
   Capability ptrace_breakpoint;  // DR0/DR7 written through ptrace stop a traced child
+  Capability ptrace_singlestep;  // PTRACE_SINGLESTEP stops, and PTRACE_CONT then runs on
   Capability trap_flag;          // RFLAGS.TF single steps reach the SIGTRAP handler
   Capability int3;               // int3 reaches the SIGTRAP handler
   Capability rusage_switches;    // getrusage counts the context switches of a yielding thread

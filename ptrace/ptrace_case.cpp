@@ -88,14 +88,51 @@ bool clear_stepping_tf(pid_t pid, std::string* how, std::string* why) {
   return true;
 }
 
-// Brings the stopped tracee to `target`: a breakpoint there, or single steps up to it. *how
-// says which. Where the platform probe found that debug registers are accepted and never fire
-// (platform/debug-registers), a breakpoint would let the tracee run past: single steps then.
-bool stop_at(pid_t pid, uint64_t target, const Capability& breakpoints, std::string* how,
+// An int3 written into the tracee's code with PTRACE_POKETEXT, as a debugger's software
+// breakpoint: the tracee runs to it, and the tracer puts the byte back and rewinds rip.
+bool stop_at_int3(pid_t pid, uint64_t target, std::string* why) {
+  errno = 0;
+  const long word = ptrace(PTRACE_PEEKTEXT, pid, reinterpret_cast<void*>(target), nullptr);
+  if (errno != 0) {
+    *why = fmt::format("PTRACE_PEEKTEXT: {}", std::strerror(errno));
+    return false;
+  }
+  const long patched = (word & ~0xffL) | 0xcc;
+  if (ptrace(PTRACE_POKETEXT, pid, reinterpret_cast<void*>(target),
+             reinterpret_cast<void*>(patched)) != 0) {
+    *why = fmt::format("PTRACE_POKETEXT: {}", std::strerror(errno));
+    return false;
+  }
+  int status = 0;
+  if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0 || !wait_event(pid, &status)) {
+    *why = "the tracee never reached the int3";
+    return false;
+  }
+  user_regs_struct regs;
+  if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
+      ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0 || regs.rip != target + 1) {
+    *why = "at the int3 the tracee " + describe_status(status);
+    return false;
+  }
+  regs.rip = target;
+  if (ptrace(PTRACE_POKETEXT, pid, reinterpret_cast<void*>(target),
+             reinterpret_cast<void*>(word)) != 0 ||
+      ptrace(PTRACE_SETREGS, pid, nullptr, &regs) != 0) {
+    *why = fmt::format("putting the code back after the int3: {}", std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+// Brings the stopped tracee to `target` and says how in *how: a debug-register breakpoint
+// there; where the platform probe found those accepted and never firing (platform/debug-
+// registers), an int3 written into its code where int3 reaches the tracer; else single steps up
+// to it.
+bool stop_at(pid_t pid, uint64_t target, const PlatformCapabilities& platform, std::string* how,
              std::string* why) {
   int status = 0;
-  std::string bp_why = breakpoints.detail;
-  if (breakpoints.usable() && set_exec_breakpoint(pid, target, &bp_why)) {
+  std::string bp_why = platform.ptrace_breakpoint.detail;
+  if (platform.ptrace_breakpoint.usable() && set_exec_breakpoint(pid, target, &bp_why)) {
     *how = "debug-register breakpoint";
     if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0 || !wait_event(pid, &status)) {
       *why = "the tracee never reached the breakpoint";
@@ -107,7 +144,11 @@ bool stop_at(pid_t pid, uint64_t target, const Capability& breakpoints, std::str
     }
     return set_exec_breakpoint(pid, 0, why);
   }
-  *how = "PTRACE_SINGLESTEP (" + bp_why + ")";
+  if (platform.int3.usable()) {
+    *how = "int3 written with PTRACE_POKETEXT (" + bp_why + ")";
+    return stop_at_int3(pid, target, why);
+  }
+  *how = "PTRACE_SINGLESTEP (" + bp_why + "; " + platform.int3.detail + ")";
   for (unsigned step = 0; step < kMaxSteps; ++step) {
     uint64_t rip = 0;
     if (!read_rip(pid, &rip, why)) return false;
@@ -212,6 +253,14 @@ std::string ptrace_unavailable(const Machine& m) {
   if (m.env.qemu_user) return "qemu-user does not implement ptrace";
   if (m.env.valgrind)
     return "under valgrind a tracer sees the registers of valgrind's JIT, not the program's";
+  // The tracee stops at the hold by a debug-register breakpoint, or by single steps: without
+  // either, the platform findings say why.
+  using P = PlatformCapabilities;
+  if (!m.platform.ptrace_breakpoint.usable() && !m.platform.int3.usable() &&
+      !m.platform.ptrace_singlestep.usable())
+    return "the tracee cannot be stopped at its hold: " +
+           platform_finding(m, &P::ptrace_breakpoint) + "; " + platform_finding(m, &P::int3) +
+           "; and " + platform_finding(m, &P::ptrace_singlestep);
   return {};
 }
 
@@ -290,8 +339,7 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
                        : "before its stop the tracee " + describe_status(status);
     return;
   }
-  if (!stop_at(pid, reinterpret_cast<uint64_t>(sigctx_hold_none), m.platform.ptrace_breakpoint,
-               &how, &why)) {
+  if (!stop_at(pid, reinterpret_cast<uint64_t>(sigctx_hold_none), m.platform, &how, &why)) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, __WALL);
     r.status = Status::kError;
@@ -308,6 +356,7 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
   DiffOptions o;
   o.injection = point;
   bool ok = true;
+  int failed_errno = 0;
   std::vector<uint8_t> area;
   if (spec.mode == PtraceMode::kRead) {
     for (PtraceView v : all_ptrace_views()) {
@@ -315,6 +364,7 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
       if (!holds) continue;
       img.view->clear();
       if (!read_ptrace_view(pid, v, m, *img.view, &why)) {
+        failed_errno = errno;
         ok = false;
         break;
       }
@@ -333,17 +383,21 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
     // into the register instead of its own, as a kernel that dropped the write would leave it.
     if (ctx.fault.active) apply_fault_to_image(ctx.fault, m, *img.written, *img.in);
     ok = write_tracer_values(pid, m, loaded, *img.written, &why);
+    failed_errno = errno;
   } else if (spec.mode == PtraceMode::kWriteInit) {
     const ComponentDescriptor& c = component(spec.init_component);
     ok = get_xstate_regset(pid, area, &why);
+    failed_errno = errno;
     if (ok) {
       XsaveArea a(area.data(), area.size(), true);
       a.set_xstate_bv(a.xstate_bv() & ~(1ull << c.xsave_index));
       ok = set_xstate_regset(pid, area);
+      failed_errno = errno;
       if (!ok) why = fmt::format("PTRACE_SETREGSET NT_X86_XSTATE: {}", std::strerror(errno));
     }
   } else {
     ok = get_xstate_regset(pid, area, &why);
+    failed_errno = errno;
     if (ok) {
       corrupt_header(spec.bad_header, m, area, *img.tracer);
       emulate_on_ptrace_xstate_write(m, area.data(), area.size());
@@ -360,6 +414,16 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
   if (!ok) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, __WALL);
+    // A regset the kernel does not offer (user-mode Linux has neither NT_PRFPREG nor
+    // NT_X86_XSTATE: EIO) is the platform's deviation, which Linux on the hardware never shows:
+    // a finding. Anything else stopped the case before it could decide.
+    if (failed_errno == EIO || failed_errno == ENODEV) {
+      r.findings.push_back(
+          {"ptrace.request_refused", why, "the tracee's registers", std::strerror(failed_errno)});
+      r.status = Status::kFail;
+      r.reason = "the kernel refused the tracer's access: " + why;
+      return;
+    }
     r.status = Status::kError;
     r.reason = why;
     return;

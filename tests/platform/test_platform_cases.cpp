@@ -18,6 +18,7 @@ struct PlatformCase {
 const PlatformCase kCases[] = {
     {"platform/debug-registers", &P::perf_breakpoint},
     {"platform/debug-registers", &P::ptrace_breakpoint},
+    {"platform/ptrace-singlestep", &P::ptrace_singlestep},
     {"platform/trap-delivery", &P::trap_flag},
     {"platform/trap-delivery", &P::int3},
     {"platform/rusage-switches", &P::rusage_switches},

@@ -75,24 +75,44 @@ TEST(PlatformFallback, AltstackChurnSkipsWhereMincoreCannotTell) {
 }
 
 // A hypervisor that accepts DR0/DR7 and never fires them let the tracee run past its stop: the
-// ptrace cases single-step to the hold instead, say so, and still see a tracer's view go wrong.
-TEST(PlatformFallback, PtraceSingleStepsWhereDebugRegistersNeverFire) {
-  const Machine m = test::with_capability(&P::ptrace_breakpoint,
-                                          Capability::broken_because("the tracee ran to its exit"));
-  if (!applicable("ptrace/read/gpr", m).ok) GTEST_SKIP() << applicable("ptrace/read/gpr", m).reason;
+// ptrace cases stop it with an int3 written into its code instead (where int3 reaches the
+// tracer), or by single steps (where it does not), say which, and still see a tracer's view go
+// wrong.
+void expect_stop_and_mutation(const Machine& m, const std::string& how) {
   const CaseResult clean = test::run_case_on(m, "ptrace/read/gpr", "");
   EXPECT_EQ(clean.status, Status::kPass) << clean.reason;
-  EXPECT_EQ(clean.facts.at("stop").get<std::string>().rfind("PTRACE_SINGLESTEP", 0), 0u)
-      << clean.facts.dump();
+  EXPECT_EQ(clean.facts.at("stop").get<std::string>().rfind(how, 0), 0u) << clean.facts.dump();
   const CaseResult broken = test::run_case_on(m, "ptrace/read/gpr", "gpr:rbp:leak");
   ASSERT_EQ(broken.status, Status::kFail) << broken.reason;
   ASSERT_FALSE(broken.diffs.empty());
   EXPECT_EQ(broken.diffs[0].component, ComponentId::kGpr);
   EXPECT_EQ(broken.diffs[0].reg, "rbp");
+}
+
+TEST(PlatformFallback, PtraceStopsWithAnInt3WhereDebugRegistersNeverFire) {
+  const Machine m = test::with_capability(&P::ptrace_breakpoint,
+                                          Capability::broken_because("the tracee ran to its exit"));
+  if (!applicable("ptrace/read/gpr", m).ok) GTEST_SKIP() << applicable("ptrace/read/gpr", m).reason;
+  expect_stop_and_mutation(m, "int3 written with PTRACE_POKETEXT");
   // Where they fire, the breakpoint is used.
   if (test::live_machine().platform.ptrace_breakpoint.works()) {
     EXPECT_EQ(test::run_case("ptrace/read/gpr", "").facts.at("stop"), "debug-register breakpoint");
   }
+}
+
+TEST(PlatformFallback, PtraceSingleStepsWhereNeitherDebugRegistersNorInt3Work) {
+  Machine m = test::with_capability(&P::ptrace_breakpoint,
+                                    Capability::broken_because("the tracee ran to its exit"));
+  m.platform.int3 = Capability::broken_because("the int3 killed the process");
+  if (!applicable("ptrace/read/gpr", m).ok) GTEST_SKIP() << applicable("ptrace/read/gpr", m).reason;
+  expect_stop_and_mutation(m, "PTRACE_SINGLESTEP");
+  // And without single steps either, the ptrace cases skip, naming all three findings.
+  m.platform.ptrace_singlestep = Capability::broken_because("PTRACE_CONT kept stepping");
+  const Availability a = applicable("ptrace/read/gpr", m);
+  EXPECT_FALSE(a.ok);
+  for (const char* named :
+       {"platform/debug-registers", "platform/trap-delivery", "platform/ptrace-singlestep"})
+    EXPECT_NE(a.reason.find(named), std::string::npos) << a.reason;
 }
 
 // The switch cases' own witness: a unit that finds another unit's mark from its CPU between two

@@ -89,7 +89,9 @@ int main(int argc, char** argv) {
   // vm and matrix: the options of one guest boot, and after `--` the guest's run options.
   VmOptions vm_opts;
   auto add_vm_options = [&](CLI::App* sub) {
-    sub->add_option("--emulator", vm_opts.emulator, "qemu (default) or bochs (AVX-512 models)");
+    sub->add_option("--emulator", vm_opts.emulator,
+                    "qemu (default), bochs (AVX-512 models) or uml (a user-mode Linux kernel, "
+                    "--kernel uml for Debian's linux.uml)");
     sub->add_option("--accel", vm_opts.accel,
                     "QEMU accelerators in order of preference (default tcg; kvm:tcg uses KVM "
                     "where it works)");

@@ -52,7 +52,7 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
   auto usage = [&](const std::string& message) { return vm_usage_error(bisect, message); };
   Emulator emulator;
   if (!parse_emulator(vo.emulator, &emulator))
-    return usage(fmt::format("--emulator: '{}' is not qemu or bochs", vo.emulator));
+    return usage(fmt::format("--emulator: '{}' is not qemu, bochs or uml", vo.emulator));
   GuestRun guest;
   std::string error;
   if (!parse_guest_run(vo.run_tokens, guest_cpus(vo, emulator), &guest, &error))
@@ -64,24 +64,34 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
   std::string guest_binary;
   if (!find_guest_binary(vo.guest_binary, &guest_binary, &error)) return usage(error);
 
+  const bool uml = emulator == Emulator::kUml;
   std::vector<std::string> kernel_specs = mo.kernels;
   if (kernel_specs.empty())
-    kernel_specs = emulator == Emulator::kBochs
-                       ? std::vector<std::string>{"6.1-cloud"}
-                       : std::vector<std::string>{"6.1", "6.12", "6.12-rt"};
+    kernel_specs = emulator == Emulator::kBochs ? std::vector<std::string>{"6.1-cloud"}
+                   : uml                        ? std::vector<std::string>{"uml"}
+                         : std::vector<std::string>{"6.1", "6.12", "6.12-rt"};
   std::vector<std::string> cpus = mo.cpus;
+  if (uml && !cpus.empty()) return usage("--cpus: user-mode Linux runs on this machine's CPU");
   if (cpus.empty())
     cpus = emulator == Emulator::kBochs
                ? std::vector<std::string>{"corei7_skylake_x", "corei7_icelake_u", "tigerlake"}
-               : std::vector<std::string>{"Nehalem", "SandyBridge", "Haswell", "max"};
+           : uml ? std::vector<std::string>{"host"}
+                 : std::vector<std::string>{"Nehalem", "SandyBridge", "Haswell", "max"};
   std::vector<std::string> variants = mo.append_variants;
-  if (variants.empty()) variants = {"none", "noxsave"};
+  if (variants.empty())
+    variants = uml ? std::vector<std::string>{"none"} : std::vector<std::string>{"none", "noxsave"};
   if (bisect && (cpus.size() != 1 || variants.size() != 1))
     return usage("--bisect searches kernels: give one --cpus model and one --append-variants");
 
   // Kernels: paths as they are, anything else resolved against apt's lists.
   std::vector<KernelEntry> kernels;
   for (const std::string& spec : kernel_specs) {
+    if (uml) {  // UML kernels are programs here, never fetched
+      if (uml_kernel_path(spec, &error).empty()) return usage("--kernels: " + error);
+      kernels.push_back(
+          {spec, spec == "uml" ? "linux.uml" : fs::path(spec).filename().string(), {}, false});
+      continue;
+    }
     if (fs::is_regular_file(spec)) {
       kernels.push_back({spec, fs::path(spec).filename().string(), {}, false});
       continue;

@@ -28,7 +28,7 @@ int vm_command(const VmOptions& o) {
   Emulator emulator;
   if (!parse_emulator(o.emulator, &emulator))
     return vm_usage_error(o.bisect,
-                          fmt::format("--emulator: '{}' is not qemu or bochs", o.emulator));
+                          fmt::format("--emulator: '{}' is not qemu, bochs or uml", o.emulator));
   GuestRun guest;
   std::string error;
   if (!parse_guest_run(o.run_tokens, guest_cpus(o, emulator), &guest, &error))

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "results/atomic_file.h"
 #include "results/json_lines.h"
 #include "runners/run_options.h"
+#include "runners/vm/child_process.h"
 #include "runners/vm/debian_kernels.h"
 #include "runners/vm/guest_protocol.h"
 #include "runners/vm/kernel_image.h"
@@ -87,13 +89,45 @@ bool parse_emulator(const std::string& name, Emulator* out) {
     *out = Emulator::kQemu;
   else if (name == "bochs")
     *out = Emulator::kBochs;
+  else if (name == "uml")
+    *out = Emulator::kUml;
   else
     return false;
   return true;
 }
 
+std::string uml_kernel_path(const std::string& kernel, std::string* error) {
+  if (kernel == "uml" || kernel == "debian:uml") {
+    const std::string installed = find_program("linux.uml");
+    if (installed.empty())
+      *error = "--kernel uml: linux.uml is not installed (Debian: user-mode-linux)";
+    return installed;
+  }
+  std::string head;
+  std::ifstream f(kernel, std::ios::binary);
+  head.resize(4);
+  if (!fs::is_regular_file(kernel) || access(kernel.c_str(), X_OK) != 0 ||
+      !f.read(head.data(), 4) ||
+      head !=
+          "\x7f"
+          "ELF") {
+    *error = fmt::format(
+        "--kernel {}: not a user-mode Linux program (an executable ELF file: Debian's linux.uml, "
+        "'uml', or the 'linux' that make ARCH=um builds)",
+        kernel);
+    return "";
+  }
+  return kernel;
+}
+
 bool choose_kernel(const std::string& kernel, Emulator emulator, const std::string& work_dir,
                    KernelChoice* out, std::string* error) {
+  if (emulator == Emulator::kUml) {
+    out->image = uml_kernel_path(kernel, error);
+    out->name = kernel == "uml" || kernel == "debian:uml" ? "linux.uml"
+                                                          : fs::path(kernel).filename().string();
+    return !out->image.empty();
+  }
   if (kernel.rfind("debian:", 0) == 0) {
     std::vector<DebianKernel> found;
     if (!resolve_debian_kernels(kernel.substr(7), &found, error)) return false;
@@ -143,7 +177,7 @@ std::string bootable_image(const CachedKernel& k, Emulator emulator) {
 }
 
 unsigned guest_cpus(const VmOptions& o, Emulator emulator) {
-  return emulator == Emulator::kBochs ? 1 : o.smp;
+  return emulator == Emulator::kQemu ? o.smp : 1;  // bochs' SMP is slow, UML has one CPU
 }
 
 VmSpec guest_spec(const VmOptions& o, Emulator emulator, const GuestRun& guest,
@@ -151,7 +185,7 @@ VmSpec guest_spec(const VmOptions& o, Emulator emulator, const GuestRun& guest,
   VmSpec spec;
   spec.emulator = emulator;
   spec.guest_binary = guest_binary;
-  spec.cpu = o.cpu;
+  spec.cpu = emulator == Emulator::kUml ? "host" : o.cpu;
   spec.append = o.append;
   spec.accel = o.accel;
   spec.smp = guest_cpus(o, emulator);
@@ -187,10 +221,11 @@ int bisect_status(const VmOutcome& o) {
 }
 
 std::string describe_outcome(const VmSpec& spec, const VmOutcome& o) {
-  const std::string where =
-      fmt::format("{} on {} ({}{}{})", spec.kernel_name, spec.cpu,
-                  spec.emulator == Emulator::kQemu ? "qemu " + spec.accel : "bochs",
-                  spec.append.empty() ? "" : ", ", spec.append);
+  const std::string where = fmt::format("{} on {} ({}{}{})", spec.kernel_name, spec.cpu,
+                                        spec.emulator == Emulator::kQemu    ? "qemu " + spec.accel
+                                        : spec.emulator == Emulator::kBochs ? std::string("bochs")
+                                                                            : std::string("uml"),
+                                        spec.append.empty() ? "" : ", ", spec.append);
   const double seconds = o.facts.value("seconds", 0.0);
   if (o.verdict != VmVerdict::kCompleted)
     return fmt::format("{}: ERROR after {:.1f} s: {}", where, seconds, o.error);

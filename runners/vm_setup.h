@@ -35,6 +35,9 @@ bool choose_kernel(const std::string& kernel, Emulator emulator, const std::stri
                    KernelChoice* out, std::string* error);
 
 bool parse_emulator(const std::string& name, Emulator* out);
+// A user-mode Linux kernel to run: "uml" (Debian's linux.uml from PATH) or an executable ELF
+// file; empty with *error when it is neither.
+std::string uml_kernel_path(const std::string& kernel, std::string* error);
 
 // A Debian kernel as each emulator boots it: QEMU the decompressed vmlinux, bochs (through GRUB)
 // the bzImage.

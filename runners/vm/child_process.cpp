@@ -17,7 +17,8 @@ namespace sigctx {
 
 ChildOutcome run_child_process(const std::vector<std::string>& argv, double timeout_s,
                                const std::function<void(std::string_view)>& on_output,
-                               const std::string& cwd, const std::function<bool()>& stop_early) {
+                               const std::string& cwd, const std::function<bool()>& stop_early,
+                               int fd3) {
   ChildOutcome o;
   int pipe_fds[2] = {-1, -1};
   if (on_output && pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -36,6 +37,11 @@ ChildOutcome run_child_process(const std::vector<std::string>& argv, double time
     dup2(null, 0);
     dup2(on_output ? pipe_fds[1] : null, 1);
     dup2(on_output ? pipe_fds[1] : null, 2);
+    // dup2 clears close-on-exec on the copy; a descriptor that is 3 already keeps its flag.
+    if (fd3 == 3)
+      fcntl(3, F_SETFD, 0);
+    else if (fd3 >= 0)
+      dup2(fd3, 3);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     std::vector<char*> args;
     for (const std::string& a : argv)

@@ -23,10 +23,11 @@ struct ChildOutcome {
 // they go to /dev/null). timeout_s <= 0: no limit.
 // stop_early, when given, is asked about once a second whether the child is done for (its group
 // is then killed, as on timeout, but not counted as one).
+// fd3, when >= 0, is an open file the child gets as its descriptor 3 (UML's ssl1=fd:3).
 ChildOutcome run_child_process(const std::vector<std::string>& argv, double timeout_s,
                                const std::function<void(std::string_view)>& on_output,
                                const std::string& cwd = "",
-                               const std::function<bool()>& stop_early = {});
+                               const std::function<bool()>& stop_early = {}, int fd3 = -1);
 
 // The path of `program` on PATH, or empty.
 std::string find_program(const std::string& program);

@@ -58,7 +58,15 @@ RunResult failed_vm_result(const VmSpec& spec, const VmOutcome& o) {
 }
 
 std::string emulator_name(Emulator e) {
-  return e == Emulator::kQemu ? "qemu-system-x86_64" : "bochs";
+  switch (e) {
+    case Emulator::kQemu:
+      return "qemu-system-x86_64";
+    case Emulator::kBochs:
+      return "bochs";
+    case Emulator::kUml:
+      return "user-mode Linux";
+  }
+  return "?";
 }
 
 }  // namespace
@@ -67,13 +75,19 @@ std::string vm_command_prefix(const VmSpec& spec) {
   std::string s =
       fmt::format("sigctx vm --kernel {}", spec.kernel_arg.empty() ? spec.kernel : spec.kernel_arg);
   if (spec.emulator == Emulator::kBochs) s += " --emulator bochs";
-  s += " --cpu " + spec.cpu;
+  if (spec.emulator == Emulator::kUml)
+    s += " --emulator uml";  // the host's CPU: no model to name
+  else
+    s += " --cpu " + spec.cpu;
   if (!spec.append.empty()) s += fmt::format(" --append '{}'", spec.append);
   if (spec.emulator == Emulator::kQemu && spec.accel != "tcg") s += " --accel " + spec.accel;
   return s;
 }
 
 std::string guest_command_line(const VmSpec& spec) {
+  // UML's console is its con0 channel (uml_boot.cpp); on a panic it ends.
+  if (spec.emulator == Emulator::kUml)
+    return "quiet panic=-1 rdinit=/init" + (spec.append.empty() ? "" : " " + spec.append);
   // QEMU (-no-reboot) exits on a panic's reboot; bochs would boot again, so there it halts.
   std::string line = fmt::format("console=ttyS0,115200 quiet panic={} rdinit=/init",
                                  spec.emulator == Emulator::kQemu ? -1 : 0);
@@ -113,7 +127,10 @@ VmOutcome boot_and_run(const VmSpec& spec) {
                {"memory_mib", spec.memory_mib}};
   if (spec.emulator == Emulator::kQemu) out.facts["accel"] = spec.accel;
   // TCG and bochs (with the options above) offer no XSAVEC/XSAVES: only the standard format.
-  out.facts["xsave_formats_exercised"] = "standard XSAVE only (no XSAVEC/XSAVES)";
+  // UML runs on this machine's CPU, with its own FPU and signal-frame code.
+  out.facts["xsave_formats_exercised"] =
+      spec.emulator == Emulator::kUml ? "the host CPU's, through user-mode Linux's own FPU code"
+                                      : "standard XSAVE only (no XSAVEC/XSAVES)";
   auto fail = [&](VmVerdict v, std::string why) {
     out.verdict = v;
     out.error = std::move(why);
@@ -153,8 +170,9 @@ VmOutcome boot_and_run(const VmSpec& spec) {
       return fail(VmVerdict::kHostError, fmt::format("{}: {}", initramfs, std::strerror(errno)));
   }
 
-  const EmulatorRun er =
-      spec.emulator == Emulator::kQemu ? run_qemu(spec, initramfs) : run_bochs(spec, initramfs);
+  const EmulatorRun er = spec.emulator == Emulator::kQemu    ? run_qemu(spec, initramfs)
+                         : spec.emulator == Emulator::kBochs ? run_bochs(spec, initramfs)
+                                                             : run_uml(spec, initramfs);
   out.console = er.console;
   {
     std::ofstream log(spec.work_dir + "/console.log", std::ios::trunc);

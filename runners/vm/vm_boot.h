@@ -14,7 +14,9 @@
 
 namespace sigctx {
 
-enum class Emulator { kQemu, kBochs };
+// kUml: the kernel is a user-mode Linux program run on this machine's CPU
+// (runners/vm/uml_boot.cpp).
+enum class Emulator { kQemu, kBochs, kUml };
 
 struct VmSpec {
   Emulator emulator = Emulator::kQemu;
@@ -72,5 +74,6 @@ EmulatorRun run_qemu(const VmSpec& spec, const std::string& initramfs);
 // How the emulator's process ended, into *r; false (with r->error) when it never started.
 bool record_emulator_end(const ChildOutcome& c, EmulatorRun* r);
 EmulatorRun run_bochs(const VmSpec& spec, const std::string& initramfs);
+EmulatorRun run_uml(const VmSpec& spec, const std::string& initramfs);
 
 }  // namespace sigctx

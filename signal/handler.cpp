@@ -148,6 +148,10 @@ void init_signal_runtime(const Machine& m) {
   uint64_t fs = 0;
   syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &fs);
   sigctx_host_fsbase = fs;
+  uint64_t gs = 0;
+  syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs);
+  sigctx_host_gsbase = gs;
+  sigctx_host_bases_known = 0;
   g_plan.reset();
   g_plan.machine = &m;
   kernel_trap_state() = KernelTrapState{};
@@ -169,6 +173,14 @@ void install_handler(int sig, bool on_altstack) {
 
 void uninstall_handler(int sig) {
   signal(sig, SIG_DFL);
+}
+
+HostBasesKnown::HostBasesKnown(bool known) : previous_(sigctx_host_bases_known) {
+  sigctx_host_bases_known = known ? 1 : 0;
+}
+
+HostBasesKnown::~HostBasesKnown() {
+  sigctx_host_bases_known = previous_;
 }
 
 void set_handler_delay_ns(uint64_t ns) {

@@ -125,6 +125,21 @@ void uninstall_handler(int sig);
 void set_handler_delay_ns(uint64_t ns);
 uint64_t handler_delay_ns();
 
+// While one is alive, the handler takes the interrupted code's FS and GS base to be the thread's
+// own (sigctx_host_fsbase, sigctx_host_gsbase) instead of reading them: a case whose holds load
+// no base pattern, in which only the thread that set up the runtime receives signals, says so.
+// Without RD/WRFSBASE each read is an arch_prctl.
+class HostBasesKnown {
+ public:
+  explicit HostBasesKnown(bool known);
+  ~HostBasesKnown();
+  HostBasesKnown(const HostBasesKnown&) = delete;
+  HostBasesKnown& operator=(const HostBasesKnown&) = delete;
+
+ private:
+  uint64_t previous_;
+};
+
 // tgkill(getpid(), gettid(), sig) through a raw syscall.
 void raise_in_this_thread(int sig);
 
@@ -142,5 +157,7 @@ const sigctx::Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* uconte
 extern sigctx::HandlerObservation sigctx_handler_observations[OBS_MAX_DEPTH];
 extern uint64_t sigctx_asm_features;
 extern uint64_t sigctx_host_fsbase;
+extern uint64_t sigctx_host_gsbase;
+extern uint64_t sigctx_host_bases_known;
 extern uint32_t sigctx_handler_depth;
 }

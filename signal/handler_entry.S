@@ -6,7 +6,8 @@
  *    frame is ever written to the signal stack: a sigaltstack exactly as large as the frame
  *    works, and guard bytes below it catch only the kernel's writes.
  * 2. Records what the handler was entered with (RFLAGS, frame rsp, MXCSR, FCW, PKRU, XINUSE,
- *    FS/GS base) before anything changes them.
+ *    FS/GS base: read, or the thread's own where the case says it holds no other) before
+ *    anything changes them.
  * 3. Runs compiled code (sigctx_on_signal) with the thread's real FS base, DF and AC clear.
  * 4. Puts back the interrupted FS base (Linux does not restore it on sigreturn), then loads the
  *    irritator: the handler's own pattern in every component, GPRs last, so any register the
@@ -69,6 +70,15 @@ SIGCTX_FUNC(sigctx_handler_entry)
   SIGCTX_READ_XINUSE
   mov %rax, OBS_XINUSE(%rbx)
 3:
+  /* A case whose holds load no base pattern says so (HostBasesKnown): the thread's own. */
+  cmpq $0, sigctx_host_bases_known(%rip)
+  je 31f
+  mov sigctx_host_fsbase(%rip), %rax
+  mov %rax, OBS_FSBASE(%rbx)
+  mov sigctx_host_gsbase(%rip), %rax
+  mov %rax, OBS_GSBASE(%rbx)
+  jmp 5f
+31:
   testq $ASMF_FSGSBASE, sigctx_asm_features(%rip)
   jz 4f
   rdfsbase %rax
@@ -159,6 +169,14 @@ sigctx_asm_features:
   .globl sigctx_host_fsbase
   .hidden sigctx_host_fsbase
 sigctx_host_fsbase:
+  .quad 0
+  .globl sigctx_host_gsbase
+  .hidden sigctx_host_gsbase
+sigctx_host_gsbase:
+  .quad 0
+  .globl sigctx_host_bases_known
+  .hidden sigctx_host_bases_known
+sigctx_host_bases_known:
   .quad 0
 
   .bss

@@ -753,6 +753,18 @@ void KernelCase::run() {
   plan.fault = ctx_.fault;
   const ComponentMask available = available_components(m_);
   loaded_ = available;
+  // Without RD/WRFSBASE every read or write of FS or GS base is an arch_prctl, an MSR access a
+  // hypervisor may trap: with patterned bases, each boundary's handler took four (1.64 times the
+  // bare step on a nested hypervisor). A kernel that does not move them holds the host's then,
+  // and the handler takes them as known; signal/*/fsbase and gsbase check them across signals.
+  const bool bases_held = m_.fsgsbase_instructions() || (k_.uses & kSegmentBases);
+  if (!bases_held) {
+    loaded_ &= ~kSegmentBases;
+    r_.facts["segment_bases"] =
+        "not held: without FSGSBASE instructions each boundary would read and write them "
+        "through arch_prctl";
+  }
+  HostBasesKnown known_bases(!(loaded_ & kSegmentBases));
   irritated_ = available & ~kSegmentBases;
   loaders_ = loaders_for(m_, loaded_);
   stores_ = stores_for(m_, loaded_);

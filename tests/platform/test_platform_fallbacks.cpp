@@ -115,6 +115,28 @@ TEST(PlatformFallback, PtraceSingleStepsWhereNeitherDebugRegistersNorInt3Work) {
     EXPECT_NE(a.reason.find(named), std::string::npos) << a.reason;
 }
 
+// Without RD/WRFSBASE every FS/GS base access is an arch_prctl (an MSR access a hypervisor may
+// trap): the sweeps then hold the host's bases, the handler takes them as known, and the cases
+// still pass clean and catch a fault.
+TEST(PlatformFallback, SweepsWithoutFsgsbaseHoldTheHostsBases) {
+  Machine m = test::live_machine();
+  m.auxv.hwcap2_fsgsbase = false;
+  if (!applicable("signal/step/gpr_mix", m).ok)
+    GTEST_SKIP() << applicable("signal/step/gpr_mix", m).reason;
+  const CaseResult clean = test::run_case_on(m, "signal/step/gpr_mix", "");
+  EXPECT_EQ(clean.status, Status::kPass) << clean.reason;
+  EXPECT_TRUE(clean.facts.contains("segment_bases")) << clean.facts.dump();
+  const CaseResult broken = test::run_case_on(m, "signal/step/gpr_mix", "sse:xmm3:zero");
+  ASSERT_EQ(broken.status, Status::kFail) << broken.reason;
+  ASSERT_FALSE(broken.diffs.empty());
+  EXPECT_EQ(broken.diffs[0].component, ComponentId::kSse);
+  EXPECT_EQ(broken.diffs[0].reg, "xmm3");
+  // With them, the bases are held and read as before.
+  if (test::live_machine().fsgsbase_instructions()) {
+    EXPECT_FALSE(test::run_case("signal/step/gpr_mix", "").facts.contains("segment_bases"));
+  }
+}
+
 // The switch cases' own witness: a unit that finds another unit's mark from its CPU between two
 // of its own was switched out. Marks taken here by one thread stand for the units.
 TEST(SwitchWitness, AnotherUnitsMarkFromThisCpuCounts) {

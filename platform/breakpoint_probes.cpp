@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "platform/capability_probes.h"
 #include "ptrace/ptrace_views.h"
@@ -74,11 +75,7 @@ Capability perf_counts() {
 }
 
 Capability perf_sends_sigtrap() {
-  struct sigaction sa;
-  std::memset(&sa, 0, sizeof(sa));
-  sa.sa_sigaction = count_sigtrap;
-  sa.sa_flags = SA_SIGINFO;
-  sigaction(SIGTRAP, &sa, nullptr);
+  on_sigtrap(count_sigtrap);
   std::string error;
   auto bp = HardwareBreakpoint::arm(target_address(), &error);
   if (!bp) return Capability::refused_because(error);
@@ -109,117 +106,127 @@ Capability probe_perf_breakpoint() {
       fmt::format("with an execute breakpoint armed the probe {}", end.how_ended));
 }
 
-Capability probe_ptrace_breakpoint() {
-  const pid_t pid = fork();
-  if (pid < 0) return Capability::unprobed_because(fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(3);
-    raise(SIGSTOP);
-    g_target();
-    _exit(0);
-  }
-  auto finish = [pid](Capability c) {
-    kill(pid, SIGKILL);
-    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
-    }
-    return c;
-  };
-  int status = 0;
-  if (waitpid(pid, &status, __WALL) != pid)
-    return finish(Capability::unprobed_because("waitpid on the tracee failed"));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
-    return finish(Capability::refused_because("PTRACE_TRACEME was refused"));
-  if (!WIFSTOPPED(status))
-    return finish(Capability::unprobed_because("the tracee did not stop for its tracer"));
-  std::string why;
-  const uint64_t target = target_address();
-  if (!set_exec_breakpoint(pid, target, &why)) return finish(Capability::refused_because(why));
-  if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0)
-    return finish(Capability::unprobed_because("PTRACE_CONT failed"));
-  // The tracee either stops at the breakpoint or runs to its end at once: a bounded wait.
-  for (int waited = 0; waitpid(pid, &status, WNOHANG | __WALL) != pid; waited += 1) {
-    if (waited > kProbeTimeoutMs)
-      return finish(Capability::unprobed_because("the tracee neither stopped nor ended"));
-    usleep(1000);
-  }
-  if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP) {
-    uint64_t rip = 0;
-    if (read_rip(pid, &rip, &why) && rip == target)
-      return finish(Capability::works_because(
-          fmt::format("a DR0/DR7 execute breakpoint set with PTRACE_POKEUSER stopped the tracee "
-                      "at {:#x}",
-                      target)));
-    return finish(Capability::broken_because(fmt::format(
-        "a DR0/DR7 execute breakpoint at {:#x} stopped the tracee at {:#x}", target, rip)));
-  }
-  const std::string how =
-      WIFEXITED(status)     ? fmt::format("ran to its exit (status {})", WEXITSTATUS(status))
-      : WIFSIGNALED(status) ? fmt::format("was killed by signal {}", WTERMSIG(status))
-                            : fmt::format("stopped with signal {}", WSTOPSIG(status));
-  return finish(Capability::broken_because(
-      fmt::format("PTRACE_POKEUSER accepted a DR0/DR7 execute breakpoint at the tracee's "
-                  "function, and the tracee called it and {} without stopping",
-                  how)));
-}
+namespace {
 
-Capability probe_ptrace_singlestep() {
-  const pid_t pid = fork();
-  if (pid < 0) return Capability::unprobed_because(fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {
+// A forked child that asks to be traced, stops itself, then calls the target kCalls times and
+// exits: what both ptrace probes trace. It is killed and reaped when the probe is done, and every
+// wait is bounded: a tracee that neither stops nor ends is no answer.
+class ProbeTracee {
+ public:
+  ProbeTracee() : pid_(fork()) {
+    if (pid_ != 0) return;
     if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(3);
     raise(SIGSTOP);
     for (int i = 0; i < kCalls; ++i)
       g_target();
     _exit(0);
   }
-  int status = 0;
-  auto finish = [pid](Capability c) {
-    kill(pid, SIGKILL);
-    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+  ~ProbeTracee() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    while (waitpid(pid_, nullptr, __WALL) < 0 && errno == EINTR) {
     }
-    return c;
-  };
-  // Every wait is bounded: a tracee that neither stops nor ends is no answer.
-  auto wait_for = [&](const char* after) -> std::string {
-    for (int waited = 0; waitpid(pid, &status, WNOHANG | __WALL) != pid; ++waited) {
+  }
+  ProbeTracee(const ProbeTracee&) = delete;
+  ProbeTracee& operator=(const ProbeTracee&) = delete;
+
+  pid_t pid() const { return pid_; }
+  int status() const { return status_; }
+  // Waits for the next stop or end: "" once it came, or how the tracee hung.
+  std::string wait(const char* after) {
+    for (int waited = 0; waitpid(pid_, &status_, WNOHANG | __WALL) != pid_; ++waited) {
       if (waited > kProbeTimeoutMs) return fmt::format("the tracee hung after {}", after);
       usleep(1000);
     }
     return "";
-  };
-  if (!wait_for("its SIGSTOP").empty() || !WIFSTOPPED(status))
-    return finish(WIFEXITED(status) && WEXITSTATUS(status) == 3
-                      ? Capability::refused_because("PTRACE_TRACEME was refused")
-                      : Capability::unprobed_because("the tracee did not stop for its tracer"));
+  }
+  // Why it cannot be traced at all, or nothing once it stopped for its tracer.
+  std::optional<Capability> untraceable() {
+    if (pid_ < 0)
+      return Capability::unprobed_because(fmt::format("fork: {}", std::strerror(errno)));
+    if (!wait("its SIGSTOP").empty())
+      return Capability::unprobed_because("the tracee did not stop for its tracer");
+    if (WIFEXITED(status_) && WEXITSTATUS(status_) == 3)
+      return Capability::refused_because("PTRACE_TRACEME was refused");
+    if (!WIFSTOPPED(status_))
+      return Capability::unprobed_because("the tracee did not stop for its tracer");
+    return std::nullopt;
+  }
+  // Where it stopped, for a report.
+  uint64_t rip() const {
+    uint64_t at = 0;
+    std::string why;
+    read_rip(pid_, &at, &why);
+    return at;
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+};
+
+std::string describe_end(int status) {
+  return WIFEXITED(status)     ? fmt::format("ran to its exit (status {})", WEXITSTATUS(status))
+         : WIFSIGNALED(status) ? fmt::format("was killed by signal {}", WTERMSIG(status))
+                               : fmt::format("stopped with signal {}", WSTOPSIG(status));
+}
+
+}  // namespace
+
+Capability probe_ptrace_breakpoint() {
+  ProbeTracee tracee;
+  if (auto problem = tracee.untraceable()) return *problem;
+  std::string why;
+  const uint64_t target = target_address();
+  if (!set_exec_breakpoint(tracee.pid(), target, &why)) return Capability::refused_because(why);
+  if (ptrace(PTRACE_CONT, tracee.pid(), nullptr, nullptr) != 0)
+    return Capability::unprobed_because("PTRACE_CONT failed");
+  // The tracee either stops at the breakpoint or runs to its end at once.
+  if (const std::string hung = tracee.wait("PTRACE_CONT"); !hung.empty())
+    return Capability::unprobed_because(hung);
+  const int status = tracee.status();
+  if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP) {
+    const uint64_t rip = tracee.rip();
+    if (rip == target)
+      return Capability::works_because(fmt::format(
+          "a DR0/DR7 execute breakpoint set with PTRACE_POKEUSER stopped the tracee at {:#x}",
+          target));
+    return Capability::broken_because(fmt::format(
+        "a DR0/DR7 execute breakpoint at {:#x} stopped the tracee at {:#x}", target, rip));
+  }
+  return Capability::broken_because(
+      fmt::format("PTRACE_POKEUSER accepted a DR0/DR7 execute breakpoint at the tracee's "
+                  "function, and the tracee called it and {} without stopping",
+                  describe_end(status)));
+}
+
+Capability probe_ptrace_singlestep() {
+  ProbeTracee tracee;
+  if (auto problem = tracee.untraceable()) return *problem;
   constexpr int kSteps = 20;
   for (int i = 0; i < kSteps; ++i) {
-    if (ptrace(PTRACE_SINGLESTEP, pid, nullptr, nullptr) != 0)
-      return finish(
-          Capability::refused_because(fmt::format("PTRACE_SINGLESTEP: {}", std::strerror(errno))));
-    const std::string hung = wait_for("a single step");
-    if (!hung.empty()) return finish(Capability::broken_because(hung));
-    if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
-      return finish(Capability::broken_because(
+    if (ptrace(PTRACE_SINGLESTEP, tracee.pid(), nullptr, nullptr) != 0)
+      return Capability::refused_because(
+          fmt::format("PTRACE_SINGLESTEP: {}", std::strerror(errno)));
+    if (const std::string hung = tracee.wait("a single step"); !hung.empty())
+      return Capability::broken_because(hung);
+    if (!WIFSTOPPED(tracee.status()) || WSTOPSIG(tracee.status()) != SIGTRAP)
+      return Capability::broken_because(
           fmt::format("after {} single steps the tracee {} instead of stopping with SIGTRAP", i,
-                      WIFEXITED(status) ? "exited" : "ended")));
+                      describe_end(tracee.status())));
   }
-  if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0)
-    return finish(Capability::unprobed_because("PTRACE_CONT failed"));
-  const std::string hung = wait_for("PTRACE_CONT");
-  if (!hung.empty()) return finish(Capability::broken_because(hung));
+  if (ptrace(PTRACE_CONT, tracee.pid(), nullptr, nullptr) != 0)
+    return Capability::unprobed_because("PTRACE_CONT failed");
+  if (const std::string hung = tracee.wait("PTRACE_CONT"); !hung.empty())
+    return Capability::broken_because(hung);
+  const int status = tracee.status();
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    return finish(Capability::works_because(fmt::format(
-        "{} PTRACE_SINGLESTEP stops, then PTRACE_CONT ran the tracee to its exit", kSteps)));
-  uint64_t rip = 0;
-  std::string why;
-  read_rip(pid, &rip, &why);
-  return finish(Capability::broken_because(fmt::format(
+    return Capability::works_because(fmt::format(
+        "{} PTRACE_SINGLESTEP stops, then PTRACE_CONT ran the tracee to its exit", kSteps));
+  return Capability::broken_because(fmt::format(
       "after {} PTRACE_SINGLESTEP stops, PTRACE_CONT did not let the tracee run on: it {} at "
       "{:#x}, as if still single-stepping",
-      kSteps,
-      WIFSTOPPED(status) ? fmt::format("stopped with signal {}", WSTOPSIG(status))
-                         : std::string("ended"),
-      rip)));
+      kSteps, describe_end(status), tracee.rip()));
 }
 
 }  // namespace sigctx

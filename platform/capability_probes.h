@@ -4,6 +4,8 @@
 // the fingerprint (machine.platform) that cases and reports read.
 #pragma once
 
+#include <signal.h>
+
 #include <functional>
 #include <string>
 
@@ -38,6 +40,9 @@ struct ProbeChildEnd {
 };
 // Runs fn in a forked child with a time limit and carries its answer back.
 ProbeChildEnd run_probe_child(const std::function<Capability()>& fn, int timeout_ms);
+// Installs handler for SIGTRAP (SA_SIGINFO), in a probe's child.
+void on_sigtrap(void (*handler)(int, siginfo_t*, void*));
+
 // The trap probes' reading of how their child ended (trap_probes.cpp): its answer, or, killed
 // by the SIGTRAP of `what`, a trap that never reached the handler it had installed.
 Capability trap_verdict(const ProbeChildEnd& end, const char* what);

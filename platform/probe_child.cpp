@@ -12,6 +12,14 @@
 
 namespace sigctx {
 
+void on_sigtrap(void (*handler)(int, siginfo_t*, void*)) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof(sa));
+  sa.sa_sigaction = handler;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGTRAP, &sa, nullptr);
+}
+
 ProbeChildEnd run_probe_child(const std::function<Capability()>& fn, int timeout_ms) {
   ProbeChildEnd end;
   int fds[2];

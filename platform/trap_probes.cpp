@@ -29,14 +29,6 @@ void on_trap(int, siginfo_t*, void* uc) {
   g_trap_rip = static_cast<uint64_t>(static_cast<ucontext_t*>(uc)->uc_mcontext.gregs[REG_RIP]);
 }
 
-void install_trap_handler() {
-  struct sigaction sa;
-  std::memset(&sa, 0, sizeof(sa));
-  sa.sa_sigaction = on_trap;
-  sa.sa_flags = SA_SIGINFO;
-  sigaction(SIGTRAP, &sa, nullptr);
-}
-
 }  // namespace
 
 Capability trap_verdict(const ProbeChildEnd& end, const char* what) {
@@ -51,7 +43,7 @@ Capability probe_trap_flag() {
   return trap_verdict(
       run_probe_child(
           [] {
-            install_trap_handler();
+            on_sigtrap(on_trap);
             sigctx_probe_tf_steps();
             if (g_traps == 0)
               return Capability::broken_because(
@@ -68,7 +60,7 @@ Capability probe_int3() {
   return trap_verdict(
       run_probe_child(
           [] {
-            install_trap_handler();
+            on_sigtrap(on_trap);
             sigctx_probe_int3();
             const uint64_t after = reinterpret_cast<uint64_t>(sigctx_probe_int3_after);
             if (g_traps != 1)

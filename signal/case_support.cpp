@@ -58,6 +58,14 @@ Availability platform_allows(const Machine& m, Capability PlatformCapabilities::
   return Availability::no(platform_finding(m, what));
 }
 
+void no_switch_seen(const Machine& m, const std::string& what, CaseResult& r) {
+  const bool counted = m.platform.rusage_switches.works();
+  r.status = counted ? Status::kError : Status::kSkip;
+  r.reason = what;
+  if (!counted)
+    r.reason += " (" + platform_finding(m, &PlatformCapabilities::rusage_switches) + ")";
+}
+
 void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig) {
   img.gpr[kRax] = SYS_tgkill;
   img.gpr[kRdi] = static_cast<uint64_t>(pid);

@@ -56,6 +56,11 @@ Availability platform_allows(const Machine& m, Capability PlatformCapabilities::
 // The probe's finding about `what`, as a skip reason names it.
 std::string platform_finding(const Machine& m, Capability PlatformCapabilities::*what);
 
+// A switch case whose witnesses (its units' marks and getrusage) saw no switch could not decide:
+// an error where getrusage is known to count switches, else a skip naming the platform finding
+// (platform/rusage-switches). `what` says what was not seen.
+void no_switch_seen(const Machine& m, const std::string& what, CaseResult& r);
+
 // Makes the hold's SYSCALL a tgkill(pid, tid, sig).
 void set_tgkill_args(CpuImage& img, pid_t pid, pid_t tid, int sig);
 

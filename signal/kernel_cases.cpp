@@ -552,13 +552,8 @@ void KernelCase::run_step_yield(unsigned generations) {
   r_.facts["sibling_yields"] = yields;
   if (sibling.faulted()) r_.facts["fault_unit"] = "the sibling";
   if (switches == 0 && witnessed == 0 && r_.status != Status::kError && !r_.failed()) {
-    // Neither witness saw a switch; where getrusage is known not to count them, the platform's
-    // limit (platform/rusage-switches) left the case undecided: a skip naming it.
-    const Capability& rusage = m_.platform.rusage_switches;
-    r_.status = rusage.works() ? Status::kError : Status::kSkip;
-    r_.reason = "the stepping thread yielded at every boundary but was never seen switched out";
-    if (!rusage.works())
-      r_.reason += " (" + platform_finding(m_, &PlatformCapabilities::rusage_switches) + ")";
+    no_switch_seen(
+        m_, "the stepping thread yielded at every boundary but was never seen switched out", r_);
   }
 }
 

@@ -358,15 +358,10 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
   if (spec.mode == SwitchMode::kMigrate) r.facts["migrations"] = migrations;
   r.facts["components"] = component_names(loaded);
   if (!r.failed() && switches == 0 && witnessed == 0) {
-    // Two witnesses, neither saw a switch. Where the probe found that getrusage does not count
-    // switches (platform/rusage-switches), that is a platform's limit, not an undecided case.
-    const Capability& rusage = m.platform.rusage_switches;
-    r.status = rusage.works() ? Status::kError : Status::kSkip;
-    r.reason =
-        "no context switch could be shown while the units held their patterns: they never saw "
-        "each other run on their CPU, and getrusage counted none";
-    if (!rusage.works())
-      r.reason += " (" + platform_finding(m, &PlatformCapabilities::rusage_switches) + ")";
+    no_switch_seen(m,
+                   "no context switch could be shown while the units held their patterns: they "
+                   "never saw each other run on their CPU, and getrusage counted none",
+                   r);
     return;
   }
   r.status = r.failed() ? Status::kFail : Status::kPass;

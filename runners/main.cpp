@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1.0, 86400.0));
     sub->add_option("--guest-binary", vm_opts.guest_binary,
                     "the static sigctx to boot as /init (default: this one when static, else "
-                    "build-static/sigctx)");
+                    "sigctx-static beside it, else build-static/sigctx)");
     sub->add_flag("--bisect", vm_opts.bisect,
                   "exit 0 good, 1 bad, 125 untestable (kernel never started sigctx, or every case "
                   "skipped), 128 on a usage error: for git bisect run");

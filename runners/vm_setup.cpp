@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "results/atomic_file.h"
 #include "results/json_lines.h"
+#include "results/output_file.h"
 #include "runners/run_options.h"
 #include "runners/vm/child_process.h"
 #include "runners/vm/debian_kernels.h"
@@ -43,7 +43,8 @@ bool find_guest_binary(const std::string& given, std::string* path, std::string*
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   const std::vector<fs::path> candidates = {
-      self, self.parent_path().parent_path() / "build-static" / "sigctx"};
+      self, self.parent_path() / "sigctx-static",
+      self.parent_path().parent_path() / "build-static" / "sigctx"};
   for (const fs::path& c : candidates)
     if (fs::exists(c) && static_file_problem(c.string()).empty()) {
       *path = c.string();
@@ -54,7 +55,7 @@ bool find_guest_binary(const std::string& given, std::string* path, std::string*
     tried += (tried.empty() ? "" : ", ") + c.string();
   *error = fmt::format(
       "the guest's /init must be a static sigctx, and none was found (tried {}): build it with "
-      "'cmake --preset static && cmake --build --preset static', or name one with "
+      "'cmake --build --preset default --target sigctx-static', or name one with "
       "--guest-binary",
       tried);
   return false;
@@ -166,7 +167,7 @@ bool choose_kernel(const std::string& kernel, Emulator emulator, const std::stri
     std::string elf, why;
     if (extract_vmlinux(bytes, &elf, &why) && elf_has_pvh_entry(elf)) {
       const std::string path = work_dir + "/vmlinux";
-      if (write_file_atomically(path, elf, &why)) out->image = path;
+      if (write_output_file(path, elf, &why)) out->image = path;
     }
   }
   return true;

@@ -10,8 +10,9 @@
 
 namespace sigctx {
 
-// `given`, or this binary when it is static, or build-static/sigctx beside this binary's build
-// folder: false with *error naming what was tried.
+// `given`, or this binary when it is static, or sigctx-static beside it (the default build links
+// both), or build-static/sigctx beside this binary's build folder (the static preset): false
+// with *error naming what was tried.
 bool find_guest_binary(const std::string& given, std::string* path, std::string* error);
 
 // The tokens after `--` as the guest's `sigctx run` arguments: checked here first, so a bad

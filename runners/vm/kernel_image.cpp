@@ -217,8 +217,8 @@ std::string static_executable_problem(std::string_view elf) {
     return "is not a 64-bit ELF file (or its program header table is cut short)";
   for (const Elf64_Phdr& ph : headers)
     if (ph.p_type == PT_INTERP)
-      return "is dynamically linked (build the static one: cmake --preset static && cmake "
-             "--build --preset static)";
+      return "is dynamically linked (the default build links the static one as "
+             "build/sigctx-static)";
   return "";
 }
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "results/atomic_file.h"
 #include "results/json_lines.h"
+#include "results/output_file.h"
 #include "results/performance_report.h"
 
 int main(int argc, char** argv) {
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "sigctx_bench_report: {}: {}\n", argv[1], error);
     return 2;
   }
-  if (!sigctx::write_file_atomically(argv[2], page, &error)) {
+  if (!sigctx::write_output_file(argv[2], page, &error)) {
     fmt::print(stderr, "sigctx_bench_report: {}\n", error);
     return 2;
   }

@@ -2,7 +2,11 @@
 // switches, and does zeroed memory stay zero?
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <system_error>
 
 #include "runners/commands.h"
 #include "runners/fingerprint.h"
@@ -182,18 +186,36 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (*probe) return probe_command(probe_json);
-  if (*list) return list_command(list_cases, list_ctest);
-  if (*explain) return explain_command(explain_what);
-  if (*compare) return compare_command(compare_old, compare_new);
-  if (*report) return report_command(report_inputs, report_out);
-  if (*vm) return vm_command(vm_opts);
-  if (*matrix) return matrix_command(vm_opts, matrix_opts);
-  if (const std::string err = finish_run_options(seed_text, &run_opts); !err.empty()) {
-    fmt::print(stderr, "sigctx: error: {}\n", err);
-    return run_opts.bisect ? kExitBisectAbort : kExitUsage;
+  const bool bisect = run_opts.bisect || vm_opts.bisect;
+  const auto dispatch = [&]() -> int {
+    if (*probe) return probe_command(probe_json);
+    if (*list) return list_command(list_cases, list_ctest);
+    if (*explain) return explain_command(explain_what);
+    if (*compare) return compare_command(compare_old, compare_new);
+    if (*report) return report_command(report_inputs, report_out);
+    if (*vm) return vm_command(vm_opts);
+    if (*matrix) return matrix_command(vm_opts, matrix_opts);
+    if (const std::string err = finish_run_options(seed_text, &run_opts); !err.empty()) {
+      fmt::print(stderr, "sigctx: error: {}\n", err);
+      return run_opts.bisect ? kExitBisectAbort : kExitUsage;
+    }
+    if (*soak) return soak_command(run_opts, soak_opts);
+    const int status = run_command(run_opts);
+    return run_opts.bisect && status == kExitUsage ? kExitBisectAbort : status;
+  };
+  // Output that never arrived (a full disk, a closed pipe, /dev/full) is an error with a
+  // message, never exit 0 and never an abort: fmt throws when a write fails, and a short
+  // output fails only at the final flush.
+  int status;
+  try {
+    status = dispatch();
+  } catch (const std::system_error& e) {
+    fmt::print(stderr, "sigctx: error: standard output: {}\n", e.code().message());
+    return bisect ? kExitBisectAbort : kExitUsage;
   }
-  if (*soak) return soak_command(run_opts, soak_opts);
-  const int status = run_command(run_opts);
-  return run_opts.bisect && status == kExitUsage ? kExitBisectAbort : status;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    fmt::print(stderr, "sigctx: error: standard output: {}\n", std::strerror(errno ? errno : EIO));
+    return bisect ? kExitBisectAbort : kExitUsage;
+  }
+  return status;
 }

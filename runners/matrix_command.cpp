@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "results/atomic_file.h"
+#include "results/output_file.h"
 #include "results/report.h"
 #include "results/run_result.h"
 #include "runners/commands.h"
@@ -147,7 +147,7 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
     fs::remove(fs::path(spec.work_dir) / "boot.iso", e);
     fs::remove_all(fs::path(spec.work_dir) / "iso", e);
     const std::string path = (fs::path(mo.out_dir) / (c.name + ".json")).string();
-    if (!write_file_atomically(path, run_result_to_json(out.run).dump(2) + "\n", &why))
+    if (!write_output_file(path, run_result_to_json(out.run).dump(2) + "\n", &why))
       out.error += "; " + why;
     std::lock_guard<std::mutex> l(print_lock);
     fmt::print("matrix: {}\n", describe_outcome(spec, out));
@@ -222,7 +222,7 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
     const std::string path = (fs::path(mo.out_dir) / fmt::format("matrix.{}", ext)).string();
     const std::string text =
         std::string(ext) == "html" ? report_html(columns) : report_markdown(columns);
-    if (!write_file_atomically(path, text, &error)) return usage(error);
+    if (!write_output_file(path, text, &error)) return usage(error);
   }
   fmt::print("matrix: {} cells; {}/matrix.html and matrix.md\n", cells.size(), mo.out_dir);
   return all_ok ? kExitOk : kExitFail;

@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "results/atomic_file.h"
+#include "results/output_file.h"
 #include "results/report.h"
 #include "results/result_file.h"
 #include "runners/commands.h"
@@ -18,8 +18,11 @@ int report_command(const std::vector<std::string>& inputs, const std::string& ou
     return kExitUsage;
   }
   std::string error;
-  if (!check_writable(out, &error)) {
-    fmt::print(stderr, "sigctx: error: report -o {}\n", error);
+  std::vector<NamedFile> input_files;
+  for (const std::string& path : inputs)
+    input_files.push_back({"report", path});
+  if (!check_outputs({{"report -o", out}}, input_files, &error)) {
+    fmt::print(stderr, "sigctx: error: {}\n", error);
     return kExitUsage;
   }
   std::vector<ReportColumn> columns;
@@ -33,7 +36,7 @@ int report_command(const std::vector<std::string>& inputs, const std::string& ou
     columns.push_back(std::move(c));
   }
   const std::string text = html ? report_html(columns) : report_markdown(columns);
-  if (!write_file_atomically(out, text, &error)) {
+  if (!write_output_file(out, text, &error)) {
     fmt::print(stderr, "sigctx: error: report -o {}\n", error);
     return kExitUsage;
   }

@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "results/atomic_file.h"
 #include "results/console.h"
 #include "results/expectations.h"
 #include "results/junit.h"
+#include "results/output_file.h"
 #include "results/run_result.h"
 #include "results/tap.h"
 #include "runners/bug_catalog.h"
@@ -18,6 +18,7 @@
 #include "runners/executor.h"
 #include "runners/fingerprint.h"
 #include "runners/profiles.h"
+#include "runners/run_options.h"
 #include "sigctx_version.h"
 #include "signal/injection.h"
 #include "xstate/component_registry.h"
@@ -110,6 +111,17 @@ int run_command(const RunOptions& o) {
       return kExitUsage;
     }
     fault = *parsed;
+    // A mutation test that cannot mutate anything would pass and prove nothing.
+    if (fault.kind != FaultKind::kGuard) {
+      const ComponentDescriptor& c = component(fault.component);
+      if (const Availability a = c.availability(live_machine()); !a.ok) {
+        fmt::print(stderr,
+                   "sigctx: error: --inject-fault {}: component {} is not available here ({}), "
+                   "so no fault could be injected\n",
+                   o.inject_fault, c.name, a.reason);
+        return kExitUsage;
+      }
+    }
   }
   InjectionOverrides& injection = controls.injection;
   if (!o.injector.empty()) {
@@ -139,12 +151,8 @@ int run_command(const RunOptions& o) {
       fmt::print(stderr, "sigctx: error: --expect {}\n", error);
       return kExitUsage;
     }
-  if (!o.json_path.empty() && !check_writable(o.json_path, &error)) {
-    fmt::print(stderr, "sigctx: error: --json {}\n", error);
-    return kExitUsage;
-  }
-  if (!o.junit_path.empty() && !check_writable(o.junit_path, &error)) {
-    fmt::print(stderr, "sigctx: error: --junit {}\n", error);
+  if (!check_outputs(run_output_files(o), run_input_files(o), &error)) {
+    fmt::print(stderr, "sigctx: error: {}\n", error);
     return kExitUsage;
   }
 
@@ -246,12 +254,11 @@ int run_command(const RunOptions& o) {
       if (std::find(profile->cases.begin(), profile->cases.end(), r.id) != profile->cases.end())
         fmt::print("{}{}\n", o.tap ? "# " : "", profile->summarize(r));
   if (!o.json_path.empty() &&
-      !write_file_atomically(o.json_path, run_result_to_json(run).dump(2) + "\n", &error)) {
+      !write_output_file(o.json_path, run_result_to_json(run).dump(2) + "\n", &error)) {
     fmt::print(stderr, "sigctx: error: --json {}\n", error);
     return kExitUsage;
   }
-  if (!o.junit_path.empty() &&
-      !write_file_atomically(o.junit_path, run_result_to_junit(run), &error)) {
+  if (!o.junit_path.empty() && !write_output_file(o.junit_path, run_result_to_junit(run), &error)) {
     fmt::print(stderr, "sigctx: error: --junit {}\n", error);
     return kExitUsage;
   }

@@ -108,4 +108,18 @@ std::vector<std::string> run_arguments(const RunOptions& o) {
   return a;
 }
 
+std::vector<NamedFile> run_output_files(const RunOptions& o) {
+  std::vector<NamedFile> files;
+  if (!o.json_path.empty()) files.push_back({"--json", o.json_path});
+  if (!o.junit_path.empty()) files.push_back({"--junit", o.junit_path});
+  return files;
+}
+
+std::vector<NamedFile> run_input_files(const RunOptions& o) {
+  std::vector<NamedFile> files;
+  for (const std::string& e : o.expect_files)
+    files.push_back({"--expect", e});
+  return files;
+}
+
 }  // namespace sigctx

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "results/output_file.h"
 #include "runners/commands.h"
 
 namespace CLI {
@@ -23,5 +24,8 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions* o, std:
 // The options as `sigctx run` arguments, without --seed, --json, --junit and --tap, with the
 // --expect files as given.
 std::vector<std::string> run_arguments(const RunOptions& o);
+// The files a run writes (--json, --junit) and reads (--expect), for check_outputs.
+std::vector<NamedFile> run_output_files(const RunOptions& o);
+std::vector<NamedFile> run_input_files(const RunOptions& o);
 
 }  // namespace sigctx

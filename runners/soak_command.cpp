@@ -25,8 +25,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "results/atomic_file.h"
 #include "results/json_lines.h"
+#include "results/output_file.h"
 #include "runners/commands.h"
 #include "runners/run_options.h"
 
@@ -122,21 +122,21 @@ void keep_context(const std::string& dir, const std::string& self, uint64_t seed
   for (char** e = environ; e && *e; ++e)
     env += std::string(*e) + "\n";
   std::string error;
-  write_file_atomically(dir + "/environment.txt", env, &error);
-  write_file_atomically(dir + "/cwd.txt", fs::current_path().string() + "\n", &error);
-  write_file_atomically(
-      dir + "/binary.txt",
-      fmt::format("{}\nsha256 {}\n{}\n", self, sha256_of(self), tool_version_line()), &error);
+  write_output_file(dir + "/environment.txt", env, &error);
+  write_output_file(dir + "/cwd.txt", fs::current_path().string() + "\n", &error);
+  write_output_file(dir + "/binary.txt",
+                    fmt::format("{}\nsha256 {}\n{}\n", self, sha256_of(self), tool_version_line()),
+                    &error);
   std::string command = "sigctx run";
   for (const std::string& a : options)
     command += " " + a;
-  write_file_atomically(dir + "/seed.txt",
-                        fmt::format("seed {:#x}\nrerun: {} --seed {:#x}\n", seed, command, seed),
-                        &error);
+  write_output_file(dir + "/seed.txt",
+                    fmt::format("seed {:#x}\nrerun: {} --seed {:#x}\n", seed, command, seed),
+                    &error);
   // The fingerprint, from the iteration's own result file.
   JsonDocument doc;
   if (read_json_document(dir + "/result.json", &doc, &error) && doc.value.contains("machine"))
-    write_file_atomically(dir + "/fingerprint.json", doc.value["machine"].dump(2) + "\n", &error);
+    write_output_file(dir + "/fingerprint.json", doc.value["machine"].dump(2) + "\n", &error);
 }
 
 }  // namespace
@@ -258,14 +258,14 @@ int soak_command(const RunOptions& o, const SoakOptions& s) {
     summary["completed"] = iteration + 1;
     summary["duration_s"] = std::chrono::duration<double>(Clock::now() - started).count();
     summary["stop_reason"] = "running";
-    write_file_atomically(s.out_dir + "/summary.json", summary.dump(2) + "\n", &error);
+    write_output_file(s.out_dir + "/summary.json", summary.dump(2) + "\n", &error);
   }
   fs::remove_all(current, ec);
   const double total = std::chrono::duration<double>(Clock::now() - started).count();
   summary["completed"] = iteration;
   summary["duration_s"] = total;
   summary["stop_reason"] = stop_reason;
-  if (!write_file_atomically(s.out_dir + "/summary.json", summary.dump(2) + "\n", &error)) {
+  if (!write_output_file(s.out_dir + "/summary.json", summary.dump(2) + "\n", &error)) {
     say(STDERR_FILENO, fmt::format("\nsigctx: error: soak: {}\n", error));
     return kExitUsage;
   }

@@ -10,10 +10,11 @@
 #include <fmt/format.h>
 #include <filesystem>
 
-#include "results/atomic_file.h"
 #include "results/junit.h"
+#include "results/output_file.h"
 #include "results/run_result.h"
 #include "runners/commands.h"
+#include "runners/run_options.h"
 #include "runners/vm_setup.h"
 
 namespace sigctx {
@@ -34,10 +35,10 @@ int vm_command(const VmOptions& o) {
   if (!parse_guest_run(o.run_tokens, guest_cpus(o, emulator), &guest, &error))
     return vm_usage_error(o.bisect, error);
   const RunOptions& run = guest.options;
-  if (!run.json_path.empty() && !check_writable(run.json_path, &error))
-    return vm_usage_error(o.bisect, "--json " + error);
-  if (!run.junit_path.empty() && !check_writable(run.junit_path, &error))
-    return vm_usage_error(o.bisect, "--junit " + error);
+  std::vector<NamedFile> inputs = run_input_files(run);
+  if (!o.guest_binary.empty()) inputs.push_back({"--guest-binary", o.guest_binary});
+  if (o.kernel.rfind("debian:", 0) != 0) inputs.push_back({"--kernel", o.kernel});
+  if (!check_outputs(run_output_files(run), inputs, &error)) return vm_usage_error(o.bisect, error);
   std::string guest_binary;
   if (!find_guest_binary(o.guest_binary, &guest_binary, &error))
     return vm_usage_error(o.bisect, error);
@@ -75,10 +76,10 @@ int vm_command(const VmOptions& o) {
     fs::remove_all(work, ec);
 
   if (!run.json_path.empty() &&
-      !write_file_atomically(run.json_path, run_result_to_json(out.run).dump(2) + "\n", &error))
+      !write_output_file(run.json_path, run_result_to_json(out.run).dump(2) + "\n", &error))
     return vm_usage_error(o.bisect, "--json " + error);
   if (!run.junit_path.empty() &&
-      !write_file_atomically(run.junit_path, run_result_to_junit(out.run), &error))
+      !write_output_file(run.junit_path, run_result_to_junit(out.run), &error))
     return vm_usage_error(o.bisect, "--junit " + error);
 
   if (o.bisect) return bisect_status(out);

@@ -9,8 +9,8 @@
 #include <regex>
 #include <sstream>
 
-#include "results/atomic_file.h"
 #include "results/json_lines.h"
+#include "results/output_file.h"
 #include "runners/vm/child_process.h"
 #include "runners/vm/kernel_image.h"
 
@@ -187,7 +187,7 @@ bool fetch_debian_kernel(const DebianKernel& k, CachedKernel* out, std::string* 
     *error = fmt::format("{}: {}", out->vmlinuz, ec.message());
     return false;
   }
-  return write_file_atomically(out->vmlinux, elf, error);
+  return write_output_file(out->vmlinux, elf, error);
 }
 
 }  // namespace sigctx

@@ -33,7 +33,8 @@ std::vector<Field> fields(const Machine&) {
 void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) {
   switch (shape) {
     case Shape::kLanes:
-      img.pkru = static_cast<uint32_t>(narrow_value(src, 0x9, 0xfffffffc, 0, {0}));
+      // Never the special shape's value, which another role may hold.
+      img.pkru = static_cast<uint32_t>(narrow_value(src, 0x9, 0xfffffffc, 0, {0, 0xfffffffc}));
       break;
     case Shape::kZero:
       img.pkru = 0;

@@ -31,7 +31,8 @@ std::vector<Field> fields(const Machine&) {
 void fill(CpuImage& img, const Machine&, const PatternSource& src, Shape shape) {
   switch (shape) {
     case Shape::kLanes:
-      img.rflags = narrow_value(src, 0x7f, kPatterned, kFixed, {kFixed});
+      // Never the special shape's value, which another role may hold.
+      img.rflags = narrow_value(src, 0x7f, kPatterned, kFixed, {kFixed, kPatterned | kFixed});
       break;
     case Shape::kZero:
       img.rflags = kFixed;

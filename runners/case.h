@@ -51,6 +51,8 @@ struct CaseDescriptor {
   // The executor prepares every available component (AMX permission) in the case's process
   // before it runs; a case that checks what happens without that preparation opts out.
   bool prepares_components_itself = false;
+  // --at and --stride choose where it injects: the dirty-kernel cases that trace boundaries.
+  bool takes_boundaries = false;
   // Whether the case can run here; the reason names what is missing.
   std::function<Availability(const Machine&)> applicable;
   std::function<void(const CaseContext&, CaseResult&)> run;

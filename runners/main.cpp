@@ -2,12 +2,14 @@
 // switches, and does zeroed memory stay zero?
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
 
+#include "runners/cli_values.h"
 #include "runners/commands.h"
 #include "runners/fingerprint.h"
 #include "runners/run_options.h"
@@ -149,6 +151,8 @@ int main(int argc, char** argv) {
   matrix->add_option("--jobs", matrix_opts.jobs, "guests booted at once (default 2)")
       ->check(CLI::Range(1u, 64u));
 
+  check_every_value(&app);
+
   // What follows `--` after vm or matrix is the guest's run options, parsed on their own.
   if (argc > 1 && (std::string(argv[1]) == "vm" || std::string(argv[1]) == "matrix"))
     for (int i = 2; i < argc; ++i)
@@ -169,6 +173,30 @@ int main(int argc, char** argv) {
     if (!known) {
       fmt::print(stderr, "sigctx: error: unknown command '{}' (commands: {})\n", argv[1], names);
       return kExitUsage;
+    }
+    // Name an unknown option too: CLI11 checks required arguments first, so `compare --zzz a`
+    // said "new is required". Option values never start with "--" (cli_values.h).
+    const CLI::App* sub = app.get_subcommand(argv[1]);
+    for (int i = 2; i < argc; ++i) {
+      std::string token = argv[i];
+      if (token.rfind("--", 0) != 0 || token == "--") continue;
+      token = token.substr(0, token.find('='));
+      if (!sub->get_option_no_throw(token)) {
+        // Right after an option that wants a value, it is that value which is missing.
+        const CLI::Option* before = sub->get_option_no_throw(argv[i - 1]);
+        if (i > 2 && before && before->get_expected_min() > 0 && !before->get_positional())
+          fmt::print(stderr,
+                     "sigctx: error: {}: the value is missing (then comes '{}', which is no "
+                     "option of {} either)\n",
+                     argv[i - 1], token, argv[1]);
+        else
+          fmt::print(stderr, "sigctx: error: {}: unknown option '{}' (see sigctx {} --help)\n",
+                     argv[1], token, argv[1]);
+        return vm_opts.bisect ||
+                       std::find(argv, argv + argc, std::string("--bisect")) != argv + argc
+                   ? kExitBisectAbort
+                   : kExitUsage;
+      }
     }
   }
   try {

@@ -101,6 +101,27 @@ int run_command(const RunOptions& o) {
       if (c && std::find(selected.begin(), selected.end(), c) == selected.end())
         selected.push_back(c);
     }
+  // An option that applies to no selected case would be ignored: a run that looks like it
+  // tested what was asked and did not.
+  if (o.at >= 0 || o.stride > 1) {
+    const char* flag = o.at >= 0 ? "--at" : "--stride";
+    if (std::none_of(selected.begin(), selected.end(),
+                     [](const CaseDescriptor* c) { return c->takes_boundaries; })) {
+      fmt::print(stderr,
+                 "sigctx: error: {} applies to the cases that inject at a dirty kernel's "
+                 "boundaries (signal/step/*, signal/hwbp/*, signal/int3/*, ...), and none of the "
+                 "{} selected does\n",
+                 flag, selected.size());
+      return kExitUsage;
+    }
+  }
+  if (o.no_expectations && !o.expect_files.empty()) {
+    fmt::print(stderr,
+               "sigctx: error: --no-expectations judges by no expectation file, so --expect {} "
+               "would be ignored\n",
+               o.expect_files.front());
+    return kExitUsage;
+  }
   RunControls controls;
   controls.duration_s = o.duration_s;
   FaultSpec& fault = controls.fault;

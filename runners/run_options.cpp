@@ -1,5 +1,7 @@
 #include "runners/run_options.h"
 
+#include "runners/cli_values.h"
+
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -9,13 +11,18 @@ namespace sigctx {
 
 namespace {
 
-// Seeds are given in decimal or 0x-prefixed hex.
+// Seeds are given in decimal or 0x-prefixed hex: never octal (010 is ten), never signed or
+// padded with spaces, which strtoull would accept.
 std::string parse_seed(const std::string& text, uint64_t* out) {
   if (text.empty()) return "the seed is empty";
+  const bool hex = text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0;
+  const size_t from = hex ? 2 : 0;
+  const char* digits = hex ? "0123456789abcdefABCDEF" : "0123456789";
   char* end = nullptr;
   errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
-  if (errno != 0 || *end != '\0' || text[0] == '-')
+  const unsigned long long v = std::strtoull(text.c_str() + from, &end, hex ? 16 : 10);
+  if (text.size() == from || text.find_first_not_of(digits, from) != std::string::npos ||
+      errno != 0 || *end != '\0')
     return "'" + text + "' is not a decimal or 0x-prefixed hexadecimal number";
   *out = v;
   return "";
@@ -76,6 +83,7 @@ bool parse_run_options(const std::vector<std::string>& args, RunOptions* o, std:
   CLI::App app{"run options"};
   std::string seed_text;
   add_run_options(&app, o, &seed_text);
+  check_every_value(&app);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
   try {
     app.parse(reversed);

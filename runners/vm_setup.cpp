@@ -10,6 +10,7 @@
 
 #include "results/json_lines.h"
 #include "results/output_file.h"
+#include "runners/case_registry.h"
 #include "runners/run_options.h"
 #include "runners/vm/child_process.h"
 #include "runners/vm/debian_kernels.h"
@@ -70,6 +71,11 @@ bool parse_guest_run(const std::vector<std::string>& tokens, unsigned smp, Guest
     *error = "run options after --: " + *error;
     return false;
   }
+  // A glob that matches no case would make every revision of a bisection "bad": the guest
+  // would refuse it after a boot. The case list is the same on both sides, so check it here.
+  std::vector<const CaseDescriptor*> selected;
+  if (!out->options.cases.empty() && !select_cases(out->options.cases, &selected, error))
+    return false;
   RunOptions o = out->options;
   out->expect_files = o.expect_files;
   for (size_t i = 0; i < o.expect_files.size(); ++i) {

@@ -875,6 +875,8 @@ std::vector<CaseDescriptor> kernel_cases() {
       d.components = k->uses;
       if (kind.profile) d.profile = kind.profile;
       const Kind which = kind.kind;
+      // Storms and the Go profile inject asynchronously: no boundary to choose.
+      d.takes_boundaries = which != Kind::kStorm && which != Kind::kGoPreempt;
       const Injector injector = kind.injector;
       d.applicable = [k, which, injector](const Machine& m) {
         Availability a = kernel_available(*k, m);

@@ -535,6 +535,10 @@ void KernelCase::run_step_yield(unsigned generations) {
   // One yield of the sibling per boundary of each generation, and room to spare: once the
   // stepping ends, its remaining yields return at once.
   const uint64_t yields = boundaries_ * generations * 2 + 1000;
+  // A fault in the sibling leaks the irritator it is armed with now: this generation's handler
+  // values, which the stepping may have left behind by the time the sibling is checked.
+  const KnownSource armed{{tag_, handler_role(1), static_cast<uint8_t>(generation_)},
+                          Shape::kLanes};
   if (!sibling.start(m_, loaded_, tag_, yields, ctx_.fault, *irritator_, &why)) {
     r_.status = Status::kError;
     r_.reason = why;
@@ -545,7 +549,9 @@ void KernelCase::run_step_yield(unsigned generations) {
   handler_plan().yield_witness = nullptr;
   const long switches = sibling.caller_switches();
   const uint64_t witnessed = sibling.caller_witness()->seen;
-  sibling.finish(m_, classify_, r_);
+  ClassifyContext cls = classify_;
+  cls.known.push_back(armed);
+  sibling.finish(m_, cls, r_);
   r_.facts["context_switches"] = switches;
   r_.facts["switches_witnessed"] = witnessed;
   r_.facts["sibling_switches_witnessed"] = sibling.sibling_witnessed();

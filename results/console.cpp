@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "results/printable.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -147,7 +148,7 @@ void ConsoleReporter::case_done(const CaseResult& r) {
         while (start < tail.size()) {
           size_t nl = tail.find('\n', start);
           if (nl == std::string::npos) nl = tail.size();
-          fmt::print(out_, "    {}\n", tail.substr(start, nl - start));
+          fmt::print(out_, "    {}\n", printable(tail.substr(start, nl - start)));
           start = nl + 1;
         }
       }

@@ -1,5 +1,7 @@
 #include "results/report.h"
 
+#include "results/printable.h"
+
 #include <fmt/format.h>
 #include <map>
 
@@ -314,7 +316,8 @@ std::string report_markdown(const std::vector<ReportColumn>& columns) {
     s += "\n";
   }
   if (!failures.empty()) s += "\n## Failures and excused deviations\n\n" + failures;
-  return s;
+  // Whoever opens the file may cat it to a terminal: no escape sequence from the inputs.
+  return printable(s);
 }
 
 }  // namespace sigctx

@@ -4,6 +4,7 @@
 
 #include "results/compare.h"
 #include "results/expectations.h"
+#include "results/printable.h"
 #include "results/result_file.h"
 #include "runners/commands.h"
 
@@ -26,12 +27,14 @@ int compare_command(const std::string& old_path, const std::string& new_path) {
   RunResult before, after;
   std::string error;
   if (!read_result_file(old_path, &before, &error) || !read_result_file(new_path, &after, &error)) {
-    fmt::print(stderr, "sigctx: error: compare: {}\n", error);
+    fmt::print(stderr, "sigctx: error: compare: {}\n", printable(error));
     return kExitUsage;
   }
   const Comparison c = compare_runs(before, after);
-  fmt::print("{}",
-             format_comparison(c, describe_run(old_path, before), describe_run(new_path, after)));
+  // The ids, reasons and fingerprints come from the files: no escape sequence of theirs reaches
+  // the terminal.
+  fmt::print("{}", printable(format_comparison(c, describe_run(old_path, before),
+                                               describe_run(new_path, after))));
   return c.regressed() ? kExitFail : kExitOk;
 }
 

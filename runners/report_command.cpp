@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "results/output_file.h"
+#include "results/printable.h"
 #include "results/report.h"
 #include "results/result_file.h"
 #include "runners/commands.h"
@@ -30,7 +31,7 @@ int report_command(const std::vector<std::string>& inputs, const std::string& ou
     ReportColumn c;
     c.name = std::filesystem::path(path).stem().string();
     if (!read_result_file(path, &c.run, &error)) {
-      fmt::print(stderr, "sigctx: error: report: {}\n", error);
+      fmt::print(stderr, "sigctx: error: report: {}\n", printable(error));
       return kExitUsage;
     }
     columns.push_back(std::move(c));

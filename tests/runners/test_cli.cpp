@@ -60,6 +60,14 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--injector", "laser"}, "--injector: 'laser' is not one of step, hwbp, int3, async"},
       {{"run", "--at", "-3"}, "--at"},
       {{"run", "--stride", "0"}, "--stride"},
+      // Options that would be ignored are refused (issue 22, part 4).
+      {{"run", "--at", "3", "--cases", "signal/sync/gpr"},
+       "--at applies to the cases that inject at a dirty kernel's boundaries"},
+      {{"run", "--stride", "2", "--cases", "signal/storm/*"}, "--stride applies to the cases"},
+      {{"run", "--no-expectations", "--expect", "x.json"},
+       "--no-expectations judges by no expectation file, so --expect x.json would be ignored"},
+      {{"run", "--seed", " -1"}, "--seed: ' -1' is not a decimal"},
+      {{"compare", "--zzz", "a"}, "compare: unknown option '--zzz'"},
       {{"run", "--inject-fault", "avx:ymm0@x"}, "--inject-fault: '@x' is not a boundary number"},
       {{"run", "--emulate", "linux-9.9"}, "--emulate: 'linux-9.9' is not a catalog bug"},
       {{"explain", "signal/nope"}, "explain: 'signal/nope' is neither a catalog bug nor a case"},
@@ -107,6 +115,12 @@ TEST(Cli, BisectExitStatusesAreWhatGitBisectRunWants) {
   EXPECT_EQ(run({kSigctx, "run", "--bisect", "--cases", "signal/nope/*"}).status, 128);
   EXPECT_EQ(run({kSigctx, "run", "--bisect", "--jobz", "2"}).status, 128);
   EXPECT_EQ(run({kSigctx, "run", "--bisect", "--seed", "banana"}).status, 128);
+  // A typo in the guest's cases is found on the host, before any boot.
+  const Outcome vm_typo =
+      run({kSigctx, "vm", "--kernel", "/dev/null", "--bisect", "--", "--cases", "signal/nope/*"});
+  EXPECT_EQ(vm_typo.status, 128) << vm_typo.out << vm_typo.err;
+  EXPECT_NE(vm_typo.err.find("--cases 'signal/nope/*' matches no case"), std::string::npos)
+      << vm_typo.err;
   const Outcome matrix = run({kSigctx, "matrix", "--bisect", "--cpus", "max,Haswell"});
   EXPECT_EQ(matrix.status, 128);
   EXPECT_NE(matrix.err.find("--bisect searches kernels"), std::string::npos) << matrix.err;
@@ -123,6 +137,13 @@ TEST(Cli, BisectExitStatusesAreWhatGitBisectRunWants) {
   if (skipping.empty()) GTEST_SKIP() << "every case runs on this machine";
   const Outcome o = run({kSigctx, "run", "--bisect", "--cases", skipping});
   EXPECT_EQ(o.status, 125) << skipping << "\n" << o.out << o.err;
+}
+
+// Seeds are decimal or 0x hex; a leading zero does not make them octal.
+TEST(Cli, SeedWithALeadingZeroIsDecimal) {
+  const Outcome o = run({kSigctx, "run", "--seed", "010", "--cases", "signal/sync/gpr"});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("seed 0xa "), std::string::npos) << o.out;
 }
 
 TEST(Cli, PassingRunExitsZeroAndWritesValidJson) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "runners/fingerprint.h"
@@ -92,6 +93,21 @@ TEST_F(CliOutputs, ASymlinkedOutputReplacesItsTarget) {
   struct stat st;
   ASSERT_EQ(stat(target.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+// A hostile result file's escape sequences never reach the terminal through compare.
+TEST_F(CliOutputs, CompareShowsNoEscapeSequenceFromItsFiles) {
+  const std::string a = path("a.json"), b = path("b.json");
+  Outcome o = sigctx({"run", "--cases", "signal/sync/gpr", "--json", a});
+  ASSERT_EQ(o.status, 0) << o.err;
+  nlohmann::json j = nlohmann::json::parse(test::read_file(a));
+  j["cases"][0]["id"] = "signal/sync/\x1b[2Jgpr";
+  j["cases"][0]["status"] = "fail";
+  j["cases"][0]["reason"] = "\x1b]0;owned\x07";
+  { std::ofstream(b) << j.dump(2); }
+  o = sigctx({"compare", a, b});
+  EXPECT_EQ(o.out.find('\x1b'), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("signal/sync/\\x1b[2Jgpr"), std::string::npos) << o.out;
 }
 
 // Output that never arrived is an error with a message, never exit 0 and never an abort.

@@ -71,6 +71,33 @@ bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* 
       *error = "unknown status " + j.at("status").dump();
       return false;
     }
+    // What the schema says of the members a reader computes with: nlohmann would convert a
+    // negative or fractional count, and stoull reads "0xzz" as 0.
+    for (const char* count : {"injections", "iteration"})
+      if (j.contains(count) && !j[count].is_number_unsigned()) {
+        *error =
+            fmt::format("\"{}\" must be a whole number from 0, not {}", count, j[count].dump());
+        return false;
+      }
+    if (j.contains("duration_ms") && (!j["duration_ms"].is_number() || j["duration_ms"] < 0)) {
+      *error = "\"duration_ms\" must be a number from 0, not " + j["duration_ms"].dump();
+      return false;
+    }
+    if (j.contains("seed")) {
+      const auto& seed = j["seed"];
+      const bool hex =
+          seed.is_string() && seed.get<std::string>().size() > 2 &&
+          seed.get<std::string>().size() <= 18 && seed.get<std::string>().rfind("0x", 0) == 0 &&
+          seed.get<std::string>().find_first_not_of("0123456789abcdef", 2) == std::string::npos;
+      if (!hex) {
+        *error = "\"seed\" must be 0x and up to 16 lower-case hex digits, not " + seed.dump();
+        return false;
+      }
+    }
+    if (j.contains("facts") && !j["facts"].is_object()) {
+      *error = "\"facts\" must be an object, not " + j["facts"].dump();
+      return false;
+    }
     r->reason = j.value("reason", "");
     r->duration_ms = j.value("duration_ms", 0.0);
     r->injections = j.value("injections", uint64_t{0});

@@ -24,8 +24,11 @@ bool parse_version(std::string_view text, std::vector<unsigned>* out) {
   while (i < text.size()) {
     if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
     unsigned v = 0;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      // No kernel version part reaches a million: a longer number would wrap.
+      if (v >= 1000000) return false;
       v = v * 10 + static_cast<unsigned>(text[i++] - '0');
+    }
     out->push_back(v);
     if (i < text.size() && text[i++] != '.') return false;
     if (i == text.size() && text.back() == '.') return false;

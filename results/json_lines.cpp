@@ -1,5 +1,9 @@
 #include "results/json_lines.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
@@ -63,6 +67,11 @@ class TrackedIterator {
   const char** cursor_;
 };
 
+// No sigctx file nests deeper than a dozen levels. Deeper input is refused as it is parsed:
+// 100,000 levels once took 280 s and ended in bad_alloc.
+constexpr size_t kMaxDepth = 64;
+struct TooDeep {};
+
 // Follows the parser's events to know the JSON pointer of each value, and records its line.
 class LineRecorder {
  public:
@@ -76,6 +85,7 @@ class LineRecorder {
     switch (event) {
       case Event::object_start:
       case Event::array_start:
+        if (stack_.size() >= kMaxDepth) throw TooDeep{};
         record();
         stack_.push_back({event == Event::array_start, 0, {}});
         break;
@@ -165,6 +175,9 @@ bool parse_json_document(std::string_view text, const std::string& name, JsonDoc
     out->value = nlohmann::json::parse(TrackedIterator(text.data(), &cursor),
                                        TrackedIterator(text.data() + text.size(), &cursor),
                                        LineRecorder(text.data(), &cursor, index, &out->lines));
+  } catch (const TooDeep&) {
+    return reject(static_cast<size_t>(cursor - text.data()) - 1,
+                  fmt::format("nested deeper than {} levels", kMaxDepth));
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 3,
     // column 5: "; keep only what follows, the position is given in the usual form.
@@ -188,18 +201,42 @@ bool parse_json_document(std::string_view text, const std::string& name, JsonDoc
 }
 
 bool read_text_file(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Non-blocking open: a FIFO nobody writes must not hang the reader; it is refused below.
+  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
     *error = fmt::format("{}: cannot read: {}", path, std::strerror(errno));
     return false;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    *error = fmt::format("{}: read error: {}", path, std::strerror(errno));
+  struct stat st;
+  std::string why;
+  if (fstat(fd, &st) != 0)
+    why = fmt::format("cannot read: {}", std::strerror(errno));
+  else if (S_ISDIR(st.st_mode))
+    why = "is a directory";
+  else if (!S_ISREG(st.st_mode))
+    why = "is not a regular file (a device, FIFO or socket is never an input)";
+  else if (static_cast<uint64_t>(st.st_size) > kMaxInputBytes)
+    why = fmt::format("is {} bytes, more than the {} MiB an input may have", st.st_size,
+                      kMaxInputBytes >> 20);
+  std::string text;
+  if (why.empty()) {
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = read(fd, text.data() + got, text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) why = fmt::format("read error: {}", std::strerror(errno));
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    text.resize(got);  // a file that shrank while read
+  }
+  close(fd);
+  if (!why.empty()) {
+    *error = fmt::format("{}: {}", path, why);
     return false;
   }
-  *out = text.str();
+  *out = std::move(text);
   return true;
 }
 

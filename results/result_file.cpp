@@ -1,6 +1,8 @@
 #include "results/result_file.h"
 
 #include <fmt/format.h>
+#include <map>
+#include <utility>
 
 #include "results/json_lines.h"
 
@@ -28,11 +30,28 @@ bool read_result_text(std::string_view text, const std::string& name, RunResult*
                                             member));
       return false;
     }
+  // Members whose fields compare and report read without asking (`"machine": null` crashed
+  // both).
+  for (const char* member : {"tool", "machine", "summary", "options"})
+    if (j.contains(member) && !j[member].is_object()) {
+      *error =
+          doc.error_at(fmt::format("/{}", member), fmt::format("\"{}\" must be an object", member));
+      return false;
+    }
   if (!j["cases"].is_array()) {
     *error = doc.error_at("/cases", "\"cases\" must be an array");
     return false;
   }
-  // Each case on its own, so that a bad one is named by its line.
+  for (const char* count : {"total", "pass", "fail", "skip", "xfail", "error", "injections"})
+    if (j["summary"].contains(count) && !j["summary"][count].is_number_unsigned()) {
+      *error = doc.error_at(fmt::format("/summary/{}", count),
+                            fmt::format("summary \"{}\" must be a whole number from 0, not {}",
+                                        count, j["summary"][count].dump()));
+      return false;
+    }
+  // Each case on its own, so that a bad one is named by its line; a case runs once per
+  // iteration (--repeat), so an id and iteration seen twice is a damaged file.
+  std::map<std::pair<std::string, uint64_t>, size_t> seen;
   for (size_t i = 0; i < j["cases"].size(); ++i) {
     CaseResult c;
     std::string why;
@@ -50,6 +69,14 @@ bool read_result_text(std::string_view text, const std::string& name, RunResult*
     }
     if (!ok) {
       *error = doc.error_at(fmt::format("/cases/{}", i), fmt::format("case {}: {}", i, why));
+      return false;
+    }
+    const auto [first, fresh] = seen.emplace(std::pair{c.id, c.iteration}, i);
+    if (!fresh) {
+      *error = doc.error_at(
+          fmt::format("/cases/{}", i),
+          fmt::format("case {} iteration {} appears twice (first on line {})", c.id, c.iteration,
+                      doc.line_of(fmt::format("/cases/{}", first->second))));
       return false;
     }
   }

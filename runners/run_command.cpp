@@ -1,3 +1,4 @@
+#include <fnmatch.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -167,11 +168,22 @@ int run_command(const RunOptions& o) {
     fmt::print(stderr, "sigctx: error: built-in expectations: {}\n", error);
     return kExitUsage;
   }
+  const size_t builtin_entries = expectations.entries.size();
   for (const std::string& path : o.expect_files)
     if (!load_expectations(path, &expectations, &error)) {
       fmt::print(stderr, "sigctx: error: --expect {}\n", error);
       return kExitUsage;
     }
+  // A glob in the user's own file that matches no case is a typo that silently excuses
+  // nothing (the shipped files' globs are held to every case by the tests).
+  for (size_t i = builtin_entries; i < expectations.entries.size(); ++i)
+    for (const std::string& glob : expectations.entries[i].cases)
+      if (std::none_of(all_cases().begin(), all_cases().end(), [&](const CaseDescriptor& c) {
+            return fnmatch(glob.c_str(), c.id.c_str(), 0) == 0;
+          }))
+        fmt::print(stderr,
+                   "sigctx: warning: {}: case glob '{}' matches no case (see sigctx list)\n",
+                   expectations.entries[i].source, glob);
   if (!check_outputs(run_output_files(o), run_input_files(o), &error)) {
     fmt::print(stderr, "sigctx: error: {}\n", error);
     return kExitUsage;

@@ -87,6 +87,9 @@ TEST(ExpectationFile, MistakesNameFileLineAndMember) {
        "only xfail entries have it"},
       {file_with("", "{\"kernel\": \"5.2\"}"), "t.json:4: '5.2' is not a version bound"},
       {file_with("", "{\"kernel\": \">=5.2 <5.x\"}"), "'<5.x' is not a version bound"},
+      // A part too large for its counter once wrapped to a small bound (issue 22, part 3).
+      {file_with("", "{\"kernel\": \">=99999999999999999999.1\"}"),
+       "'>=99999999999999999999.1' is not a version bound"},
       {file_with("", "{\"environment\": \"docker\"}"), "unknown environment \"docker\""},
       {file_with("", "{\"cpu_has\": [\"avx3\"]}"), "unknown CPU feature \"avx3\""},
       {file_with("", "{\"os\": 7}"), "\"os\" must be a non-empty string"},

@@ -110,6 +110,23 @@ TEST_F(CliOutputs, CompareShowsNoEscapeSequenceFromItsFiles) {
   EXPECT_NE(o.out.find("signal/sync/\\x1b[2Jgpr"), std::string::npos) << o.out;
 }
 
+// A typo in the user's own expectation file is pointed out, naming its line (issue 22, part 3).
+TEST_F(CliOutputs, AnExpectationGlobThatMatchesNoCaseIsWarnedAbout) {
+  const std::string file = path("mine.json");
+  std::ofstream(file) << R"({"schema": "sigctx-expectations/1", "description": "mine",
+"entries": [
+  {"cases": ["signal/sync/gpr", "signal/synk/*"], "expect": "pass", "reason": "r",
+   "reference": "here"}
+]})";
+  const Outcome o = sigctx({"run", "--cases", "signal/sync/gpr", "--expect", file});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(
+      o.err.find("sigctx: warning: " + file + ":3: case glob 'signal/synk/*' matches no case"),
+      std::string::npos)
+      << o.err;
+  EXPECT_EQ(o.err.find("'signal/sync/gpr' matches no case"), std::string::npos) << o.err;
+}
+
 // Output that never arrived is an error with a message, never exit 0 and never an abort.
 TEST(Cli, LostStandardOutputIsAnError) {
   for (const std::string& args :

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <nettle/sha2.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,6 +75,7 @@ std::string sha256_of(const std::string& path) {
 // Runs `self run ARGS` with stdout and stderr into dir; its exit status, or -1 with *why.
 int run_iteration(const std::string& self, const std::vector<std::string>& args,
                   const std::string& dir, std::string* why) {
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     *why = fmt::format("fork: {}", std::strerror(errno));
@@ -81,6 +83,9 @@ int run_iteration(const std::string& self, const std::vector<std::string>& args,
   }
   if (pid == 0) {
     setpgid(0, 0);
+    // The iteration (and through its own PDEATHSIG, its cases) dies with soak, even by SIGKILL.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     const int out = open((dir + "/stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ ChildOutcome run_child_process(const std::vector<std::string>& argv, double time
     return o;
   }
   const auto t0 = std::chrono::steady_clock::now();
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     o.error = fmt::format("fork: {}", std::strerror(errno));
@@ -33,6 +35,10 @@ ChildOutcome run_child_process(const std::vector<std::string>& argv, double time
   }
   if (pid == 0) {
     setpgid(0, 0);
+    // The emulator dies with sigctx, even by a SIGKILL no handler sees: a bochs guest once
+    // outlived its host by an hour. The setting survives exec.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(125);
     const int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(on_output ? pipe_fds[1] : null, 1);

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "results/output_file.h"
+#include "tests/support/scratch_dir.h"
 
 namespace sigctx {
 namespace {
@@ -22,13 +23,7 @@ namespace fs = std::filesystem;
 
 class OutputFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/sigctx-output-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string path(const std::string& name) const { return scratch_.path(name); }
   static std::string slurp(const std::string& p) {
     std::ifstream in(p);
     std::stringstream s;
@@ -49,7 +44,8 @@ class OutputFile : public ::testing::Test {
     std::sort(names.begin(), names.end());
     EXPECT_EQ(found, names);
   }
-  std::string dir_;
+  test::ScratchDir scratch_{"sigctx-output"};
+  const std::string& dir_ = scratch_.dir();
 };
 
 TEST_F(OutputFile, ReplacesASymlinksTargetAndKeepsItsMode) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "runners/fingerprint.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/support/spawn.h"
 #include "xstate/component_registry.h"
 
@@ -27,14 +28,9 @@ Outcome sigctx(std::vector<std::string> args) {
 
 class CliOutputs : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/sigctx-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  std::string dir_;
+  std::string path(const std::string& name) const { return scratch_.path(name); }
+  test::ScratchDir scratch_{"sigctx-cli"};
+  const std::string& dir_ = scratch_.dir();
 };
 
 // Each refusal comes before any case runs: no summary line, and the files are untouched.

@@ -162,6 +162,11 @@ int main(int argc, char** argv) {
         break;
       }
 
+  // Under git bisect run, a usage error must abort the bisection (128), not mark a revision bad.
+  // Read from the arguments, which the guest's run options after `--` no longer include.
+  const bool bisect = std::find(argv + 1, argv + argc, std::string("--bisect")) != argv + argc;
+  const int usage_status = bisect ? kExitBisectAbort : kExitUsage;
+
   // Name an unknown command rather than CLI11's generic "a subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;
@@ -192,10 +197,7 @@ int main(int argc, char** argv) {
         else
           fmt::print(stderr, "sigctx: error: {}: unknown option '{}' (see sigctx {} --help)\n",
                      argv[1], token, argv[1]);
-        return vm_opts.bisect ||
-                       std::find(argv, argv + argc, std::string("--bisect")) != argv + argc
-                   ? kExitBisectAbort
-                   : kExitUsage;
+        return usage_status;
       }
     }
   }
@@ -208,13 +210,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "sigctx: error: {}\n", e.what());
     fmt::print(stderr, "Run 'sigctx --help' or 'sigctx <command> --help' for usage.\n");
-    // Under git bisect run, a usage error must abort the bisection, not mark a revision bad.
-    for (int i = 1; i < argc; ++i)
-      if (std::string(argv[i]) == "--bisect") return kExitBisectAbort;
-    return kExitUsage;
+    return usage_status;
   }
 
-  const bool bisect = run_opts.bisect || vm_opts.bisect;
   const auto dispatch = [&]() -> int {
     if (*probe) return probe_command(probe_json);
     if (*list) return list_command(list_cases, list_ctest);
@@ -225,11 +223,11 @@ int main(int argc, char** argv) {
     if (*matrix) return matrix_command(vm_opts, matrix_opts);
     if (const std::string err = finish_run_options(seed_text, &run_opts); !err.empty()) {
       fmt::print(stderr, "sigctx: error: {}\n", err);
-      return run_opts.bisect ? kExitBisectAbort : kExitUsage;
+      return usage_status;
     }
     if (*soak) return soak_command(run_opts, soak_opts);
     const int status = run_command(run_opts);
-    return run_opts.bisect && status == kExitUsage ? kExitBisectAbort : status;
+    return status == kExitUsage ? usage_status : status;
   };
   // Output that never arrived (a full disk, a closed pipe, /dev/full) is an error with a
   // message, never exit 0 and never an abort: fmt throws when a write fails, and a short
@@ -239,11 +237,11 @@ int main(int argc, char** argv) {
     status = dispatch();
   } catch (const std::system_error& e) {
     fmt::print(stderr, "sigctx: error: standard output: {}\n", e.code().message());
-    return bisect ? kExitBisectAbort : kExitUsage;
+    return usage_status;
   }
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     fmt::print(stderr, "sigctx: error: standard output: {}\n", std::strerror(errno ? errno : EIO));
-    return bisect ? kExitBisectAbort : kExitUsage;
+    return usage_status;
   }
   return status;
 }

@@ -31,6 +31,7 @@
 #include <functional>
 
 #include "alloc/zero_check.h"
+#include "base/tied_fork.h"
 #include "signal/case_support.h"
 #include "xstate/component_registry.h"
 #include "xstate/pattern.h"
@@ -63,7 +64,7 @@ constexpr int kHugetlbFlags = MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);  // 2 MiB pa
 // be too small for both of us at a moment; the churner then waits for the case's pages.
 // *churned counts the bytes it filled and freed (shared with the case).
 pid_t start_churner(uint16_t tag, bool huge, uint64_t* churned) {
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid != 0) return pid;
   const PatternSource src = churner_source(tag);
   const size_t len = huge ? size_t{2} << 20 : size_t{1} << 20;
@@ -265,7 +266,7 @@ bool check_fork_cow(Check& c) {
   auto* shared = map_shared<uint64_t>();
   if (!p || !shared) return false;
   touch_each(p, kRegion, kPage);  // the pages exist before the fork: copy-on-write after it
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid < 0) {
     c.error = fmt::format("fork: {}", std::strerror(errno));
     return false;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <new>
 
+#include "base/tied_fork.h"
 #include "context/context_api.h"
 #include "context/context_control.h"
 #include "context/context_fault.h"
@@ -372,7 +373,7 @@ void run_context_case(const ContextCaseSpec& spec, const CaseContext& ctx, CaseR
       case ContextTransition::kHandlerSetcontext: {
         // The libc may crash resuming a kernel ucontext: each resume runs in a grandchild
         // that reports where a fatal signal hit.
-        const pid_t child = fork();
+        const pid_t child = fork_tied_to_parent();
         if (child == 0) {
           install_crash_recorder();
           set_signal_handler(kPrimarySignal, sigctx_context_handler_setcontext);

@@ -23,6 +23,8 @@
 #include <memory>
 #include <thread>
 
+#include "base/exit_cleanup.h"
+#include "base/tied_fork.h"
 #include "core/core_file.h"
 #include "signal/case_support.h"
 #include "signal/hold.h"
@@ -52,15 +54,6 @@ std::string only_file_in(const std::string& dir) {
     closedir(d);
   }
   return found;
-}
-
-void remove_dir(const std::string& dir) {
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d))
-      if (e->d_type == DT_REG) unlink((dir + "/" + e->d_name).c_str());
-    closedir(d);
-  }
-  rmdir(dir.c_str());
 }
 
 bool wait_status(pid_t pid, int* status) {
@@ -124,13 +117,15 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
         ctx.fault.spec);
     return;
   }
-  char dir_template[] = "/tmp/sigctx-core-XXXXXX";
-  if (!mkdtemp(dir_template)) {
+  // In $TMPDIR, and gone however the run ends: a run killed while a core is written once left
+  // the directory behind.
+  std::string why_not;
+  const std::string dir = make_temporary_directory("sigctx-core-", &why_not);
+  if (dir.empty()) {
     r.status = Status::kError;
-    r.reason = fmt::format("mkdtemp /tmp/sigctx-core-XXXXXX: {}", std::strerror(errno));
+    r.reason = why_not;
     return;
   }
-  const std::string dir = dir_template;
   const uint16_t tag = seed_tag(ctx.seed);
   const PatternSource own{tag, kRoleMain, 1},
       other{tag, static_cast<uint8_t>(kRoleProcess0 + 1), 1};
@@ -155,9 +150,9 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   hold.stores = stores.data();
   hold.options = default_hold_options(m);
 
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid < 0) {
-    remove_dir(dir);
+    remove_now(dir);
     r.status = Status::kError;
     r.reason = fmt::format("fork: {}", std::strerror(errno));
     return;
@@ -167,7 +162,7 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   const bool ended = wait_status(pid, &status);
   const std::string core = only_file_in(dir);
   auto finish = [&](Status s, std::string reason) {
-    remove_dir(dir);
+    remove_now(dir);
     r.status = s;
     r.reason = std::move(reason);
   };
@@ -189,7 +184,7 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   stat(core.c_str(), &st);
   r.facts["core_bytes"] = static_cast<uint64_t>(st.st_size);
   r.facts["core_pattern"] = pattern;
-  remove_dir(dir);
+  remove_now(dir);
 
   const InjectionPoint point = hold_injection_point(sigctx_hold_syscall);
   // The crash point: the instruction after SYSCALL (2 bytes).

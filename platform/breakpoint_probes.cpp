@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/tied_fork.h"
 #include "platform/capability_probes.h"
 #include "ptrace/ptrace_views.h"
 #include "signal/hwbp.h"
@@ -113,7 +114,7 @@ namespace {
 // wait is bounded: a tracee that neither stops nor ends is no answer.
 class ProbeTracee {
  public:
-  ProbeTracee() : pid_(fork()) {
+  ProbeTracee() : pid_(fork_tied_to_parent()) {
     if (pid_ != 0) return;
     if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(3);
     raise(SIGSTOP);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "base/tied_fork.h"
 #include "platform/capability_probes.h"
 
 namespace sigctx {
@@ -29,7 +30,7 @@ ProbeChildEnd run_probe_child(const std::function<Capability()>& fn, int timeout
   }
   fflush(stdout);
   fflush(stderr);
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid < 0) {
     close(fds[0]);
     close(fds[1]);

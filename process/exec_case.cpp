@@ -24,6 +24,7 @@
 #include <fstream>
 #include <memory>
 
+#include "base/tied_fork.h"
 #include "process/exec_record.h"
 #include "signal/case_support.h"
 #include "signal/hold.h"
@@ -182,6 +183,7 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   hold.stores = stores.data();
   hold.options = default_hold_options(m);
 
+  const pid_t parent = getpid();
   const pid_t child = static_cast<pid_t>(syscall(SYS_fork));
   if (child < 0) {
     r.status = Status::kError;
@@ -189,6 +191,7 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
     return;
   }
   if (child == 0) {
+    if (!tie_to_parent(parent)) _exit(1);
     if (dup2(record_fd, EXEC_RECORD_FD) != EXEC_RECORD_FD) _exit(120);
     if (record_fd == EXEC_RECORD_FD) fcntl(EXEC_RECORD_FD, F_SETFD, 0);
     out->clear();

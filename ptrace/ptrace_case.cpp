@@ -19,6 +19,7 @@
 #include <memory>
 #include <thread>
 
+#include "base/tied_fork.h"
 #include "ptrace/ptrace_views.h"
 #include "signal/case_support.h"
 #include "signal/emulation.h"
@@ -307,7 +308,7 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
   hold.options = default_hold_options(m);
   const InjectionPoint point = hold_injection_point(sigctx_hold_none);
 
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid < 0) {
     r.status = Status::kError;
     r.reason = fmt::format("fork: {}", std::strerror(errno));

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/exit_cleanup.h"
 #include "results/output_file.h"
 #include "results/report.h"
 #include "results/run_result.h"
@@ -141,11 +142,17 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
     spec.kernel_arg =
         kernels[c.kernel].is_debian ? "debian:" + kernels[c.kernel].name : kernels[c.kernel].spec;
     std::string why;
+    // Keep the console and the channel; the initramfs is the same in every cell. The boot
+    // images go however the cell ends, a SIGKILL to sigctx included.
+    const std::vector<std::string> boot_files = {
+        (fs::path(spec.work_dir) / "initramfs.cpio").string(),
+        (fs::path(spec.work_dir) / "boot.iso").string(),
+        (fs::path(spec.work_dir) / "iso").string()};
+    for (const std::string& f : boot_files)
+      remove_at_exit(f);
     VmOutcome out = boot_and_run(spec);
-    // Keep the console and the channel; the initramfs is the same in every cell.
-    fs::remove(fs::path(spec.work_dir) / "initramfs.cpio", e);
-    fs::remove(fs::path(spec.work_dir) / "boot.iso", e);
-    fs::remove_all(fs::path(spec.work_dir) / "iso", e);
+    for (const std::string& f : boot_files)
+      remove_now(f);
     const std::string path = (fs::path(mo.out_dir) / (c.name + ".json")).string();
     if (!write_output_file(path, run_result_to_json(out.run).dump(2) + "\n", &why))
       out.error += "; " + why;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <filesystem>
 
+#include "base/exit_cleanup.h"
 #include "results/junit.h"
 #include "results/output_file.h"
 #include "results/run_result.h"
@@ -45,16 +46,15 @@ int vm_command(const VmOptions& o) {
 
   std::string work = o.keep_dir;
   if (work.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "sigctx-vm.XXXXXX").string();
-    if (!mkdtemp(tmpl.data()))
-      return vm_usage_error(o.bisect, "mkdtemp: cannot make a work directory");
-    work = tmpl;
+    // Gone however sigctx ends, a SIGKILL included (the emulator dies with it too).
+    work = make_temporary_directory("sigctx-vm.", &error);
+    if (work.empty()) return vm_usage_error(o.bisect, "cannot make a work directory: " + error);
   }
   KernelChoice kernel;
   std::error_code ec;
   fs::create_directories(work, ec);
   if (!choose_kernel(o.kernel, emulator, work, &kernel, &error)) {
-    if (o.keep_dir.empty()) fs::remove_all(work, ec);
+    if (o.keep_dir.empty()) remove_now(work);
     return vm_usage_error(o.bisect, error);
   }
   VmSpec spec = guest_spec(o, emulator, guest, guest_binary);
@@ -73,7 +73,7 @@ int vm_command(const VmOptions& o) {
   if (!o.keep_dir.empty())
     fmt::print("vm: initramfs, console.log and the result channel are in {}\n", work);
   else
-    fs::remove_all(work, ec);
+    remove_now(work);
 
   if (!run.json_path.empty() &&
       !write_output_file(run.json_path, run_result_to_json(out.run).dump(2) + "\n", &error))

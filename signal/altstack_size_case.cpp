@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 
+#include "base/tied_fork.h"
 #include "signal/altstack.h"
 #include "signal/case_support.h"
 #include "signal/emulation.h"
@@ -49,7 +50,7 @@ size_t measure_frame(const Machine& m) {
 // Delivers one signal on a shared guarded stack of the given size in a grandchild.
 GrandchildEnd deliver_in_child(const Machine& m, const CaseContext& ctx, GuardedAltstack& stack,
                                std::string* detail) {
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid == 0) {
     init_signal_runtime(m);
     HandlerPlan& plan = handler_plan();

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "base/tied_fork.h"
 #include "signal/altstack.h"
 #include "xstate/component_registry.h"
 #include "xstate/components/amx.h"
@@ -38,7 +39,7 @@ int use_tiles_in_child(const Machine& m, bool check_inherited) {
   in->clear();
   out->clear();
   component(ComponentId::kAmxTiledata).fill(*in, m, {0x7a, kRoleMain, 1}, Shape::kLanes);
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid == 0) {
     if (check_inherited && !holds_tiles()) _exit(kNoPermissionInChild);
     sigctx_amx_tiledata_load(in.get());

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <new>
 
+#include "base/tied_fork.h"
 #include "signal/case_support.h"
 #include "signal/handler.h"
 #include "signal/hold.h"
@@ -203,7 +204,7 @@ GrandchildEnd deliver_in_grandchild(const BadFrame& bf, const CaseContext& ctx, 
                                     const CpuImage& irritator, ComponentMask loaded, Shared* shared,
                                     std::string* detail) {
   const Machine& m = ctx.machine;
-  const pid_t pid = fork();
+  const pid_t pid = fork_tied_to_parent();
   if (pid == 0) {
     init_signal_runtime(m);
     HandlerPlan& plan = handler_plan();

@@ -21,6 +21,7 @@
 #include <memory>
 #include <new>
 
+#include "base/tied_fork.h"
 #include "signal/altstack.h"
 #include "signal/case_support.h"
 #include "signal/handler.h"
@@ -217,7 +218,7 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
     *rep = Report();
     std::string detail;
     GrandchildEnd end = GrandchildEnd::kOther;
-    const pid_t pid = fork();
+    const pid_t pid = fork_tied_to_parent();
     if (pid == 0) deliver(ctx, ws, rep, irritator.get(), loaded, stack);
     if (pid < 0) {
       r.status = Status::kError;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+
+#include "base/tied_fork.h"
 
 namespace sigctx {
 
@@ -37,8 +38,7 @@ ChildOutcome run_child_process(const std::vector<std::string>& argv, double time
     setpgid(0, 0);
     // The emulator dies with sigctx, even by a SIGKILL no handler sees: a bochs guest once
     // outlived its host by an hour. The setting survives exec.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(125);
+    if (!tie_to_parent(parent)) _exit(125);
     const int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(on_output ? pipe_fds[1] : null, 1);

@@ -4,6 +4,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "tests/support/processes.h"
 #include "tests/support/spawn.h"
 
 namespace sigctx {
@@ -100,6 +107,75 @@ TEST(VmBoot, AGuestThatHangsIsKilledAndIsAnError) {
   EXPECT_NE(r["cases"][0]["output"].get<std::string>().find("sigctx-vm: started"),
             std::string::npos);
 }
+
+// Issue 22, part 1: a killed vm or matrix leaves no emulator running and no work directory. The
+// guest runs for an hour; QEMU is found by its -initrd path, which is under the test's TMPDIR
+// (vm) or --out directory (matrix).
+class KillVm : public ::testing::TestWithParam<int> {};
+
+std::string kill_dir(const std::string& name) {
+  const std::string dir =
+      ::testing::TempDir() + "/sigctx-vm-kill-" + std::to_string(getpid()) + "/" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir + "/tmp");
+  return dir;
+}
+
+void expect_nothing_left_after(pid_t pid, int sig, const std::string& needle) {
+  kill(pid, sig);
+  waitpid(pid, nullptr, 0);
+  const bool gone = test::wait_for([&] { return test::processes_mentioning(needle).empty(); }, 10);
+  const std::vector<pid_t> left = test::processes_mentioning(needle);
+  EXPECT_TRUE(gone) << left.size() << " processes kept running:" << test::describe_and_kill(left);
+}
+
+TEST_P(KillVm, AVmKilledLeavesNoEmulatorAndNoWorkDirectory) {
+  const int sig = GetParam();
+  const std::string dir = kill_dir(std::string("vm-") + sigabbrev_np(sig));
+  const pid_t vm_pid = test::start_process(
+      vm({"--", "--profile", "go-preempt", "--duration", "3600"}), {"TMPDIR=" + dir + "/tmp"});
+  ASSERT_GT(vm_pid, 0);
+  const bool started = test::wait_for(
+      [&] {
+        for (pid_t p : test::processes_mentioning(dir))
+          if (test::parent_of(p) == vm_pid) return true;
+        return false;
+      },
+      120);
+  ASSERT_TRUE(started) << "QEMU never started";
+  expect_nothing_left_after(vm_pid, sig, dir);
+  EXPECT_TRUE(test::wait_for([&] { return test::directory_entries(dir + "/tmp").empty(); }, 5))
+      << "left in TMPDIR: " << testing::PrintToString(test::directory_entries(dir + "/tmp"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_P(KillVm, AMatrixKilledLeavesNoEmulatorAndNoBootImage) {
+  const int sig = GetParam();
+  const std::string dir = kill_dir(std::string("matrix-") + sigabbrev_np(sig));
+  const std::string out = dir + "/out";
+  const pid_t matrix = test::start_process(
+      {kSigctx, "matrix", "--out", out, "--kernels", kKernel.substr(7), "--cpus", "Haswell",
+       "--append-variants", "none", "--jobs", "1", "--guest-binary", kGuest, "--", "--profile",
+       "go-preempt", "--duration", "3600"},
+      {"TMPDIR=" + dir + "/tmp"});
+  ASSERT_GT(matrix, 0);
+  ASSERT_TRUE(
+      test::wait_for([&] { return !test::processes_mentioning(out + "/work").empty(); }, 120))
+      << "QEMU never started";
+  expect_nothing_left_after(matrix, sig, out);
+  std::vector<std::string> boot_files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out + "/work"))
+    if (e.path().filename() == "initramfs.cpio" || e.path().filename() == "boot.iso")
+      boot_files.push_back(e.path().string());
+  EXPECT_TRUE(boot_files.empty()) << testing::PrintToString(boot_files);
+  EXPECT_TRUE(test::directory_entries(dir + "/tmp").empty());
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, KillVm, ::testing::Values(SIGINT, SIGTERM, SIGKILL),
+                         [](const ::testing::TestParamInfo<int>& i) {
+                           return std::string(sigabbrev_np(i.param));
+                         });
 
 }  // namespace
 }  // namespace sigctx

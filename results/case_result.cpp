@@ -46,7 +46,7 @@ nlohmann::json case_result_to_json(const CaseResult& r) {
                    {"reference", e.reference}, {"sources", e.sources}, {"uncovered", e.uncovered},
                    {"failure", e.failure}};
   }
-  return {
+  nlohmann::json j = {
       {"id", r.id},
       {"status", status_name(r.status)},
       {"reason", r.reason},
@@ -62,6 +62,8 @@ nlohmann::json case_result_to_json(const CaseResult& r) {
       {"facts", r.facts},
       {"expectation", expectation},
   };
+  if (!r.usage_error.empty()) j["usage_error"] = r.usage_error;
+  return j;
 }
 
 bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* error) {
@@ -98,6 +100,11 @@ bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* 
       *error = "\"facts\" must be an object, not " + j["facts"].dump();
       return false;
     }
+    if (j.contains("usage_error") && !j["usage_error"].is_string()) {
+      *error = "\"usage_error\" must be a string, not " + j["usage_error"].dump();
+      return false;
+    }
+    r->usage_error = j.value("usage_error", "");
     r->reason = j.value("reason", "");
     r->duration_ms = j.value("duration_ms", 0.0);
     r->injections = j.value("injections", uint64_t{0});

@@ -52,6 +52,10 @@ struct CaseResult {
   std::string output;             // the child's captured stdout/stderr, kept on error
   nlohmann::json facts = nlohmann::json::object();  // case-specific measurements
   ExpectationVerdict expectation;
+  // Set when the case could not run as told for a reason outside the platform under test: a
+  // value only it could check (--at beyond its boundaries), or a process limit it met (ulimit
+  // -n, -u, -v). Not a verdict: the run stops with exit 2 and this message.
+  std::string usage_error;
 
   bool failed() const { return !diffs.empty() || !findings.empty(); }
 };

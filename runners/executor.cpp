@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +13,10 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <system_error>
 
+#include "base/resource_limits.h"
+#include "base/tied_fork.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -54,8 +56,7 @@ void write_all(int fd, const std::string& s) {
   setpgid(0, 0);
   // A case must not outlive the run that started it: one livelocked in its handler once went on
   // for an hour after its parent was killed.
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(1);
+  if (!tie_to_parent(parent)) _exit(1);
   dup2(output_fd, STDOUT_FILENO);
   dup2(output_fd, STDERR_FILENO);
   if (output_fd > STDERR_FILENO) close(output_fd);
@@ -63,22 +64,45 @@ void write_all(int fd, const std::string& s) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+  forget_resource_failure();
   CaseResult r;
   try {
     fn(r);
+  } catch (const std::bad_alloc& e) {
+    note_resource_failure("memory", ENOMEM);
+    r.status = Status::kError;
+    r.reason = fmt::format("exception: {}", e.what());
+  } catch (const std::system_error& e) {  // std::thread's constructor, out of threads
+    note_resource_failure("a thread", e.code().value());
+    r.status = Status::kError;
+    r.reason = fmt::format("exception: {}", e.what());
   } catch (const std::exception& e) {
     r.status = Status::kError;
     r.reason = fmt::format("exception: {}", e.what());
   }
+  // A limit the run was given stops the run; it says nothing of the case.
+  if (r.usage_error.empty()) r.usage_error = resource_failure();
   write_all(result_fd, case_result_to_json(r).dump());
   close(result_fd);
   _exit(0);
 }
 
-std::optional<Child> spawn(const std::function<void(CaseResult&)>& fn, double timeout_s) {
+// A child that could not be started: which call failed, and its errno.
+struct SpawnFailure {
+  const char* call = "";
+  int err = 0;
+  std::string describe() const { return fmt::format("{}: {}", call, std::strerror(err)); }
+};
+
+std::optional<Child> spawn(const std::function<void(CaseResult&)>& fn, double timeout_s,
+                           SpawnFailure* failure) {
   int result_pipe[2], output_pipe[2];
-  if (pipe2(result_pipe, O_CLOEXEC) != 0) return std::nullopt;
+  if (pipe2(result_pipe, O_CLOEXEC) != 0) {
+    *failure = {"pipe2", errno};
+    return std::nullopt;
+  }
   if (pipe2(output_pipe, O_CLOEXEC) != 0) {
+    *failure = {"pipe2", errno};
     close(result_pipe[0]);
     close(result_pipe[1]);
     return std::nullopt;
@@ -95,6 +119,7 @@ std::optional<Child> spawn(const std::function<void(CaseResult&)>& fn, double ti
   close(result_pipe[1]);
   close(output_pipe[1]);
   if (pid < 0) {
+    *failure = {"fork", errno};
     close(result_pipe[0]);
     close(output_pipe[0]);
     return std::nullopt;
@@ -229,13 +254,13 @@ std::vector<Child> pump(std::vector<Child>& running, const ExecutorOptions& opts
 
 }  // namespace
 
-void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& controls,
-             const ExecutorOptions& opts,
-             const std::function<void(size_t, CaseResult&&)>& on_done) {
+std::string execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& controls,
+                    const ExecutorOptions& opts,
+                    const std::function<void(size_t, CaseResult&&)>& on_done) {
   std::vector<Child> running;
   std::map<size_t, CaseResult> finished;
   size_t next_to_start = 0, next_to_report = 0;
-  const unsigned parallel = std::max(1u, opts.jobs);
+  unsigned parallel = std::max(1u, opts.jobs);
   while (next_to_report < jobs.size()) {
     while (running.size() < parallel && next_to_start < jobs.size()) {
       const Job job = jobs[next_to_start];
@@ -259,20 +284,41 @@ void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& 
         // How often the bug's effect was applied: zero means the case never met its trigger.
         if (controls.emulation) r.facts["emulated_deliveries"] = emulation_applications();
       };
-      std::optional<Child> c = spawn(fn, opts.timeout_s);
+      SpawnFailure failure;
+      std::optional<Child> c = spawn(fn, opts.timeout_s, &failure);
       if (!c) {
-        CaseResult r;
-        r.status = Status::kError;
-        r.reason = fmt::format("could not fork: {}", std::strerror(errno));
-        finished[next_to_start++] = std::move(r);
-        continue;
+        // Out of descriptors or processes (ulimit -n, -u): fewer cases at a time, while any
+        // runs; with none running, the limit leaves no room for one, and the run stops.
+        if (running.empty() || !is_resource_errno(failure.err)) {
+          const std::string limits = describe_resource_limits();
+          return fmt::format("cannot start a case process: {}{}", failure.describe(),
+                             limits.empty() ? "" : " (" + limits + ")");
+        }
+        parallel = static_cast<unsigned>(running.size());
+        fmt::print(stderr, "sigctx: note: running {} case{} at a time, not {}: {} ({})\n", parallel,
+                   parallel == 1 ? "" : "s", opts.jobs, failure.describe(),
+                   describe_resource_limits());
+        break;
       }
       c->index = next_to_start++;
       running.push_back(*c);
     }
+    std::string usage_error;
     for (Child& c : pump(running, opts)) {
       CaseResult r = finish(c, opts.timeout_s);
+      if (!r.usage_error.empty() && usage_error.empty())
+        usage_error = fmt::format("{}: {}", jobs[c.index].descriptor->id, r.usage_error);
       finished[c.index] = std::move(r);
+    }
+    // The command line or a process limit, not the platform: every other case would meet it
+    // too, so the run stops here without a verdict.
+    if (!usage_error.empty()) {
+      for (Child& c : running) {
+        kill(-c.pid, SIGKILL);
+        kill(c.pid, SIGKILL);
+        finish(c, opts.timeout_s);
+      }
+      return usage_error;
     }
     while (finished.count(next_to_report)) {
       CaseResult r = std::move(finished[next_to_report]);
@@ -285,6 +331,7 @@ void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& 
       ++next_to_report;
     }
   }
+  return "";
 }
 
 double case_timeout_s(const Machine& m) {
@@ -294,11 +341,15 @@ double case_timeout_s(const Machine& m) {
 }
 
 CaseResult run_forked(const std::function<void(CaseResult&)>& fn, double timeout_s) {
-  std::optional<Child> c = spawn(fn, timeout_s);
+  SpawnFailure failure;
+  std::optional<Child> c = spawn(fn, timeout_s, &failure);
   if (!c) {
     CaseResult r;
     r.status = Status::kError;
-    r.reason = "could not fork";
+    r.reason = "could not start: " + failure.describe();
+    if (is_resource_errno(failure.err))
+      r.usage_error = fmt::format("cannot start a process: {} ({})", failure.describe(),
+                                  describe_resource_limits());
     return r;
   }
   std::vector<Child> running{*c};

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "runners/case.h"
@@ -34,9 +35,12 @@ constexpr double kMostTimeoutScale = 10;
 double case_timeout_s(const Machine& m);
 
 // Runs every job; on_done is called once per job, in job order, as soon as the job and every
-// job before it have finished.
-void execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& controls,
-             const ExecutorOptions& opts, const std::function<void(size_t, CaseResult&&)>& on_done);
+// job before it have finished. It stops early, returning why, when a case reports a usage error
+// (CaseResult::usage_error) or the process limits leave no room for one case's process; the
+// message names the case or the limit. Otherwise it returns "".
+std::string execute(const std::vector<Job>& jobs, const Machine& m, const RunControls& controls,
+                    const ExecutorOptions& opts,
+                    const std::function<void(size_t, CaseResult&&)>& on_done);
 
 // Runs fn in a forked child the same way (timeout, crash catching) and returns its result; for
 // probes and tests.

@@ -1,5 +1,7 @@
 #include "runners/fingerprint.h"
 
+#include <fmt/format.h>
+
 #include "platform/capability_probes.h"
 #include "probes/xsave_layout.h"
 #include "runners/executor.h"
@@ -18,10 +20,26 @@ const Machine& live_machine() {
   return m;
 }
 
+namespace {
+
+std::string g_usage_error;  // the first probe child that met a process limit
+
+void keep_usage_error(const CaseResult& r, const char* probe) {
+  if (g_usage_error.empty() && !r.usage_error.empty())
+    g_usage_error = fmt::format("{}: {}", probe, r.usage_error);
+}
+
+}  // namespace
+
+std::string fingerprint_usage_error() {
+  return g_usage_error;
+}
+
 PlatformCapabilities measure_platform(const Machine& m) {
   constexpr double kProbeSeconds = 120;
   CaseResult r = run_forked(
       [&m](CaseResult& out) { out.facts = platform_to_json(probe_platform(m)); }, kProbeSeconds);
+  keep_usage_error(r, "the platform probes");
   PlatformCapabilities p;
   std::string error;
   if (r.status == Status::kError) error = r.reason;
@@ -39,6 +57,7 @@ const Machine& fingerprint_machine() {
     Machine m = live_machine();
     CaseResult r = run_forked(
         [&m](CaseResult& out) { out.facts = signal_frame_to_json(measure_signal_frame(m)); }, 10.0);
+    keep_usage_error(r, "the signal frame probe");
     std::string error;
     if (r.status == Status::kError)
       m.frame.error = "frame probe: " + r.reason;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 #include "probes/machine.h"
 
 namespace sigctx {
@@ -16,6 +18,10 @@ const Machine& live_machine();
 // in a forked child; measured once per process, the first time it is asked for (after the
 // command line is read: SIGCTX_HANDLER_DELAY_US must be in force).
 const Machine& fingerprint_machine();
+// Why fingerprint_machine could not probe for want of a resource (ulimit -n, -u, -v): a probe
+// child that could not start, or one that met the limit itself. Empty when it probed. The
+// commands stop with exit 2 on it rather than report an unprobed machine.
+std::string fingerprint_usage_error();
 // The platform probes of m (platform/capability_probes.h), run in a forked child so that their
 // handlers, threads and tracees stay out of the caller; never probed when they cannot run.
 PlatformCapabilities measure_platform(const Machine& m);

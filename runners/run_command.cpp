@@ -191,6 +191,10 @@ int run_command(const RunOptions& o) {
 
   const auto started = std::chrono::steady_clock::now();
   const Machine& machine = fingerprint_machine();
+  if (!fingerprint_usage_error().empty()) {
+    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
+    return kExitUsage;
+  }
   const double timeout_s = o.timeout_s > 0 ? o.timeout_s : case_timeout_s(machine);
   ConsoleReporter console(stdout, use_color(), o.verbose);
   TapReporter tap(stdout);
@@ -268,13 +272,18 @@ int run_command(const RunOptions& o) {
   eo.timeout_s = timeout_s;
   // A profile's case runs for its duration: the timeout starts counting after it.
   if (profile) eo.timeout_s += o.duration_s > 0 ? o.duration_s : profile->default_seconds;
-  execute(jobs, machine, controls, eo, [&](size_t k, CaseResult&& r) {
+  const std::string stopped = execute(jobs, machine, controls, eo, [&](size_t k, CaseResult&& r) {
     Slot& s = slots[job_slot[k]];
     s.result = std::move(r);
     s.ready = true;
     flush();
   });
   flush();
+  // The command line or the limits it ran under, not the platform: no verdict, no result file.
+  if (!stopped.empty()) {
+    fmt::print(stderr, "sigctx: error: {}\n", stopped);
+    return kExitUsage;
+  }
 
   run.summary.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -304,6 +313,10 @@ int run_command(const RunOptions& o) {
 
 int probe_command(bool json) {
   const Machine& m = fingerprint_machine();
+  if (!fingerprint_usage_error().empty()) {
+    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
+    return kExitUsage;
+  }
   if (json)
     fmt::print("{}\n", fingerprint_to_json(m).dump(2));
   else
@@ -352,6 +365,10 @@ int list_command(const std::vector<std::string>& globs, bool ctest) {
     for (const CaseDescriptor& c : all_cases())
       if (!c.profile.empty()) selected.push_back(&c);
   const Machine& m = fingerprint_machine();
+  if (!fingerprint_usage_error().empty()) {
+    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
+    return kExitUsage;
+  }
   unsigned runnable = 0;
   for (const CaseDescriptor* c : selected) {
     const Availability a = c->applicable(m);

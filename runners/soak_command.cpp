@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <nettle/sha2.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "base/tied_fork.h"
 #include "results/json_lines.h"
 #include "results/output_file.h"
 #include "runners/commands.h"
@@ -84,8 +84,7 @@ int run_iteration(const std::string& self, const std::vector<std::string>& args,
   if (pid == 0) {
     setpgid(0, 0);
     // The iteration (and through its own PDEATHSIG, its cases) dies with soak, even by SIGKILL.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(125);
+    if (!tie_to_parent(parent)) _exit(125);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     const int out = open((dir + "/stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -238,11 +237,13 @@ int soak_command(const RunOptions& o, const SoakOptions& s) {
     if (read_json_document(current + "/result.json", &doc, &error) && doc.value.contains("summary"))
       entry["summary"] = doc.value["summary"];
     summary["iterations"].push_back(entry);
-    if (rc == kExitUsage && iteration == 0) {
+    // Its options, or a process limit (ulimit -n, -u, -v) it met: the same in every iteration,
+    // and no failure of the platform.
+    if (rc == kExitUsage) {
       std::string text;
       read_text_file(current + "/stderr.txt", &text, &error);
-      fmt::print(stderr, "{}sigctx: error: soak: the first iteration rejected its options:\n{}",
-                 terminal ? "\n" : "", text);
+      fmt::print(stderr, "{}sigctx: error: soak: iteration {} stopped with a usage error:\n{}",
+                 terminal ? "\n" : "", iteration + 1, text);
       fs::remove_all(current, ec);
       return kExitUsage;
     }

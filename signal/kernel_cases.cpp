@@ -580,6 +580,7 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
       r_.status = Status::kError;
       r_.reason = fmt::format("--at {}: {} has {} boundaries (0..{})", ctx_.injection.at, k_.name,
                               boundaries_, boundaries_ - 1);
+      r_.usage_error = r_.reason;
       return;
     }
     targets.push_back(static_cast<uint64_t>(ctx_.injection.at));
@@ -811,6 +812,7 @@ void KernelCase::run() {
         r_.status = Status::kError;
         r_.reason = fmt::format("--at {}: {} has {} boundaries (0..{})", ctx_.injection.at, k_.name,
                                 boundaries_, boundaries_ - 1);
+        r_.usage_error = r_.reason;
       } else if (kind_.kind == Kind::kStepYield) {
         run_step_yield(gens);
       } else {

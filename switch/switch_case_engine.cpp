@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/resource_limits.h"
+#include "base/tied_fork.h"
 #include "signal/case_support.h"
 #include "signal/emulation.h"
 #include "signal/handler.h"
@@ -272,20 +274,31 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
     // Start the units; for the spinning modes, let the timer switch them, then stop them.
     std::vector<std::thread> threads;
     std::vector<pid_t> pids;
-    for (unsigned i = 0; i < kSwitchUnits; ++i) {
+    std::string trouble;
+    for (unsigned i = 0; i < kSwitchUnits && trouble.empty(); ++i) {
       if (spec.unit == SwitchUnit::kThread) {
-        threads.emplace_back(unit_body, ws, i, cpu);
+        try {
+          threads.emplace_back(unit_body, ws, i, cpu);
+        } catch (const std::system_error& e) {
+          note_resource_failure("a thread", e.code().value());
+          trouble = fmt::format("could not start a unit thread: {}", e.what());
+        }
       } else {
-        const pid_t pid = fork();
+        const pid_t pid = fork_tied_to_parent();
         if (pid == 0) {
           unit_body(ws, i, cpu);
           _exit(0);
         }
         if (pid > 0) pids.push_back(pid);
+        if (pid < 0) trouble = fmt::format("could not fork a unit: {}", std::strerror(errno));
       }
     }
-    std::string trouble;
-    if (spins(spec.mode)) {
+    // Units wait for one another to start: release those that did, so they end.
+    if (!trouble.empty()) {
+      ws->pinned.fetch_add(kSwitchUnits - static_cast<unsigned>(threads.size() + pids.size()));
+      __atomic_store_n(&sigctx_spin_stop, 1, __ATOMIC_RELEASE);
+    }
+    if (trouble.empty() && spins(spec.mode)) {
       if (!wait_until(sigctx_spin_ready, kSwitchUnits, kUnitTimeoutMs)) {
         trouble = "the units did not all start spinning";
       } else if (spec.mode == SwitchMode::kMigrate) {
@@ -308,7 +321,6 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
         trouble =
             fmt::format("a unit process ended abnormally: {}", detail.empty() ? "SIGSEGV" : detail);
     }
-    if (pids.size() + threads.size() < kSwitchUnits) trouble = "fork failed";
     if (!trouble.empty()) {
       r.status = Status::kError;
       r.reason = trouble;

@@ -623,10 +623,24 @@ TEST(Cli, KernelFailureIsLocalisedAndReproducible) {
   EXPECT_EQ(k["cases"][0]["diffs"][0], c["diffs"][0]);
 }
 
-TEST(Cli, BoundaryPastTheKernelIsAnError) {
-  const Outcome o = run({kSigctx, "run", "--cases", "signal/step/sse_mix", "--at", "5000"});
-  EXPECT_EQ(o.status, 1);
-  EXPECT_NE(o.out.find("--at 5000: sse_mix has 64 boundaries (0..63)"), std::string::npos) << o.out;
+// Only the case knows its routine's boundaries, after tracing it: still a usage error (exit 2,
+// 128 under --bisect) naming the flag, with no verdict and no result file.
+TEST(Cli, BoundaryPastTheRoutineIsAUsageError) {
+  const std::string json = testing::TempDir() + "/at-past.json";
+  std::filesystem::remove(json);
+  Outcome o =
+      run({kSigctx, "run", "--cases", "signal/step/sse_mix", "--at", "5000", "--json", json});
+  EXPECT_EQ(o.status, 2) << o.out << o.err;
+  EXPECT_NE(o.err.find("sigctx: error: signal/step/sse_mix: --at 5000: sse_mix has 64 boundaries "
+                       "(0..63)"),
+            std::string::npos)
+      << o.err;
+  EXPECT_EQ(o.out.find("ERROR"), std::string::npos) << o.out;
+  EXPECT_FALSE(std::filesystem::exists(json));
+  o = run({kSigctx, "run", "--bisect", "--cases", "signal/step/sse_mix", "--at", "5000"});
+  EXPECT_EQ(o.status, 128) << o.out << o.err;
+  o = run({kSigctx, "run", "--cases", "signal/step/sse_mix", "--at", "63"});
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
 }
 
 }  // namespace

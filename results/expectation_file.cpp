@@ -9,6 +9,7 @@
 
 #include "results/expectations.h"
 #include "results/json_lines.h"
+#include "results/json_schema.h"
 #include "xstate/classify.h"
 #include "xstate/component_registry.h"
 
@@ -304,6 +305,13 @@ bool parse_expectations(std::string_view text, const std::string& name, Expectat
     if (!read_entry(doc, (*entries)[i], pointer, platform, &e, error)) return false;
     e.source = fmt::format("{}:{}", name, doc.line_of(pointer));
     read.push_back(std::move(e));
+  }
+  // The checks above give each mistake its own words; the published schema catches the rest.
+  std::string pointer, why;
+  if (!expectations_schema().validate(j, &pointer, &why)) {
+    *error = doc.error_at(pointer, fmt::format("{}: {}", pointer.empty() ? "/" : pointer, why) +
+                                       " (results/sigctx-expectations-1.schema.json)");
+    return false;
   }
   into->files.push_back(name);
   for (ExpectationEntry& e : read)

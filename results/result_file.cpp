@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "results/json_lines.h"
+#include "results/json_schema.h"
 
 namespace sigctx {
 
@@ -80,7 +81,14 @@ bool read_result_text(std::string_view text, const std::string& name, RunResult*
       return false;
     }
   }
-  std::string why;
+  // Then everything else the published schema says, so that no reader meets a member of a
+  // shape it did not expect.
+  std::string pointer, why;
+  if (!result_schema().validate(j, &pointer, &why)) {
+    *error = doc.error_at(pointer, fmt::format("{}: {}", pointer.empty() ? "/" : pointer, why) +
+                                       " (results/sigctx-result-1.schema.json)");
+    return false;
+  }
   if (!run_result_from_json(j, out, &why)) {
     *error = doc.error_at("", why);
     return false;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "results/json_lines.h"
 #include "results/result_file.h"
@@ -150,12 +151,15 @@ TEST(JsonLines, ResultFileSchemaViolationsAreNamed) {
     EXPECT_NE(error.find(b.message), std::string::npos) << error << "\n" << text;
   }
   // The two copies of one case in different iterations (--repeat) are fine.
-  const std::string repeat = R"({"schema": "sigctx-result/1", "tool": {"version": "0"},
-"machine": {}, "options": {}, "cases": [{"id": "a", "status": "pass", "iteration": 0},
-{"id": "a", "status": "pass", "iteration": 1, "seed": "0x6a09e667"}], "summary": {"pass": 2}})";
+  std::ifstream in(std::string(SIGCTX_SOURCE_DIR) + "/tests/fuzz/corpus/result/small-run.json");
+  nlohmann::json repeat = nlohmann::json::parse(in);
+  nlohmann::json again = repeat["cases"][0];
+  again["iteration"] = 1;
+  repeat["cases"].push_back(again);
   RunResult run;
   std::string error;
-  EXPECT_TRUE(read_result_text(repeat, "r.json", &run, &error)) << error;
+  EXPECT_TRUE(read_result_text(repeat.dump(2), "r.json", &run, &error)) << error;
+  EXPECT_EQ(run.cases.size(), repeat["cases"].size());
 }
 
 }  // namespace

@@ -391,7 +391,6 @@ std::vector<CaseDescriptor> os_zero_cases() {
     d.handler = "none";
     d.injector = "a churning process freeing pattern-filled pages";
     d.kernel = "none";
-    d.expectation_key = d.id;
     d.applicable = [](const Machine&) { return Availability::yes(); };
     const Source* src = &s;
     d.run = [src](const CaseContext& ctx, CaseResult& r) { run_os_zero(*src, ctx, r); };

@@ -60,7 +60,6 @@ CaseDescriptor make_case(const TransitionInfo& ti, std::string variant, std::str
   d.handler = ti.handler;
   d.injector = ti.injector;
   d.kernel = ti.kernel;
-  d.expectation_key = d.id;
   d.components = mask;
   d.applicable = [mask](const Machine& m) {
     if (Availability a = context_api_available(); !a.ok) return a;

@@ -82,7 +82,6 @@ std::vector<CaseDescriptor> platform_cases() {
     d.handler = "none";
     d.injector = "platform probe";
     d.kernel = "none";
-    d.expectation_key = d.id;
     d.applicable = [](const Machine& m) {
       return m.platform.probed ? Availability::yes()
                                : Availability::no("the platform was not probed");

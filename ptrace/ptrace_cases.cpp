@@ -19,7 +19,6 @@ CaseDescriptor ptrace_case(std::string id, std::string description, const Ptrace
   d.handler = "none";
   d.injector = "tracer: debug-register breakpoint on the hold's transition point";
   d.kernel = "sigctx_hold";
-  d.expectation_key = d.id;
   d.components = spec.components;
   const bool writes_xstate = spec.mode != PtraceMode::kRead;
   d.applicable = [needs, writes_xstate](const Machine& m) {

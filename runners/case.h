@@ -42,7 +42,6 @@ struct CaseDescriptor {
   std::string handler;              // what the handler does: "clobber", "frame-inspect", ...
   std::string injector;             // how the transition is fired: "raw tgkill syscall", ...
   std::string kernel;               // the asm routine holding the state: "sigctx_hold"
-  std::string expectation_key;      // key the platform expectations judge it by
   ComponentMask components = 0;     // loaded and checked; 0 when not component-specific
   // Non-empty: the case belongs to this profile (runners/profiles.h). It runs for a fixed time,
   // so it is selected only by `--profile NAME` or by its exact id, never by a default run or a

@@ -338,7 +338,6 @@ std::vector<CaseDescriptor> badframe_cases() {
     d.handler = "clobber, then break the frame's FPU header";
     d.injector = "raw tgkill syscall in a forked grandchild";
     d.kernel = "sigctx_hold";
-    d.expectation_key = d.id;
     d.applicable = bf.needs;
     const BadFrame* which = &bf;
     d.run = [which](const CaseContext& ctx, CaseResult& r) { run_badframe(*which, ctx, r); };

@@ -9,20 +9,6 @@
 
 namespace sigctx {
 
-const char* fault_kind_name(FaultKind k) {
-  switch (k) {
-    case FaultKind::kLeak:
-      return "leak";
-    case FaultKind::kBitflip:
-      return "bitflip";
-    case FaultKind::kZero:
-      return "zero";
-    case FaultKind::kGuard:
-      return "guard";
-  }
-  return "?";
-}
-
 std::optional<FaultSpec> parse_fault_spec(const std::string& spec, std::string* error) {
   FaultSpec f;
   f.active = true;

@@ -18,7 +18,6 @@ enum class FaultKind : uint8_t {
   kZero,     // the saved value becomes zero
   kGuard,    // the handler writes one byte just below the signal stack (altstack guard)
 };
-const char* fault_kind_name(FaultKind k);
 
 struct FaultSpec {
   bool active = false;

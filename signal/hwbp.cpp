@@ -45,7 +45,7 @@ std::unique_ptr<HardwareBreakpoint> HardwareBreakpoint::arm(uint64_t address, st
   if (!force_fsetsig) {
     perf_event_attr attr = breakpoint_attr(address, true);
     const int fd = open_event(&attr);
-    if (fd >= 0) return std::unique_ptr<HardwareBreakpoint>(new HardwareBreakpoint(fd, true));
+    if (fd >= 0) return std::unique_ptr<HardwareBreakpoint>(new HardwareBreakpoint(fd));
     if (errno != EINVAL) {
       *error = fmt::format("perf_event_open (breakpoint, sigtrap): {}", std::strerror(errno));
       return nullptr;
@@ -65,7 +65,7 @@ std::unique_ptr<HardwareBreakpoint> HardwareBreakpoint::arm(uint64_t address, st
     close(fd);
     return nullptr;
   }
-  return std::unique_ptr<HardwareBreakpoint>(new HardwareBreakpoint(fd, false));
+  return std::unique_ptr<HardwareBreakpoint>(new HardwareBreakpoint(fd));
 }
 
 HardwareBreakpoint::~HardwareBreakpoint() {

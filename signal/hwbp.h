@@ -19,12 +19,10 @@ class HardwareBreakpoint {
   ~HardwareBreakpoint();
   HardwareBreakpoint(const HardwareBreakpoint&) = delete;
   HardwareBreakpoint& operator=(const HardwareBreakpoint&) = delete;
-  bool uses_sigtrap() const { return sigtrap_; }
 
  private:
-  HardwareBreakpoint(int fd, bool sigtrap) : fd_(fd), sigtrap_(sigtrap) {}
+  explicit HardwareBreakpoint(int fd) : fd_(fd) {}
   int fd_;
-  bool sigtrap_;
 };
 
 // Whether breakpoints can be armed here at all (perf_event_paranoid, seccomp, no PMU access);

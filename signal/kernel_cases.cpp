@@ -879,7 +879,6 @@ std::vector<CaseDescriptor> kernel_cases() {
       d.handler = transition_name(kind.transition);
       d.injector = injector_name(kind.injector);
       d.kernel = std::string(k->name);
-      d.expectation_key = d.id;
       d.components = k->uses;
       if (kind.profile) d.profile = kind.profile;
       const Kind which = kind.kind;

@@ -121,7 +121,6 @@ CaseDescriptor make_case(const TransitionInfo& ti, const Variant& v) {
   d.handler = ti.handler;
   d.injector = ti.injector;
   d.kernel = "sigctx_hold";
-  d.expectation_key = d.id;
   d.components = v.components;
   const ComponentMask mask = v.components;
   d.applicable = [mask, needs_frame](const Machine& m) {
@@ -153,7 +152,6 @@ CaseDescriptor make_churn_case(const TransitionInfo& ti, const Variant& v) {
       "to it; both threads' state must survive",
       v.description, kChurnIterations);
   d.injector = "raw tgkill syscall after a sched_yield to a same-CPU sibling";
-  d.expectation_key = d.id;
   // Untouched pages are shown by mincore: where it cannot tell them (platform/mincore), the
   // case cannot set up its trigger.
   d.applicable = [base = d.applicable](const Machine& m) {
@@ -197,7 +195,6 @@ std::vector<CaseDescriptor> signal_cases() {
   size.handler = "none (counts the delivery)";
   size.injector = "raw tgkill syscall in a forked child";
   size.kernel = "sigctx_handler_entry";
-  size.expectation_key = size.id;
   size.applicable = [](const Machine&) { return Availability::yes(); };
   size.run = run_altstack_size_case;
   // Its handler loads nothing, and AMX permission would raise sigaltstack's floor above the
@@ -218,7 +215,6 @@ std::vector<CaseDescriptor> signal_cases() {
   pkey.handler = "clobber on sigaltstack";
   pkey.injector = "raw tgkill syscall in a forked child";
   pkey.kernel = "sigctx_hold";
-  pkey.expectation_key = pkey.id;
   pkey.applicable = [](const Machine& m) {
     const Availability a = component(ComponentId::kPkru).availability(m);
     return a.ok ? a : Availability::no(fmt::format("pkru: {}", a.reason));

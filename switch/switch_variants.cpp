@@ -42,7 +42,6 @@ CaseDescriptor make_switch_case(std::string id, std::string description, const S
   d.handler = "none";
   d.injector = "";
   d.kernel = "sigctx_hold";
-  d.expectation_key = d.id;
   d.components = v.components;
   const ComponentMask mask = v.components;
   d.applicable = [mask](const Machine& m) {

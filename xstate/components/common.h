@@ -29,10 +29,6 @@ void fill_structured_fields(CpuImage& img, const std::vector<Field>& fields, Com
 uint64_t narrow_value(const PatternSource& src, uint64_t salt, uint64_t free_bits,
                       uint64_t fixed_bits, std::initializer_list<uint64_t> excluded);
 
-inline void put64(CpuImage& img, unsigned offset, uint64_t v) {
-  std::memcpy(img.bytes() + offset, &v, 8);
-}
-
 bool always_applies(const CpuImage&, const Field&);
 
 // arch_prctl(ARCH_REQ_XCOMP_PERM, feature) in the calling process, the request Linux wants

@@ -30,10 +30,10 @@
 #include <cstring>
 #include <functional>
 
-#include "alloc/zero_check.h"
 #include "base/tied_fork.h"
-#include "signal/case_support.h"
+#include "engine/case_support.h"
 #include "xstate/component_registry.h"
+#include "xstate/kernels/zero_check.h"
 #include "xstate/pattern.h"
 
 namespace sigctx {

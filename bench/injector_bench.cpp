@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "bench/bench_support.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
-#include "signal/kernel_run.h"
-#include "signal/kernel_trap.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
+#include "engine/kernel_run.h"
+#include "engine/kernel_trap.h"
 #include "xstate/component_registry.h"
 #include "xstate/kernels/kernel.h"
 
@@ -68,7 +68,7 @@ const DirtyKernel& kernel() {
   return *find_kernel("gpr_mix");
 }
 
-void injector_cost(benchmark::State& state, Injector injector, BoundaryTransition t) {
+void injector_cost(benchmark::State& state, Injector injector, HandlerAction t) {
   KernelBench b;
   KernelRunRequest plain, traced, inject;
   plain.kernel = traced.kernel = inject.kernel = &kernel();
@@ -76,14 +76,14 @@ void injector_cost(benchmark::State& state, Injector injector, BoundaryTransitio
   // The boundaries of one run, for choosing a breakpoint's instruction and occurrence.
   std::vector<uint32_t> trace;
   trace.reserve(1 << 16);  // the handler appends without allocating
-  traced.transition = BoundaryTransition::kNone;
+  traced.action = HandlerAction::kNone;
   traced.trace = &trace;
   if (!b.run(traced).error.empty() || trace.empty()) {
     state.SkipWithError("could not step the kernel");
     return;
   }
   inject.injector = injector;
-  inject.transition = t;
+  inject.action = t;
   if (injector != Injector::kStep) {
     // The middle boundary, at its first execution (what int3 can reach).
     uint64_t at = trace.size() / 2;
@@ -123,19 +123,19 @@ void injector_cost(benchmark::State& state, Injector injector, BoundaryTransitio
 }
 
 void BM_InjectorStep(benchmark::State& s) {
-  injector_cost(s, Injector::kStep, BoundaryTransition::kClobber);
+  injector_cost(s, Injector::kStep, HandlerAction::kClobber);
 }
 BENCHMARK(BM_InjectorStep)->Unit(benchmark::kMicrosecond);
 void BM_InjectorStepNested(benchmark::State& s) {
-  injector_cost(s, Injector::kStep, BoundaryTransition::kNested);
+  injector_cost(s, Injector::kStep, HandlerAction::kNested);
 }
 BENCHMARK(BM_InjectorStepNested)->Unit(benchmark::kMicrosecond);
 void BM_InjectorHwbp(benchmark::State& s) {
-  injector_cost(s, Injector::kHwbp, BoundaryTransition::kClobber);
+  injector_cost(s, Injector::kHwbp, HandlerAction::kClobber);
 }
 BENCHMARK(BM_InjectorHwbp)->Unit(benchmark::kMicrosecond);
 void BM_InjectorInt3(benchmark::State& s) {
-  injector_cost(s, Injector::kInt3, BoundaryTransition::kClobber);
+  injector_cost(s, Injector::kInt3, HandlerAction::kClobber);
 }
 BENCHMARK(BM_InjectorInt3)->Unit(benchmark::kMicrosecond);
 

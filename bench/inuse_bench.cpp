@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "bench/bench_support.h"
-#include "signal/altstack.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
+#include "engine/altstack.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "xstate/component_registry.h"
 #include "xstate/init_state.h"
 

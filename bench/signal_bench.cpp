@@ -9,8 +9,8 @@
 #include <chrono>
 
 #include "bench/bench_support.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {

@@ -15,9 +15,9 @@
 #include <cstring>
 
 #include "bench/bench_support.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
-#include "signal/kernel_run.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
+#include "engine/kernel_run.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"
 #include "xstate/kernels/kernel.h"
@@ -105,7 +105,7 @@ void BM_StepSweepChecked(benchmark::State& state) {
   KernelRunRequest plain, sweep;
   plain.kernel = sweep.kernel = &bench_kernel();
   plain.inject = false;
-  sweep.transition = BoundaryTransition::kClobber;
+  sweep.action = HandlerAction::kClobber;
   ClassifyContext ctx;
   ctx.machine = &m;
   DiffOptions o;

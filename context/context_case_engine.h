@@ -5,7 +5,7 @@
 // engine checks every component and reports every difference.
 #pragma once
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

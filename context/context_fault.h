@@ -7,8 +7,8 @@
 
 #include <string>
 
+#include "engine/fault.h"
 #include "probes/machine.h"
-#include "signal/fault.h"
 #include "xstate/image.h"
 
 namespace sigctx {

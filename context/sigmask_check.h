@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "results/case_result.h"
+#include "model/case_result.h"
 
 namespace sigctx {
 

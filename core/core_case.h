@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/core_file.h"
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

@@ -20,9 +20,9 @@
 #include <optional>
 
 #include "base/tied_fork.h"
+#include "engine/hwbp.h"
+#include "engine/ptrace_views.h"
 #include "platform/capability_probes.h"
-#include "ptrace/ptrace_views.h"
-#include "signal/hwbp.h"
 
 namespace sigctx {
 

@@ -3,7 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "signal/handler.h"
+#include "engine/handler.h"
 
 namespace sigctx {
 

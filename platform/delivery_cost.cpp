@@ -1,6 +1,6 @@
 // What one signal costs here, with the handler the storms use: it clobbers every available
 // component, so the kernel saves and restores all of them. Storm periods and time limits are
-// derived from it (signal/storm.cpp, runners/executor.cpp): on a nested hypervisor a delivery
+// derived from it (engine/storm.cpp, runners/executor.cpp): on a nested hypervisor a delivery
 // took 12 us, more than the storms' fixed 20 us timer allowed, and the process never left its
 // handler.
 #include <sys/syscall.h>
@@ -8,11 +8,11 @@
 
 #include <memory>
 
+#include "engine/calibration.h"
+#include "engine/case_support.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "platform/capability_probes.h"
-#include "signal/calibration.h"
-#include "signal/case_support.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {

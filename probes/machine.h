@@ -84,7 +84,7 @@ struct EnvironmentInfo {
 };
 
 // What one real signal delivery looked like on this machine (filled by the signal module's
-// frame probe, see signal/frame_probe.h): the kernel's sizes, not the CPU's.
+// frame probe, see engine/frame_probe.h): the kernel's sizes, not the CPU's.
 struct SignalFrameFacts {
   bool measured = false;
   std::string error;              // why it could not be measured
@@ -130,7 +130,7 @@ CpuFeatures decode_features(const CpuidSource& cpuid);
 uint64_t current_xcomp_perm();
 
 // Probes the live machine: CPUID, libcpuid, XCR0/XINUSE, auxv, uname, libc and environment.
-// The signal frame facts are left unmeasured; see signal/frame_probe.h.
+// The signal frame facts are left unmeasured; see engine/frame_probe.h.
 Machine probe_machine();
 
 // The CPU-only part of a machine, from any CPUID source (a fixture of another CPU in tests):

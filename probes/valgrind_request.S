@@ -6,7 +6,7 @@
  *
  * Written as a .S routine rather than valgrind.h's inline asm so no valgrind headers are needed
  * at build time and it works the same in a static binary. */
-#include "xstate/asm.h"
+#include "base/asm_func.h"
 
 #define VG_USERREQ_RUNNING_ON_VALGRIND 0x1001
 

@@ -25,10 +25,10 @@
 #include <memory>
 
 #include "base/tied_fork.h"
+#include "engine/case_support.h"
+#include "engine/hold.h"
+#include "engine/switch_variants.h"
 #include "process/exec_record.h"
-#include "signal/case_support.h"
-#include "signal/hold.h"
-#include "switch/switch_variants.h"
 #include "xstate/classify.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

@@ -21,10 +21,10 @@
 #include <memory>
 #include <thread>
 
-#include "signal/case_support.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
-#include "signal/switch_fault.h"
+#include "engine/case_support.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
+#include "engine/switch_fault.h"
 #include "xstate/classify.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

@@ -3,7 +3,7 @@
 // keep every component.
 #pragma once
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "engine/switch_case_engine.h"
+#include "engine/switch_variants.h"
 #include "process/exec_case.h"
 #include "process/fork_case.h"
-#include "switch/switch_case_engine.h"
-#include "switch/switch_variants.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {

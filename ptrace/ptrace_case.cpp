@@ -20,10 +20,10 @@
 #include <thread>
 
 #include "base/tied_fork.h"
-#include "ptrace/ptrace_views.h"
-#include "signal/case_support.h"
-#include "signal/emulation.h"
-#include "signal/hold.h"
+#include "engine/case_support.h"
+#include "engine/emulation.h"
+#include "engine/hold.h"
+#include "engine/ptrace_views.h"
 #include "xstate/classify.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

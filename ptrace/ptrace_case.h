@@ -5,7 +5,7 @@
 // them.
 #pragma once
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/switch_variants.h"
 #include "ptrace/ptrace_case.h"
-#include "switch/switch_variants.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "results/case_result.h"
+#include "model/case_result.h"
 
 namespace sigctx {
 

@@ -1,6 +1,6 @@
 // The catalog of real historical bugs (DESIGN.md section 5). Cases name the entries they guard
 // against; `sigctx explain BUG` tells their stories and `sigctx run --emulate BUG` replays their
-// effect on a correct kernel (signal/emulation.h).
+// effect on a correct kernel (engine/emulation.h).
 #pragma once
 
 #include <span>

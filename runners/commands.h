@@ -73,10 +73,13 @@ struct SoakOptions {
 // The seed of --repeat's (and soak's) iteration i: i = 0 is the seed given.
 uint64_t derived_seed(uint64_t seed, unsigned iteration);
 
+// The machine's fingerprint (runners/probe_command.cpp).
 int probe_command(bool json);
-// ctest: one line per case for CMake's case tests (cmake/SigctxCaseTests.cmake), every case
-// including the profiles': "ID<TAB>LABEL,LABEL...[<TAB>EXTRA,RUN,ARGS]".
+// The cases and whether each runs here (runners/list_command.cpp). ctest: one line per case for
+// CMake's case tests (cmake/SigctxCaseTests.cmake), every case including the profiles':
+// "ID<TAB>LABEL,LABEL...[<TAB>EXTRA,RUN,ARGS]".
 int list_command(const std::vector<std::string>& cases, bool ctest = false);
+// Runs the selected cases (runners/run_command.cpp).
 int run_command(const RunOptions& o);
 // Repeats `run` until an iteration fails, a limit, or SIGINT/SIGTERM (runners/soak_command.cpp).
 int soak_command(const RunOptions& o, const SoakOptions& s);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

@@ -2,11 +2,11 @@
 // checks and the bugs it guards against.
 #include <fmt/format.h>
 
+#include "engine/emulation.h"
 #include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
 #include "runners/commands.h"
 #include "runners/fingerprint.h"
-#include "signal/emulation.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {

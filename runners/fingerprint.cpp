@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "engine/frame_probe.h"
 #include "platform/capability_probes.h"
 #include "probes/xsave_layout.h"
 #include "runners/executor.h"
-#include "signal/frame_probe.h"
 #include "xstate/component_registry.h"
 #include "xstate/components/xsave_other.h"
 

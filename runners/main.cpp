@@ -9,18 +9,18 @@
 #include <cstring>
 #include <system_error>
 
+#include "engine/handler.h"
 #include "runners/cli_values.h"
 #include "runners/commands.h"
 #include "runners/fingerprint.h"
 #include "runners/run_options.h"
 #include "runners/vm/guest_init.h"
-#include "signal/handler.h"
 
 int main(int argc, char** argv) {
   using namespace sigctx;
   // Booted by `sigctx vm` as the initramfs's /init.
   if (is_guest_init()) guest_init_main();
-  // A slow machine made on purpose (signal/handler.h): every delivery spends this long in the
+  // A slow machine made on purpose (engine/handler.h): every delivery spends this long in the
   // handler, and the platform probe measures it like any other cost.
   if (const char* delay = std::getenv("SIGCTX_HANDLER_DELAY_US")) {
     char* end = nullptr;

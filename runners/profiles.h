@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "results/case_result.h"
+#include "model/case_result.h"
 
 namespace sigctx {
 

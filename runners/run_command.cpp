@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "engine/injection.h"
 #include "results/console.h"
 #include "results/expectations.h"
 #include "results/junit.h"
@@ -21,7 +22,6 @@
 #include "runners/profiles.h"
 #include "runners/run_options.h"
 #include "sigctx_version.h"
-#include "signal/injection.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -308,76 +308,6 @@ int run_command(const RunOptions& o) {
   // --bisect: a revision on which nothing selected can run is neither good nor bad.
   if (o.bisect && run.summary.total > 0 && run.summary.skip == run.summary.total)
     return kExitBisectSkip;
-  return kExitOk;
-}
-
-int probe_command(bool json) {
-  const Machine& m = fingerprint_machine();
-  if (!fingerprint_usage_error().empty()) {
-    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
-    return kExitUsage;
-  }
-  if (json)
-    fmt::print("{}\n", fingerprint_to_json(m).dump(2));
-  else
-    fmt::print("{}XCR0 components no case covers yet: {}\n{}", machine_to_text(m),
-               uncovered_xcr0_components(m) ? uncovered_xcr0_text(m) : "none",
-               generic_xcr0_line(m));
-  return kExitOk;
-}
-
-namespace {
-
-// Labels for `ctest -L`: every case, its area ("signal"), its transition ("signal-sync") and
-// the components it loads and checks ("avx"; "all-components" when not component-specific).
-std::string ctest_labels(const CaseDescriptor& c) {
-  std::string labels = "sigctx-case," + c.id.substr(0, c.id.find('/'));
-  std::string transition = c.transition;
-  for (char& ch : transition)
-    if (ch == '/') ch = '-';
-  if (!transition.empty()) labels += "," + transition;
-  if (c.components == 0) return labels + ",all-components";
-  for (const ComponentDescriptor* comp : all_components())
-    if (c.components & component_bit(comp->id)) labels += "," + std::string(comp->name);
-  return labels;
-}
-
-}  // namespace
-
-int list_command(const std::vector<std::string>& globs, bool ctest) {
-  if (ctest) {
-    for (const CaseDescriptor& c : all_cases()) {
-      // A profile's case runs through its profile, briefly.
-      const std::string extra =
-          c.profile.empty() ? "" : fmt::format("\t--profile,{},--duration,1", c.profile);
-      fmt::print("{}\t{}{}\n", c.id, ctest_labels(c), extra);
-    }
-    return kExitOk;
-  }
-  std::vector<const CaseDescriptor*> selected;
-  std::string error;
-  if (!select_cases(globs, &selected, &error)) {
-    fmt::print(stderr, "sigctx: error: {}\n", error);
-    return kExitUsage;
-  }
-  // The whole list names the profiles' cases too, with how to run them.
-  if (globs.empty())
-    for (const CaseDescriptor& c : all_cases())
-      if (!c.profile.empty()) selected.push_back(&c);
-  const Machine& m = fingerprint_machine();
-  if (!fingerprint_usage_error().empty()) {
-    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
-    return kExitUsage;
-  }
-  unsigned runnable = 0;
-  for (const CaseDescriptor* c : selected) {
-    const Availability a = c->applicable(m);
-    runnable += a.ok;
-    const std::string profile =
-        c->profile.empty() ? "" : fmt::format(" (sigctx run --profile {})", c->profile);
-    fmt::print("{:<34} {}{}\n", c->id, a.ok ? "runs here" : "skips here: " + a.reason, profile);
-  }
-  fmt::print("{} cases, {} run here\n", selected.size(), runnable);
   return kExitOk;
 }
 

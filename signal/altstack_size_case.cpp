@@ -13,10 +13,10 @@
 #include <algorithm>
 
 #include "base/tied_fork.h"
-#include "signal/altstack.h"
-#include "signal/case_support.h"
-#include "signal/emulation.h"
-#include "signal/handler.h"
+#include "engine/altstack.h"
+#include "engine/case_support.h"
+#include "engine/emulation.h"
+#include "engine/handler.h"
 
 namespace sigctx {
 

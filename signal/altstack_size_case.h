@@ -1,7 +1,7 @@
 // signal/altstack/size: delivery on alternate stacks around the frame's size.
 #pragma once
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

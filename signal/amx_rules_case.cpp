@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "base/tied_fork.h"
-#include "signal/altstack.h"
+#include "engine/altstack.h"
 #include "xstate/component_registry.h"
 #include "xstate/components/amx.h"
 #include "xstate/components/common.h"

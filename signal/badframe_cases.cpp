@@ -19,9 +19,9 @@
 #include <new>
 
 #include "base/tied_fork.h"
-#include "signal/case_support.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
+#include "engine/case_support.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "xstate/classify.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

@@ -10,14 +10,14 @@
 #include <memory>
 #include <set>
 
-#include "alloc/zero_check.h"
-#include "alloc/zero_sweep.h"
-#include "signal/case_support.h"
-#include "signal/hwbp.h"
-#include "signal/kernel_run.h"
-#include "signal/storm.h"
-#include "signal/yield_sibling.h"
+#include "engine/case_support.h"
+#include "engine/hwbp.h"
+#include "engine/kernel_run.h"
+#include "engine/storm.h"
+#include "engine/yield_sibling.h"
 #include "xstate/component_registry.h"
+#include "xstate/kernels/zero_check.h"
+#include "xstate/kernels/zero_sweep.h"
 
 namespace sigctx {
 
@@ -40,7 +40,7 @@ struct KindInfo {
   const char* prefix;  // case id: <area>/<prefix>/<kernel>
   const char* what;
   Injector injector;
-  BoundaryTransition transition;
+  HandlerAction action;  // what the handler does at each boundary
   unsigned generations;
   const char* area = "signal";
   const char* only_kernel = nullptr;  // registered for this kernel alone
@@ -51,35 +51,35 @@ constexpr KindInfo kKinds[] = {
     {Kind::kStep, "step",
      "TF stepping fires a SIGTRAP at every instruction boundary; the handler clobbers every "
      "component; the result must equal an uninjected run",
-     Injector::kStep, BoundaryTransition::kClobber, kStepGenerations},
+     Injector::kStep, HandlerAction::kClobber, kStepGenerations},
     {Kind::kStepNested, "step-nested",
      "at every boundary the SIGTRAP handler clobbers and raises a second signal, blocked until "
      "sigreturn, that lands at the same boundary and clobbers again",
-     Injector::kStep, BoundaryTransition::kNested, kStepVariantGenerations},
+     Injector::kStep, HandlerAction::kNested, kStepVariantGenerations},
     {Kind::kStepEdit, "step-edit",
      "at every boundary the handler edits a register the kernel never touches; the next "
      "boundary's frame must show the edit, which is then undone",
-     Injector::kStep, BoundaryTransition::kEdit, kStepVariantGenerations},
+     Injector::kStep, HandlerAction::kEdit, kStepVariantGenerations},
     {Kind::kStepFrame, "step-frame",
      "every boundary's signal frame must equal the frame of a clean stepped run at that boundary",
-     Injector::kStep, BoundaryTransition::kCheckFrame, kStepVariantGenerations},
+     Injector::kStep, HandlerAction::kCheckFrame, kStepVariantGenerations},
     {Kind::kStepYield, "step-yield",
      "at every boundary the SIGTRAP handler calls sched_yield, switching to a sibling thread "
      "pinned to the same CPU that holds its own pattern across its own sched_yield calls, then "
      "clobbers; the result must equal an uninjected run and the sibling must keep its pattern",
-     Injector::kStep, BoundaryTransition::kYield, kStepVariantGenerations, "switch"},
+     Injector::kStep, HandlerAction::kYield, kStepVariantGenerations, "switch"},
     {Kind::kHwbp, "hwbp",
      "a perf_event_open hardware breakpoint (sigtrap=1) fires at a sample of boundaries, one per "
      "run; the handler clobbers",
-     Injector::kHwbp, BoundaryTransition::kClobber, 2},
+     Injector::kHwbp, HandlerAction::kClobber, 2},
     {Kind::kInt3, "int3",
      "an int3 patched into a copy of the kernel fires at a sample of first executions, one per "
      "run; the handler clobbers",
-     Injector::kInt3, BoundaryTransition::kClobber, 2},
+     Injector::kInt3, HandlerAction::kClobber, 2},
     {Kind::kStorm, "storm",
      "the kernel runs in a loop under signal storms from a sibling thread's tgkill, a POSIX "
      "timer and a task-clock perf event; the result must equal the loop's without signals",
-     Injector::kAsync, BoundaryTransition::kClobber, 1},
+     Injector::kAsync, HandlerAction::kClobber, 1},
     // Go's asynchronous preemption (go#35326, illumos-15254): SIGURG from another thread while
     // memclr zeroes the heap from ymm0. A profile: it runs for --duration seconds.
     {Kind::kGoPreempt, "go-preempt",
@@ -87,7 +87,7 @@ constexpr KindInfo kKinds[] = {
      "from a sibling thread, the handler clobbering every component; every slice must come "
      "back zero and the registers as without signals; reports zeroing throughput with and "
      "without the storm and the signals delivered",
-     Injector::kAsync, BoundaryTransition::kClobber, 1, "alloc", "memclr", "go-preempt"},
+     Injector::kAsync, HandlerAction::kClobber, 1, "alloc", "memclr", "go-preempt"},
 };
 
 constexpr uint8_t kBufferFill = 0xa5;
@@ -118,9 +118,9 @@ class KernelCase {
   bool differs_from_reference(std::vector<RegisterDiff>* diffs, std::vector<Finding>* findings,
                               const InjectionPoint& where);
   InjectionPoint point_at(int64_t boundary) const;
-  KernelRunRequest request(Injector injector, BoundaryTransition t) const;
+  KernelRunRequest request(Injector injector, HandlerAction t) const;
   bool fails_with(const BoundarySelection& sel);
-  void report_boundary(int64_t boundary, Injector injector, BoundaryTransition t);
+  void report_boundary(int64_t boundary, Injector injector, HandlerAction t);
   void run_step(unsigned generations);
   void run_step_yield(unsigned generations);
   void run_at_boundaries(Injector injector, unsigned generations);
@@ -136,7 +136,7 @@ class KernelCase {
   // Whether boundary lies between two iterations of a REP string instruction (its address
   // repeats right away): an instruction breakpoint fires only before the first iteration.
   bool inside_rep_iterations(uint64_t boundary) const;
-  std::string reproduce_options(int64_t boundary, BoundaryTransition t) const;
+  std::string reproduce_options(int64_t boundary, HandlerAction t) const;
 
   const KindInfo& kind_;
   const DirtyKernel& k_;
@@ -206,11 +206,11 @@ KernelRunResult KernelCase::run_once(KernelRunRequest req) {
   return run_kernel(m_, req, plan_, *in_, *out_, req.capture ? capture_bad_.get() : nullptr);
 }
 
-KernelRunRequest KernelCase::request(Injector injector, BoundaryTransition t) const {
+KernelRunRequest KernelCase::request(Injector injector, HandlerAction t) const {
   KernelRunRequest req;
   req.kernel = &k_;
   req.injector = injector;
-  req.transition = t;
+  req.action = t;
   req.compared = in_signal_frame(loaded_);
   req.edit_values = edit_.get();
   req.fault_boundary = ctx_.fault.boundary;
@@ -277,19 +277,19 @@ bool KernelCase::differs_from_reference(std::vector<RegisterDiff>* diffs,
 }
 
 bool KernelCase::fails_with(const BoundarySelection& sel) {
-  KernelRunRequest req = request(kind_.injector, kind_.transition);
+  KernelRunRequest req = request(kind_.injector, kind_.action);
   req.selection = sel;
   const KernelRunResult res = run_once(req);
   return differs_from_reference(nullptr, nullptr, {}) || res.edit_failed_at >= 0 ||
          res.frame_mismatch_at >= 0;
 }
 
-std::string KernelCase::reproduce_options(int64_t boundary, BoundaryTransition t) const {
+std::string KernelCase::reproduce_options(int64_t boundary, HandlerAction t) const {
   if (boundary < 0) return "";
   std::string s = fmt::format("--at {}", boundary);
   // A hardware breakpoint reaches the boundary without stepping through the rest; edits and
   // frame checks need the step injector's neighbouring boundaries.
-  const bool single = t == BoundaryTransition::kClobber || t == BoundaryTransition::kNested;
+  const bool single = t == HandlerAction::kClobber || t == HandlerAction::kNested;
   if (single && kind_.injector != Injector::kInt3 &&
       !inside_rep_iterations(static_cast<uint64_t>(boundary)) &&
       injector_allowed(m_, Injector::kHwbp).ok)
@@ -312,13 +312,13 @@ uint64_t KernelCase::occurrence_of(uint64_t boundary) const {
 
 // The state a sigreturn restored at `boundary`, captured by a signal delivered right after it,
 // against the same capture in a clean run: names the register and class of the damage.
-void KernelCase::report_boundary(int64_t boundary, Injector injector, BoundaryTransition t) {
+void KernelCase::report_boundary(int64_t boundary, Injector injector, HandlerAction t) {
   const InjectionPoint where = point_at(boundary);
   r_.facts["failing_boundary"] = boundary;
   r_.facts["failing_generation"] = generation_;
   r_.reproduce_options = reproduce_options(boundary, t);
 
-  KernelRunRequest clean = request(Injector::kStep, BoundaryTransition::kNone);
+  KernelRunRequest clean = request(Injector::kStep, HandlerAction::kNone);
   clean.selection.at = boundary;
   clean.capture = true;
   handler_plan().fault_armed = false;
@@ -370,7 +370,7 @@ void KernelCase::report_boundary(int64_t boundary, Injector injector, BoundaryTr
     o.injection = where;
     for (auto& d : diff_images(*restored_clean, *restored_bad, m_, o, classify_)) {
       // The edited register holds the edit by design.
-      if (t == BoundaryTransition::kEdit && d.component == k_.edit_component &&
+      if (t == HandlerAction::kEdit && d.component == k_.edit_component &&
           d.reg == k_.edit_register)
         continue;
       r_.diffs.push_back(std::move(d));
@@ -394,7 +394,7 @@ void KernelCase::report_boundary(int64_t boundary, Injector injector, BoundaryTr
 
 bool KernelCase::trace_kernel() {
   trace_.clear();
-  KernelRunRequest req = request(Injector::kStep, BoundaryTransition::kNone);
+  KernelRunRequest req = request(Injector::kStep, HandlerAction::kNone);
   req.trace = &trace_;
   handler_plan().fault_armed = false;
   reset_buffer();
@@ -411,7 +411,7 @@ bool KernelCase::trace_kernel() {
 // The oracle: the kernel run without any trap. A buffer it does not clear by itself is the
 // kernel's own fault, not the OS's.
 bool KernelCase::reference_run() {
-  KernelRunRequest plain = request(Injector::kStep, BoundaryTransition::kNone);
+  KernelRunRequest plain = request(Injector::kStep, HandlerAction::kNone);
   plain.inject = false;
   handler_plan().fault_armed = false;
   reset_buffer();
@@ -436,12 +436,12 @@ void KernelCase::run_step(unsigned generations) {
     prepare(g);
     if (!reference_run()) return;
     trace_.clear();
-    KernelRunRequest req = request(Injector::kStep, kind_.transition);
+    KernelRunRequest req = request(Injector::kStep, kind_.action);
     req.selection = all;
     req.trace = &trace_;
     if (kind_.kind == Kind::kStepFrame) {
       // A clean stepped run records every boundary's frame; the injected run must match them.
-      KernelRunRequest rec = request(Injector::kStep, BoundaryTransition::kRecordFrame);
+      KernelRunRequest rec = request(Injector::kStep, HandlerAction::kRecordFrame);
       rec.frames = &frames_;
       frames_.prepare(boundaries_ + 1, m_.xsave.standard_size(m_.xcr0) + 64);
       handler_plan().fault_armed = false;
@@ -487,7 +487,7 @@ void KernelCase::run_step(unsigned generations) {
            "the edited value", "another value"});
       r_.facts["failing_boundary"] = res.edit_failed_at;
       r_.facts["failing_generation"] = g;
-      r_.reproduce_options = reproduce_options(res.edit_failed_at, kind_.transition);
+      r_.reproduce_options = reproduce_options(res.edit_failed_at, kind_.action);
       return;
     }
     if (res.frame_mismatch_at >= 0) {
@@ -512,10 +512,9 @@ void KernelCase::run_step(unsigned generations) {
       }
       boundary = static_cast<int64_t>(lo);
     }
-    report_boundary(boundary, Injector::kStep,
-                    kind_.transition == BoundaryTransition::kCheckFrame
-                        ? BoundaryTransition::kClobber
-                        : kind_.transition);
+    report_boundary(
+        boundary, Injector::kStep,
+        kind_.action == HandlerAction::kCheckFrame ? HandlerAction::kClobber : kind_.action);
     if (r_.diffs.empty() && r_.findings.empty()) {
       for (auto& d : diffs)
         r_.diffs.push_back(std::move(d));
@@ -565,11 +564,10 @@ void KernelCase::run_step_yield(unsigned generations) {
 
 // One run per boundary, each with a single hardware breakpoint or int3.
 void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
-  if (kind_.transition == BoundaryTransition::kEdit ||
-      kind_.transition == BoundaryTransition::kCheckFrame) {
+  if (kind_.action == HandlerAction::kEdit || kind_.action == HandlerAction::kCheckFrame) {
     r_.status = Status::kError;
     r_.reason = fmt::format("--injector {}: {} needs the step injector", injector_name(injector),
-                            transition_name(kind_.transition));
+                            handler_action_name(kind_.action));
     return;
   }
   prepare(1);
@@ -617,7 +615,7 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
             b, occurrence_of(b));
         return;
       }
-      KernelRunRequest req = request(injector, kind_.transition);
+      KernelRunRequest req = request(injector, kind_.action);
       req.target_dynamic = b;
       req.target_offset = trace_[b];
       req.occurrence = occurrence_of(b);
@@ -635,7 +633,7 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
       }
       ++r_.injections;
       if (differs_from_reference(nullptr, nullptr, {})) {
-        report_boundary(static_cast<int64_t>(b), injector, kind_.transition);
+        report_boundary(static_cast<int64_t>(b), injector, kind_.action);
         return;
       }
     }
@@ -876,7 +874,7 @@ std::vector<CaseDescriptor> kernel_cases() {
       d.description = fmt::format("{}: {}", k->description, kind.what);
       d.guards = guards_for(kind.kind, *k);
       d.transition = fmt::format("{}/{}", kind.area, kind.prefix);
-      d.handler = transition_name(kind.transition);
+      d.handler = handler_action_name(kind.action);
       d.injector = injector_name(kind.injector);
       d.kernel = std::string(k->name);
       d.components = k->uses;

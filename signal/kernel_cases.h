@@ -13,7 +13,7 @@
 
 #include <vector>
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

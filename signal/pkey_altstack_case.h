@@ -2,7 +2,7 @@
 // interrupted code's PKRU denies (linux-pkru-altstack, linux-6.12-pkru).
 #pragma once
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

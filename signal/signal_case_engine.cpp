@@ -9,13 +9,13 @@
 #include <cstring>
 #include <memory>
 
-#include "signal/altstack.h"
-#include "signal/case_support.h"
-#include "signal/frame_abi.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
-#include "signal/sender.h"
-#include "signal/yield_sibling.h"
+#include "engine/altstack.h"
+#include "engine/case_support.h"
+#include "engine/frame_abi.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
+#include "engine/sender.h"
+#include "engine/yield_sibling.h"
 #include "xstate/component_registry.h"
 #include "xstate/disasm.h"
 #include "xstate/init_state.h"

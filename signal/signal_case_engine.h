@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "engine/case_support.h"
 #include "signal/altstack_size_case.h"
 #include "signal/amx_rules_case.h"
-#include "signal/case_support.h"
 #include "signal/pkey_altstack_case.h"
 #include "signal/signal_case_engine.h"
 #include "xstate/component_registry.h"

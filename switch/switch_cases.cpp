@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "switch/switch_case_engine.h"
-#include "switch/switch_variants.h"
+#include "engine/switch_case_engine.h"
+#include "engine/switch_variants.h"
 
 namespace sigctx {
 

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx {
 

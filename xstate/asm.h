@@ -1,30 +1,12 @@
-/* Helpers for the hand-written .S files. Every routine is position-independent and follows
+/* Helpers for xstate's hand-written .S files: the routine macros (base/asm_func.h) and the
+ * CpuImage layout. Every routine is position-independent and follows
  * the component ABI documented in xstate/component.h. Assembler syntax, not C: clang-format
  * must not touch it. */
 /* clang-format off */
 #ifndef SIGCTX_XSTATE_ASM_H
 #define SIGCTX_XSTATE_ASM_H
 
+#include "base/asm_func.h"
 #include "xstate/image_layout.h"
-
-#define SIGCTX_FUNC(name) \
-  .text;                  \
-  .p2align 4;             \
-  .globl name;            \
-  .hidden name;           \
-  .type name, @function;  \
-  name:
-
-#define SIGCTX_END(name) .size name, .- name
-
-/* rax = XGETBV(1), the XINUSE bitmap. Clobbers rcx, rdx. */
-#define SIGCTX_READ_XINUSE \
-  mov $1, %ecx;            \
-  xgetbv;                  \
-  shl $32, %rdx;           \
-  or %rdx, %rax
-
-/* Marks the object as not needing an executable stack. */
-#define SIGCTX_NOEXECSTACK .section .note.GNU-stack, "", @progbits
 
 #endif

@@ -74,7 +74,7 @@
 #define HOLD_F_OUT 8
 #define HOLD_F_PLAN 16
 
-/* Hold plan (struct HoldPlan in signal/hold.h). */
+/* Hold plan (struct HoldPlan in engine/hold.h). */
 #define PLAN_ACTION 0x00
 #define PLAN_LOADERS 0x08
 #define PLAN_STORES 0x10
@@ -89,7 +89,7 @@
 #define PLAN_FAULT_IMAGE 0x40
 #define PLAN_FAULT_LOADERS 0x48
 #define PLAN_FAULT_SLOT_RFLAGS 17
-/* The switch witness (sigctx_switch_witness; struct SwitchWitness in signal/hold.h), or 0. */
+/* The switch witness (sigctx_switch_witness; struct SwitchWitness in engine/hold.h), or 0. */
 #define PLAN_WITNESS 0x50
 #define WIT_LAST 0 /* pointer to the word the units share: the latest mark, cpu << 8 | unit */
 #define WIT_UNIT 8
@@ -113,7 +113,7 @@
 #define ASMF_ZMM 8      /* AVX-512 state enabled: EVEX instructions usable */
 #define ASMF_RDTSCP 16  /* RDTSCP gives the CPU number in TSC_AUX (not under an emulator) */
 
-/* Handler observation record (struct HandlerObservation in signal/handler.h). */
+/* Handler observation record (struct HandlerObservation in engine/handler.h). */
 #define OBS_RFLAGS 0
 #define OBS_FRAME_RSP 8
 #define OBS_FSBASE 16
@@ -126,7 +126,7 @@
 #define OBS_SIZE 64
 #define OBS_MAX_DEPTH 4
 
-/* Irritator (struct Irritator in signal/handler.h): what the handler loads before returning. */
+/* Irritator (struct Irritator in engine/handler.h): what the handler loads before returning. */
 #define IRR_IMAGE 0
 #define IRR_LOADERS 8
 

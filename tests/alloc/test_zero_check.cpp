@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "alloc/zero_check.h"
+#include "xstate/kernels/zero_check.h"
 #include "xstate/pattern.h"
 
 namespace sigctx {

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/emulation.h"
 #include "runners/case_registry.h"
-#include "signal/emulation.h"
 #include "tests/support/run_case.h"
 #include "xstate/kernels/kernel.h"
 

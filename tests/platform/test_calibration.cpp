@@ -2,8 +2,8 @@
 // clock source: the storms once measured 0 ms there and asked for 30 million loops per phase.
 #include <gtest/gtest.h>
 
-#include "signal/calibration.h"
-#include "signal/storm.h"
+#include "engine/calibration.h"
+#include "engine/storm.h"
 
 namespace sigctx {
 namespace {

@@ -3,9 +3,9 @@
 // removing the skip or the fallback makes it fail.
 #include <gtest/gtest.h>
 
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "runners/case_registry.h"
-#include "signal/handler.h"
-#include "signal/hold.h"
 #include "tests/platform/faked.h"
 
 namespace sigctx {

@@ -4,9 +4,9 @@
 // handler until the 30 s timeout. The storms must finish, and still catch --inject-fault.
 #include <gtest/gtest.h>
 
+#include "engine/handler.h"
+#include "engine/storm.h"
 #include "runners/fingerprint.h"
-#include "signal/handler.h"
-#include "signal/storm.h"
 #include "tests/support/run_case.h"
 
 namespace sigctx {

@@ -8,7 +8,7 @@
 
 #include <set>
 
-#include "ptrace/ptrace_views.h"
+#include "engine/ptrace_views.h"
 #include "runners/case_registry.h"
 #include "tests/support/gtest_name.h"
 #include "tests/support/run_case.h"

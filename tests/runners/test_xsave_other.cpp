@@ -7,8 +7,8 @@
 
 #include <memory>
 
-#include "signal/handler.h"
-#include "signal/hold.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "tests/support/machines.h"
 #include "tests/support/run_case.h"
 #include "xstate/component_registry.h"

@@ -5,8 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "engine/altstack.h"
 #include "probes/machine.h"
-#include "signal/altstack.h"
 
 namespace sigctx {
 namespace {

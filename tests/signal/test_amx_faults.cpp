@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "signal/fault.h"
+#include "engine/fault.h"
 #include "tests/support/machines.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

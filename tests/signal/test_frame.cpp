@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "signal/frame.h"
-#include "signal/handler.h"
+#include "engine/frame.h"
+#include "engine/handler.h"
 #include "tests/support/machines.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "signal/frame_abi.h"
-#include "signal/handler.h"
+#include "engine/frame_abi.h"
+#include "engine/handler.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {

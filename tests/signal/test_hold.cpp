@@ -3,8 +3,8 @@
 // on the real CPU, for every shape.
 #include <gtest/gtest.h>
 
-#include "signal/handler.h"
-#include "signal/hold.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"
 #include "xstate/init_state.h"

@@ -1,9 +1,9 @@
 // The injectors themselves: each reaches exactly the boundary asked for, and counts it.
 #include <gtest/gtest.h>
 
-#include "signal/handler.h"
-#include "signal/hwbp.h"
-#include "signal/kernel_run.h"
+#include "engine/handler.h"
+#include "engine/hwbp.h"
+#include "engine/kernel_run.h"
 #include "xstate/component_registry.h"
 #include "xstate/disasm.h"
 
@@ -28,7 +28,7 @@ class Injectors : public ::testing::Test {
     // The dynamic boundaries of one run.
     KernelRunRequest req;
     req.kernel = kernel;
-    req.transition = BoundaryTransition::kNone;
+    req.action = HandlerAction::kNone;
     trace.reserve(4096);
     req.trace = &trace;
     run_kernel(m, req, plan, *in, *out, nullptr);
@@ -42,7 +42,7 @@ class Injectors : public ::testing::Test {
     KernelRunRequest req;
     req.kernel = kernel;
     req.injector = injector;
-    req.transition = BoundaryTransition::kNone;
+    req.action = HandlerAction::kNone;
     req.selection.at = static_cast<int64_t>(b);
     req.target_dynamic = b;
     req.target_offset = trace[b];

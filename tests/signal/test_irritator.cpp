@@ -8,8 +8,8 @@
 
 #include <cstring>
 
-#include "signal/handler.h"
-#include "signal/hold.h"
+#include "engine/handler.h"
+#include "engine/hold.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "runners/case.h"
+#include "engine/case.h"
 
 namespace sigctx::test {
 

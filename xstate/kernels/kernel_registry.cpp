@@ -2,10 +2,10 @@
 #include <array>
 #include <vector>
 
-#include "alloc/zeroing_kernels.h"
 #include "xstate/component_registry.h"
 #include "xstate/disasm.h"
 #include "xstate/kernels/kernel.h"
+#include "xstate/kernels/zeroing_kernels.h"
 
 SIGCTX_DECLARE_KERNEL(gpr_mix)
 SIGCTX_DECLARE_KERNEL(sse_mix)

@@ -328,18 +328,14 @@ constexpr Source kSources[] = {
 void run_os_zero(const Source& s, const CaseContext& ctx, CaseResult& r) {
   if (ctx.fault.active &&
       (ctx.fault.kind == FaultKind::kZero || ctx.fault.kind == FaultKind::kGuard)) {
-    r.status = Status::kError;
-    r.reason = fmt::format(
-        "--inject-fault {} cannot show here: only leak and bitflip leave a "
-        "non-zero word in memory that must be zero",
-        ctx.fault.spec);
-    return;
+    return r.set_error(
+        fmt::format("--inject-fault {} cannot show here: only leak and bitflip leave a "
+                    "non-zero word in memory that must be zero",
+                    ctx.fault.spec));
   }
   uint64_t* churned = map_shared<uint64_t>();
   if (!churned) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap of the churner's counter: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("mmap of the churner's counter: {}", std::strerror(errno)));
   }
   const pid_t churner = start_churner(seed_tag(ctx.seed), s.huge_churner, churned);
   Check c{r, ctx.fault};
@@ -364,12 +360,10 @@ void run_os_zero(const Source& s, const CaseContext& ctx, CaseResult& r) {
   r.facts["churned_mib"] = __atomic_load_n(churned, __ATOMIC_RELAXED) >> 20;
   munmap(churned, sizeof(uint64_t));
   if (ctx.fault.active && !c.fault_shown) {
-    r.status = Status::kError;
-    r.reason = fmt::format(
-        "--inject-fault {} cannot show here: this source checks only pages "
-        "that differ from what it wrote",
-        ctx.fault.spec);
-    return;
+    return r.set_error(
+        fmt::format("--inject-fault {} cannot show here: this source checks only pages "
+                    "that differ from what it wrote",
+                    ctx.fault.spec));
   }
   r.injections = c.regions;
   r.facts["regions_checked"] = c.regions;

@@ -269,17 +269,15 @@ void run_context_case(const ContextCaseSpec& spec, const CaseContext& ctx, CaseR
   if (ctx.fault.active) {
     const std::string why = context_fault_unshowable(ctx.fault, checked, m);
     if (!why.empty()) {
-      r.status = Status::kError;
-      r.reason = fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why);
-      return;
+      return r.set_error(
+          fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why));
     }
   }
 
   std::unique_ptr<Shared, SharedDeleter> shared(map_shared<Shared>());
   if (!shared) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap of the shared context area failed: {}", std::strerror(errno));
-    return;
+    return r.set_error(
+        fmt::format("mmap of the shared context area failed: {}", std::strerror(errno)));
   }
   Shared& s = *shared;
   g_shared = &s;
@@ -440,9 +438,7 @@ void run_context_case(const ContextCaseSpec& spec, const CaseContext& ctx, CaseR
       break;
     }
     if (in_handler && s.handler_deliveries < gen) {
-      r.status = Status::kError;
-      r.reason = fmt::format("the signal was not delivered in generation {}", gen);
-      return;
+      return r.set_error(fmt::format("the signal was not delivered in generation {}", gen));
     }
 
     // What must have come back.

@@ -110,21 +110,17 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   }
   if (ctx.fault.active &&
       (ctx.fault.kind == FaultKind::kGuard || !(loaded & component_bit(ctx.fault.component)))) {
-    r.status = Status::kError;
-    r.reason = fmt::format(
-        "--inject-fault {} cannot show here: the case does not hold that "
-        "component in a core file",
-        ctx.fault.spec);
-    return;
+    return r.set_error(
+        fmt::format("--inject-fault {} cannot show here: the case does not hold that "
+                    "component in a core file",
+                    ctx.fault.spec));
   }
   // In $TMPDIR, and gone however the run ends: a run killed while a core is written once left
   // the directory behind.
   std::string why_not;
   const std::string dir = make_temporary_directory("sigctx-core-", &why_not);
   if (dir.empty()) {
-    r.status = Status::kError;
-    r.reason = why_not;
-    return;
+    return r.set_error(why_not);
   }
   const uint16_t tag = seed_tag(ctx.seed);
   const PatternSource own{tag, kRoleMain, 1},
@@ -153,9 +149,7 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   const pid_t pid = fork_tied_to_parent();
   if (pid < 0) {
     remove_now(dir);
-    r.status = Status::kError;
-    r.reason = fmt::format("fork: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("fork: {}", std::strerror(errno)));
   }
   if (pid == 0) crash_with_pattern(dir, in.get(), out.get(), &hold);
   int status = 0;

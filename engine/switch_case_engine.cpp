@@ -162,29 +162,22 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
   if (ctx.fault.active) {
     const std::string why = switch_fault_unshowable(ctx.fault, loaded, clobbered, m);
     if (!why.empty()) {
-      r.status = Status::kError;
-      r.reason = fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why);
-      return;
+      return r.set_error(
+          fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why));
     }
   }
   const Emulation* emulation = ctx.emulation;
   const bool emulate = emulation && emulation->switch_hook_after &&
                        (!emulation->switch_usable || emulation->switch_usable(m));
   if (ctx.fault.active && emulate) {
-    r.status = Status::kError;
-    r.reason = "--inject-fault and --emulate cannot be combined in switch cases";
-    return;
+    return r.set_error("--inject-fault and --emulate cannot be combined in switch cases");
   }
   if (spec.unit == SwitchUnit::kProcess && !share_switch_page()) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap of the shared spin page: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("mmap of the shared spin page: {}", std::strerror(errno)));
   }
   Workspace* ws = map_shared<Workspace>();
   if (!ws) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
   }
   init_signal_runtime(m);  // the feature flags the emulation hooks read
   sigctx_switch_hook_before = reinterpret_cast<const void*>(&sigctx_switch_hook_none);
@@ -322,18 +315,14 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
             fmt::format("a unit process ended abnormally: {}", detail.empty() ? "SIGSEGV" : detail);
     }
     if (!trouble.empty()) {
-      r.status = Status::kError;
-      r.reason = trouble;
-      return;
+      return r.set_error(trouble);
     }
 
     for (unsigned i = 0; i < kSwitchUnits; ++i) {
       UnitSlot& u = ws->units[i];
       if (u.pin_errno) {
-        r.status = Status::kError;
-        r.reason = fmt::format("pinning {} to CPU {}: {}", unit_name(spec.unit, i), cpu,
-                               std::strerror(u.pin_errno));
-        return;
+        return r.set_error(fmt::format("pinning {} to CPU {}: {}", unit_name(spec.unit, i), cpu,
+                                       std::strerror(u.pin_errno)));
       }
       switches += u.switches;
       witnessed += u.witness.seen;

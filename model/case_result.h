@@ -58,6 +58,11 @@ struct CaseResult {
   std::string usage_error;
 
   bool failed() const { return !diffs.empty() || !findings.empty(); }
+  // The case reached no verdict, and says why: `return r.set_error(...)` in a case's run.
+  void set_error(std::string why) {
+    status = Status::kError;
+    reason = std::move(why);
+  }
 };
 
 nlohmann::json case_result_to_json(const CaseResult& r);

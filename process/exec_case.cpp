@@ -132,9 +132,7 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   const ComponentMask available = available_components(m);
   const ComponentMask loaded = (components ? components : available) & available;
   if (ctx.fault.active && ctx.fault.kind == FaultKind::kGuard) {
-    r.status = Status::kError;
-    r.reason = "--inject-fault guard cannot show in an exec case: it has no signal stack";
-    return;
+    return r.set_error("--inject-fault guard cannot show in an exec case: it has no signal stack");
   }
   const size_t helper_size = static_cast<size_t>(sigctx_exec_helper_end - sigctx_exec_helper_start);
   int helper = memfd_create("sigctx-exec-entry", MFD_CLOEXEC | MFD_EXEC);
@@ -149,9 +147,7 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   auto* shared = map_shared<ExecShared>();
   if (helper < 0 || record_fd < 0 || !shared ||
       write(helper, sigctx_exec_helper_start, helper_size) != static_cast<ssize_t>(helper_size)) {
-    r.status = Status::kError;
-    r.reason = fmt::format("preparing the exec helper: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("preparing the exec helper: {}", std::strerror(errno)));
   }
   const std::string path = fmt::format("/proc/self/fd/{}", helper);
   const char* argv[] = {"sigctx-exec-entry", nullptr};
@@ -186,9 +182,7 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   const pid_t parent = getpid();
   const pid_t child = static_cast<pid_t>(syscall(SYS_fork));
   if (child < 0) {
-    r.status = Status::kError;
-    r.reason = fmt::format("fork: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("fork: {}", std::strerror(errno)));
   }
   if (child == 0) {
     if (!tie_to_parent(parent)) _exit(1);
@@ -214,18 +208,14 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
     return;
   }
   if (end != GrandchildEnd::kExitedZero) {
-    r.status = Status::kError;
-    r.reason = end == GrandchildEnd::kSegv ? "the exec helper was killed by SIGSEGV"
-                                           : fmt::format("the exec helper {}", detail);
-    return;
+    return r.set_error(end == GrandchildEnd::kSegv ? "the exec helper was killed by SIGSEGV"
+                                                   : fmt::format("the exec helper {}", detail));
   }
   auto rec = std::make_unique<ExecRecord>();
   const ssize_t got = pread(record_fd, rec->bytes, sizeof(rec->bytes), 0);
   if (got < EXEC_REC_AREA || std::memcmp(rec->bytes, "SIGCTXEX", 8) != 0 ||
       static_cast<size_t>(got) != EXEC_REC_AREA + (rec->word(EXEC_REC_AREA_SIZE) & 0xffffffff)) {
-    r.status = Status::kError;
-    r.reason = fmt::format("the exec helper's record is incomplete ({} bytes)", got);
-    return;
+    return r.set_error(fmt::format("the exec helper's record is incomplete ({} bytes)", got));
   }
   ++r.injections;
 
@@ -236,14 +226,10 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   auto observed = std::make_unique<CpuImage>();
   std::string why;
   if (!observed_state(*rec, m, available, *observed, &why)) {
-    r.status = Status::kError;
-    r.reason = "reading the exec helper's record: " + why;
-    return;
+    return r.set_error("reading the exec helper's record: " + why);
   }
   if (ctx.fault.active && !inject_record_fault(ctx.fault, m, *exec_pattern, *observed, &why)) {
-    r.status = Status::kError;
-    r.reason = fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why);
-    return;
+    return r.set_error(fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why));
   }
 
   ClassifyContext cls;

@@ -82,16 +82,13 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
   if (ctx.fault.active && !spec.in_handler) {
     const std::string why = switch_fault_unshowable(ctx.fault, loaded, clobbered, m);
     if (!why.empty()) {
-      r.status = Status::kError;
-      r.reason = fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why);
-      return;
+      return r.set_error(
+          fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why));
     }
   }
   auto* shared = map_shared<ForkShared>();
   if (!shared) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
   }
   init_signal_runtime(m);
   HandlerPlan& plan = handler_plan();
@@ -199,11 +196,10 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
         while (waitpid(-1, nullptr, WNOHANG) > 0) {
         }
       }
-      r.status = Status::kError;
-      r.reason = child <= 0 ? fmt::format("fork failed or its child never reported (rax {:#x})",
-                                          img.nested_out->gpr[kRax])
-                            : why;
-      return;
+      return r.set_error(child <= 0
+                             ? fmt::format("fork failed or its child never reported (rax {:#x})",
+                                           img.nested_out->gpr[kRax])
+                             : why);
     }
     ++r.injections;
 

@@ -272,17 +272,14 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
   const ComponentMask loaded = (all || !spec.components ? available : spec.components) & available;
   if (ctx.fault.active && (all || ctx.fault.kind == FaultKind::kGuard ||
                            !(loaded & component_bit(ctx.fault.component)))) {
-    r.status = Status::kError;
-    r.reason = fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec,
-                           all ? "this mode has no register the tracer reads or writes alone"
-                               : "the case does not hold that component");
-    return;
+    return r.set_error(
+        fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec,
+                    all ? "this mode has no register the tracer reads or writes alone"
+                        : "the case does not hold that component"));
   }
   auto* shared = map_shared<PtraceShared>();
   if (!shared) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
   }
   const uint16_t tag = seed_tag(ctx.seed);
   const PatternSource own{tag, kRoleMain, 1}, tracer{tag, kRoleEdit, 1},
@@ -310,9 +307,7 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
 
   const pid_t pid = fork_tied_to_parent();
   if (pid < 0) {
-    r.status = Status::kError;
-    r.reason = fmt::format("fork: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("fork: {}", std::strerror(errno)));
   }
   if (pid == 0) {
     if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
@@ -343,9 +338,7 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
   if (!stop_at(pid, reinterpret_cast<uint64_t>(sigctx_hold_none), m.platform, &how, &why)) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, __WALL);
-    r.status = Status::kError;
-    r.reason = why;
-    return;
+    return r.set_error(why);
   }
   ++r.injections;
   r.facts["stop"] = how;
@@ -425,15 +418,11 @@ void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseRes
       r.reason = "the kernel refused the tracer's access: " + why;
       return;
     }
-    r.status = Status::kError;
-    r.reason = why;
-    return;
+    return r.set_error(why);
   }
   if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0 || !wait_event(pid, &status) ||
       !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !shared->stored) {
-    r.status = Status::kError;
-    r.reason = "after the tracer let it go, the tracee " + describe_status(status);
-    return;
+    return r.set_error("after the tracer let it go, the tracee " + describe_status(status));
   }
 
   // What the tracee must hold when it goes on.

@@ -274,9 +274,7 @@ std::string execute(const std::vector<Job>& jobs, const Machine& m, const RunCon
         if (!job.descriptor->prepares_components_itself) {
           const Availability prepared = prepare_components(m, available_components(m));
           if (!prepared.ok) {
-            r.status = Status::kError;
-            r.reason = "could not prepare " + prepared.reason;
-            return;
+            return r.set_error("could not prepare " + prepared.reason);
           }
         }
         activate_emulation(controls.emulation, m, job.seed);

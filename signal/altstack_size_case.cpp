@@ -88,9 +88,7 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
   const Machine& m = ctx.machine;
   const size_t frame = measure_frame(m);
   if (frame == 0) {
-    r.status = Status::kError;
-    r.reason = "could not measure the signal frame on an alternate stack";
-    return;
+    return r.set_error("could not measure the signal frame on an alternate stack");
   }
   const size_t fits = frame + 1;  // Linux's on_sig_stack() wants sp > ss_sp
   // MINSIGSTKSZ (this case runs without AMX permission, which would raise it).
@@ -131,9 +129,7 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
   for (const Trial& trial : trials) {
     GuardedAltstack stack(trial.size, /*shared=*/true);
     if (!stack.ok()) {
-      r.status = Status::kError;
-      r.reason = "mmap of the alternate stack failed";
-      return;
+      return r.set_error("mmap of the alternate stack failed");
     }
     std::string detail;
     const GrandchildEnd o = deliver_in_child(m, ctx, stack, &detail);

@@ -116,10 +116,8 @@ void run_altstack_case(const CaseContext& ctx, CaseResult& r) {
                               : m.xsave.standard_size(m.xcr0 & ~(1ull << kXtiledata)) + 1024);
   GuardedAltstack stack(small);
   if (!stack.ok() || !stack.install()) {
-    r.status = Status::kError;
-    r.reason = fmt::format("sigaltstack of {} bytes failed before any AMX permission: {}", small,
-                           std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("sigaltstack of {} bytes failed before any AMX permission: {}",
+                                   small, std::strerror(errno)));
   }
   r.facts["small_altstack"] = small;
   if (const int refused = request_xcomp_permission(kXtiledata); !refused) {

@@ -246,11 +246,9 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
       ~(component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags));
   if (ctx.fault.active &&
       (ctx.fault.kind == FaultKind::kGuard || !(loaded & component_bit(ctx.fault.component)))) {
-    r.status = Status::kError;
-    r.reason = fmt::format(
+    return r.set_error(fmt::format(
         "--inject-fault {} cannot show here: badframe cases check {}, on no alternate stack",
-        ctx.fault.spec, component_names(loaded));
-    return;
+        ctx.fault.spec, component_names(loaded)));
   }
   const uint16_t tag = seed_tag(ctx.seed);
   const PatternSource main{tag, kRoleMain, 1}, h1{tag, handler_role(1), 1};
@@ -265,9 +263,7 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
 
   auto* shared = map_shared<Shared>();
   if (!shared) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
   }
   std::string detail;
   const GrandchildEnd outcome =

@@ -539,9 +539,7 @@ void KernelCase::run_step_yield(unsigned generations) {
   const KnownSource armed{{tag_, handler_role(1), static_cast<uint8_t>(generation_)},
                           Shape::kLanes};
   if (!sibling.start(m_, loaded_, tag_, yields, ctx_.fault, *irritator_, &why)) {
-    r_.status = Status::kError;
-    r_.reason = why;
-    return;
+    return r_.set_error(why);
   }
   handler_plan().yield_witness = sibling.caller_witness();
   run_step(generations);
@@ -565,10 +563,8 @@ void KernelCase::run_step_yield(unsigned generations) {
 // One run per boundary, each with a single hardware breakpoint or int3.
 void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
   if (kind_.action == HandlerAction::kEdit || kind_.action == HandlerAction::kCheckFrame) {
-    r_.status = Status::kError;
-    r_.reason = fmt::format("--injector {}: {} needs the step injector", injector_name(injector),
-                            handler_action_name(kind_.action));
-    return;
+    return r_.set_error(fmt::format("--injector {}: {} needs the step injector",
+                                    injector_name(injector), handler_action_name(kind_.action)));
   }
   prepare(1);
   if (!trace_kernel()) return;
@@ -600,20 +596,16 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
     if (!reference_run()) return;
     for (uint64_t b : targets) {
       if (injector == Injector::kHwbp && inside_rep_iterations(b)) {
-        r_.status = Status::kError;
-        r_.reason = fmt::format(
+        return r_.set_error(fmt::format(
             "--injector hwbp cannot stop between iterations of a REP string instruction; "
             "boundary {} is one (use --injector step)",
-            b);
-        return;
+            b));
       }
       if (injector == Injector::kInt3 && occurrence_of(b) != 1) {
-        r_.status = Status::kError;
-        r_.reason = fmt::format(
-            "--injector int3 fires only at an instruction's first execution; "
-            "boundary {} is execution {} of its instruction",
-            b, occurrence_of(b));
-        return;
+        return r_.set_error(
+            fmt::format("--injector int3 fires only at an instruction's first execution; "
+                        "boundary {} is execution {} of its instruction",
+                        b, occurrence_of(b)));
       }
       KernelRunRequest req = request(injector, kind_.action);
       req.target_dynamic = b;
@@ -621,15 +613,11 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
       req.occurrence = occurrence_of(b);
       const KernelRunResult res = run_once(req);
       if (!res.error.empty()) {
-        r_.status = Status::kError;
-        r_.reason = res.error;
-        return;
+        return r_.set_error(res.error);
       }
       if (res.injected != 1) {
-        r_.status = Status::kError;
-        r_.reason = fmt::format("{} at boundary {} fired {} times, not once",
-                                injector_name(injector), b, res.injected);
-        return;
+        return r_.set_error(fmt::format("{} at boundary {} fired {} times, not once",
+                                        injector_name(injector), b, res.injected));
       }
       ++r_.injections;
       if (differs_from_reference(nullptr, nullptr, {})) {
@@ -692,9 +680,7 @@ void KernelCase::run_storm() {
   r_.injections = storm.delivered_in_kernel;
   r_.facts["storm"] = storm.facts;
   if (!storm.error.empty()) {
-    r_.status = Status::kError;
-    r_.reason = storm.error;
-    return;
+    return r_.set_error(storm.error);
   }
   // The sweep works in its own buffer; the case's small one stays as reset left it.
   if (sweep) std::memset(buffer_.get(), 0, k_.buffer_bytes);
@@ -738,9 +724,7 @@ void KernelCase::run_go_preempt() {
   r_.facts["loops_per_chunk"] = storm.loops_per_chunk;
   r_.facts["corrupt_chunks"] = storm.failed_chunks.size();
   if (!storm.error.empty()) {
-    r_.status = Status::kError;
-    r_.reason = storm.error;
-    return;
+    return r_.set_error(storm.error);
   }
   if (buffer_) std::memset(buffer_.get(), 0, k_.buffer_bytes);  // the sweep used its own
   for (const StormPhase& chunk : storm.failed_chunks)
@@ -823,14 +807,12 @@ void KernelCase::run() {
   for (int sig : {SIGTRAP, kStepNestedSignal, kCaptureSignal})
     uninstall_handler(sig);
   if (ctx_.fault.active && !plan.fault_applied && r_.status != Status::kError && !r_.failed()) {
-    r_.status = Status::kError;
-    r_.reason = ctx_.fault.boundary >= 0
-                    ? fmt::format(
-                          "--inject-fault {} never fired: boundary {} is not one this case "
+    return r_.set_error(
+        ctx_.fault.boundary >= 0
+            ? fmt::format("--inject-fault {} never fired: boundary {} is not one this case "
                           "injects at (try --at {})",
                           ctx_.fault.spec, ctx_.fault.boundary, ctx_.fault.boundary)
-                    : fmt::format("--inject-fault {} never fired", ctx_.fault.spec);
-    return;
+            : fmt::format("--inject-fault {} never fired", ctx_.fault.spec));
   }
   if (r_.status != Status::kError && r_.status != Status::kSkip)
     r_.status = r_.failed() ? Status::kFail : Status::kPass;

@@ -183,21 +183,17 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
     const unsigned reg =
         fields_of(component(ComponentId::kGpr), m)[static_cast<size_t>(ctx.fault.field)].reg;
     if (reg == kRcx || reg == kR11 || (reg == kRax && ctx.fault.kind == FaultKind::kZero)) {
-      r.status = Status::kError;
-      r.reason = fmt::format(
+      return r.set_error(fmt::format(
           "--inject-fault {} cannot show here: rcx and r11 are SYSCALL's, and rax is tgkill's "
           "return value",
-          ctx.fault.spec);
-      return;
+          ctx.fault.spec));
     }
   }
   auto* ws = map_shared<KeyedWorkspace>();
   auto* rep = map_shared<Report>();
   GuardedAltstack stack(64 * 1024, /*shared=*/true);
   if (!ws || !rep || !stack.ok()) {
-    r.status = Status::kError;
-    r.reason = fmt::format("mmap: {}", std::strerror(errno));
-    return;
+    return r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
   }
   const uint16_t tag = seed_tag(ctx.seed);
   auto irritator = std::make_unique<CpuImage>(), expected = std::make_unique<CpuImage>(),
@@ -221,9 +217,7 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
     const pid_t pid = fork_tied_to_parent();
     if (pid == 0) deliver(ctx, ws, rep, irritator.get(), loaded, stack);
     if (pid < 0) {
-      r.status = Status::kError;
-      r.reason = fmt::format("fork: {}", std::strerror(errno));
-      return;
+      return r.set_error(fmt::format("fork: {}", std::strerror(errno)));
     }
     end = wait_for_grandchild(pid, 5000, &detail);
     ++r.injections;
@@ -266,11 +260,9 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
       break;
     }
     if (rep->crash_signal) {
-      r.status = Status::kError;
-      r.reason = fmt::format(
+      return r.set_error(fmt::format(
           "the interrupted code itself faulted: signal {} (si_code {}) at {:#x}, address {:#x}",
-          rep->crash_signal, rep->crash_code, rep->crash_rip, rep->crash_address);
-      return;
+          rep->crash_signal, rep->crash_code, rep->crash_rip, rep->crash_address));
     }
     if (end == GrandchildEnd::kSegv) {
       r.findings.push_back(
@@ -285,9 +277,7 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
       break;
     }
     if (end != GrandchildEnd::kExitedZero) {
-      r.status = Status::kError;
-      r.reason = fmt::format("the delivering grandchild {}", detail);
-      return;
+      return r.set_error(fmt::format("the delivering grandchild {}", detail));
     }
     delivered += rep->delivered;
     r.facts["handler_pkru"] = fmt::format("{:#010x}", rep->handler_pkru);
@@ -309,9 +299,7 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
   r.facts["signals"] = delivered;
   r.facts["components"] = component_names(loaded);
   if (!r.failed() && delivered < kIterations) {
-    r.status = Status::kError;
-    r.reason = fmt::format("delivered {} of {} intended signals", delivered, kIterations);
-    return;
+    return r.set_error(fmt::format("delivered {} of {} intended signals", delivered, kIterations));
   }
   r.status = r.failed() ? Status::kFail : Status::kPass;
 }

@@ -174,9 +174,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
   if (t == SignalTransition::kAltstack) {
     const size_t frame = measure_frame_size(plan);
     if (frame == 0) {
-      r.status = Status::kError;
-      r.reason = "could not measure the signal frame on an alternate stack";
-      return;
+      return r.set_error("could not measure the signal frame on an alternate stack");
     }
     // AT_MINSIGSTKSZ, raised to sigaltstack's own floor: an FXSAVE-only kernel reports 1440,
     // below the 2048 bytes sigaltstack(2) accepts (ENOMEM); with AMX permitted the floor is the
@@ -201,9 +199,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     const uint64_t yields = uint64_t{iterations} * 4 + 1000;
     r.facts["sibling_yields"] = yields;
     if (!sibling.start(m, loaded, tag, yields, FaultSpec{}, *img.irritator1, &why)) {
-      r.status = Status::kError;
-      r.reason = why;
-      return;
+      return r.set_error(why);
     }
   }
   for (unsigned it = 0; it < iterations; ++it) {
@@ -265,10 +261,8 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     if (t == SignalTransition::kAltstack) {
       stack = std::make_unique<GuardedAltstack>(altstack_sizes[it % 2]);
       if (!stack->ok() || !stack->install()) {
-        r.status = Status::kError;
-        r.reason = fmt::format("sigaltstack of {} bytes failed: {}", altstack_sizes[it % 2],
-                               std::strerror(errno));
-        return;
+        return r.set_error(fmt::format("sigaltstack of {} bytes failed: {}", altstack_sizes[it % 2],
+                                       std::strerror(errno)));
       }
       plan.guard_fault_address = stack->below();
       if (spec.churn) {
@@ -296,9 +290,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       sigctx_hold(img.in.get(), img.out.get(), &hold);
       sender.join();
       if (!sender.error().empty()) {
-        r.status = Status::kError;
-        r.reason = sender.error();
-        return;
+        return r.set_error(sender.error());
       }
       intended += kAsyncSignalsPerIteration;
     } else {
@@ -332,24 +324,20 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     const std::string collision =
         colliding_field(expected, *img.irritator1, loaded & irritated, gpr_skip, m);
     if (!collision.empty()) {
-      r.status = Status::kError;
-      r.reason = fmt::format(
-          "pattern collision in generation {}: {} holds the same value for the "
-          "interrupted code and the handler, so a leak could not show",
-          gen, collision);
-      return;
+      return r.set_error(
+          fmt::format("pattern collision in generation {}: {} holds the same value for the "
+                      "interrupted code and the handler, so a leak could not show",
+                      gen, collision));
     }
     if (ctx.fault.active && ctx.fault.field >= 0 && ctx.fault.level == 1 &&
         (loaded & component_bit(ctx.fault.component))) {
       const ComponentDescriptor& fc = component(ctx.fault.component);
       const Field& ff = fields_of(fc, m)[static_cast<size_t>(ctx.fault.field)];
       if (!fc.field_applies(expected, ff)) {
-        r.status = Status::kError;
-        r.reason = fmt::format(
-            "--inject-fault {} cannot show here: {} is empty in the state this "
-            "case expects",
-            ctx.fault.spec, ff.name);
-        return;
+        return r.set_error(
+            fmt::format("--inject-fault {} cannot show here: {} is empty in the state this "
+                        "case expects",
+                        ctx.fault.spec, ff.name));
       }
     }
     if (ctx.fault.active && ctx.fault.component == ComponentId::kGpr && ctx.fault.field >= 0) {
@@ -358,12 +346,10 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       const bool zero_rax = reg == kRax && ctx.fault.kind == FaultKind::kZero && via_syscall &&
                             !(edited & component_bit(ComponentId::kGpr));
       if (((gpr_skip >> reg) & 1) || zero_rax) {
-        r.status = Status::kError;
-        r.reason = fmt::format(
+        return r.set_error(fmt::format(
             "--inject-fault {} cannot show here: {}", ctx.fault.spec,
             zero_rax ? "rax is expected to be 0 (tgkill's return value) already"
-                     : "this transition does not check rcx and r11 (SYSCALL clobbers them)");
-        return;
+                     : "this transition does not check rcx and r11 (SYSCALL clobbers them)"));
       }
     }
 
@@ -467,14 +453,10 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
     sibling.finish(m, cls, r);
     r.facts["context_switches"] = switches;
     if (!r.failed() && !untouched_error.empty()) {
-      r.status = Status::kError;
-      r.reason = untouched_error;
-      return;
+      return r.set_error(untouched_error);
     }
     if (!r.failed() && switches == 0) {
-      r.status = Status::kError;
-      r.reason = "this thread yielded before every delivery but was never switched out";
-      return;
+      return r.set_error("this thread yielded before every delivery but was never switched out");
     }
   }
 
@@ -489,11 +471,9 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
 
   if (!r.failed() &&
       (delivered < intended || (t == SignalTransition::kNested && nested_delivered < intended))) {
-    r.status = Status::kError;
-    r.reason = fmt::format(
+    return r.set_error(fmt::format(
         "delivered {} of {} intended signals{}", delivered, intended,
-        t == SignalTransition::kNested ? fmt::format(" and {} nested", nested_delivered) : "");
-    return;
+        t == SignalTransition::kNested ? fmt::format(" and {} nested", nested_delivered) : ""));
   }
   r.status = r.failed() ? Status::kFail : Status::kPass;
 }

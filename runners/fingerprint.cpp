@@ -35,6 +35,12 @@ std::string fingerprint_usage_error() {
   return g_usage_error;
 }
 
+bool report_fingerprint_usage_error() {
+  if (g_usage_error.empty()) return false;
+  fmt::print(stderr, "sigctx: error: {}\n", g_usage_error);
+  return true;
+}
+
 PlatformCapabilities measure_platform(const Machine& m) {
   constexpr double kProbeSeconds = 120;
   CaseResult r = run_forked(

@@ -22,6 +22,8 @@ const Machine& fingerprint_machine();
 // child that could not start, or one that met the limit itself. Empty when it probed. The
 // commands stop with exit 2 on it rather than report an unprobed machine.
 std::string fingerprint_usage_error();
+// Prints fingerprint_usage_error() as sigctx's error, if any; whether there was one.
+bool report_fingerprint_usage_error();
 // The platform probes of m (platform/capability_probes.h), run in a forked child so that their
 // handlers, threads and tracees stay out of the caller; never probed when they cannot run.
 PlatformCapabilities measure_platform(const Machine& m);

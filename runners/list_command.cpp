@@ -48,10 +48,7 @@ int list_command(const std::vector<std::string>& globs, bool ctest) {
     for (const CaseDescriptor& c : all_cases())
       if (!c.profile.empty()) selected.push_back(&c);
   const Machine& m = fingerprint_machine();
-  if (!fingerprint_usage_error().empty()) {
-    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
-    return kExitUsage;
-  }
+  if (report_fingerprint_usage_error()) return kExitUsage;
   unsigned runnable = 0;
   for (const CaseDescriptor* c : selected) {
     const Availability a = c->applicable(m);

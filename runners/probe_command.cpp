@@ -9,10 +9,7 @@ namespace sigctx {
 
 int probe_command(bool json) {
   const Machine& m = fingerprint_machine();
-  if (!fingerprint_usage_error().empty()) {
-    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
-    return kExitUsage;
-  }
+  if (report_fingerprint_usage_error()) return kExitUsage;
   if (json)
     fmt::print("{}\n", fingerprint_to_json(m).dump(2));
   else

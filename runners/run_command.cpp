@@ -191,10 +191,7 @@ int run_command(const RunOptions& o) {
 
   const auto started = std::chrono::steady_clock::now();
   const Machine& machine = fingerprint_machine();
-  if (!fingerprint_usage_error().empty()) {
-    fmt::print(stderr, "sigctx: error: {}\n", fingerprint_usage_error());
-    return kExitUsage;
-  }
+  if (report_fingerprint_usage_error()) return kExitUsage;
   const double timeout_s = o.timeout_s > 0 ? o.timeout_s : case_timeout_s(machine);
   ConsoleReporter console(stdout, use_color(), o.verbose);
   TapReporter tap(stdout);

@@ -31,12 +31,8 @@ std::string kill_dir(const std::string& name) {
 
 // Kills `pid` with `sig`, then expects every process mentioning `needle` gone within 10 s.
 void kill_and_expect_nothing_left(pid_t pid, int sig, const std::string& needle) {
-  kill(pid, sig);
-  waitpid(pid, nullptr, 0);
-  const bool gone = test::wait_for([&] { return test::processes_mentioning(needle).empty(); }, 10);
-  const std::vector<pid_t> left = test::processes_mentioning(needle);
-  EXPECT_TRUE(gone) << left.size() << " processes of the killed sigctx kept running:"
-                    << test::describe_and_kill(left);
+  const std::string left = test::kill_and_find_leftovers(pid, sig, needle);
+  EXPECT_EQ(left, "") << "the killed sigctx left " << left;
 }
 
 // soak's iteration is a `sigctx run` of its own, with its cases below it: all must go when soak

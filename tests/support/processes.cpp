@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -94,6 +95,14 @@ std::string describe_and_kill(const std::vector<pid_t>& pids) {
     kill(p, SIGKILL);
   }
   return which;
+}
+
+std::string kill_and_find_leftovers(pid_t pid, int sig, const std::string& needle, double seconds) {
+  kill(pid, sig);
+  waitpid(pid, nullptr, 0);
+  if (wait_for([&] { return processes_mentioning(needle).empty(); }, seconds)) return "";
+  const std::vector<pid_t> left = processes_mentioning(needle);
+  return fmt::format("{} processes kept running:{}", left.size(), describe_and_kill(left));
 }
 
 std::vector<std::string> directory_entries(const std::string& dir) {

@@ -29,6 +29,11 @@ bool wait_for(const std::function<bool()>& done, double seconds);
 // that leaves nothing behind.
 std::string describe_and_kill(const std::vector<pid_t>& pids);
 
+// Sends `sig` to `pid`, reaps it, and waits up to `seconds` for every process mentioning
+// `needle` to end. "" when none is left; otherwise how many and which (describe_and_kill).
+std::string kill_and_find_leftovers(pid_t pid, int sig, const std::string& needle,
+                                    double seconds = 10);
+
 // The entries of a directory (none when it does not exist), by name.
 std::vector<std::string> directory_entries(const std::string& dir);
 

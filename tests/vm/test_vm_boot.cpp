@@ -122,11 +122,8 @@ std::string kill_dir(const std::string& name) {
 }
 
 void expect_nothing_left_after(pid_t pid, int sig, const std::string& needle) {
-  kill(pid, sig);
-  waitpid(pid, nullptr, 0);
-  const bool gone = test::wait_for([&] { return test::processes_mentioning(needle).empty(); }, 10);
-  const std::vector<pid_t> left = test::processes_mentioning(needle);
-  EXPECT_TRUE(gone) << left.size() << " processes kept running:" << test::describe_and_kill(left);
+  const std::string left = test::kill_and_find_leftovers(pid, sig, needle);
+  EXPECT_EQ(left, "") << "the killed sigctx left " << left;
 }
 
 TEST_P(KillVm, AVmKilledLeavesNoEmulatorAndNoWorkDirectory) {

@@ -367,7 +367,7 @@ void run_os_zero(const Source& s, const CaseContext& ctx, CaseResult& r) {
   }
   r.injections = c.regions;
   r.facts["regions_checked"] = c.regions;
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 }  // namespace

@@ -201,11 +201,6 @@ void* capture_thread(void*) {
   abort();  // setcontext failed
 }
 
-void append(std::vector<RegisterDiff>& to, std::vector<RegisterDiff> more) {
-  for (auto& d : more)
-    to.push_back(std::move(d));
-}
-
 uint8_t irritator_role(ContextTransition t) {
   // Whoever ran between capture and resume: the handler, or for a resume on another thread,
   // that thread.
@@ -479,7 +474,7 @@ void run_context_case(const ContextCaseSpec& spec, const CaseContext& ctx, CaseR
         }
       }
     }
-    append(r.diffs, std::move(diffs));
+    r.add_diffs(std::move(diffs));
     if (auto f = check_sigmask(main_mask, s.mask_after, o.where)) r.findings.push_back(*f);
 
     if (t == ContextTransition::kHandlerSwapcontext) {
@@ -494,7 +489,7 @@ void run_context_case(const ContextCaseSpec& spec, const CaseContext& ctx, CaseR
       ho.gpr_skip = kCallerSavedGprs;
       ho.where = "in the handler across swapcontext";
       ho.injection = injection_point(ContextTransition::kSwapcontext);
-      append(r.diffs, diff_images(hexp, s.handler_out, m, ho, hcls));
+      r.add_diffs(diff_images(hexp, s.handler_out, m, ho, hcls));
       if (auto f = check_sigmask(s.handler_mask_before, s.handler_mask_after, ho.where))
         r.findings.push_back(*f);
     }
@@ -508,7 +503,7 @@ void run_context_case(const ContextCaseSpec& spec, const CaseContext& ctx, CaseR
   r.facts["components"] = component_names(checked);
   r.facts["irritated"] = component_names(irritated);
   r.facts["context_api"] = "libc getcontext/setcontext/swapcontext/makecontext";
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
   g_shared = nullptr;
 }
 

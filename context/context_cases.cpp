@@ -63,12 +63,7 @@ CaseDescriptor make_case(const TransitionInfo& ti, std::string variant, std::str
   d.components = mask;
   d.applicable = [mask](const Machine& m) {
     if (Availability a = context_api_available(); !a.ok) return a;
-    for (const ComponentDescriptor* c : all_components()) {
-      if (!(mask & component_bit(c->id))) continue;
-      Availability a = c->availability(m);
-      if (!a.ok) return Availability::no(fmt::format("{}: {}", c->name, a.reason));
-    }
-    return Availability::yes();
+    return components_available(mask, m);
   };
   const ContextCaseSpec spec{ti.transition, mask};
   d.run = [spec](const CaseContext& ctx, CaseResult& r) { run_context_case(spec, ctx, r); };

@@ -86,7 +86,7 @@ uint64_t current_gsbase() {
 }
 
 void set_final_status(const FaultSpec& fault, CaseResult& r) {
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
   if (fault.active && !r.failed()) {
     r.status = Status::kError;
     r.reason = fmt::format(

@@ -365,7 +365,7 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
                    r);
     return;
   }
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 }  // namespace sigctx

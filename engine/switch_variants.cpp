@@ -44,14 +44,7 @@ CaseDescriptor make_switch_case(std::string id, std::string description, const S
   d.kernel = "sigctx_hold";
   d.components = v.components;
   const ComponentMask mask = v.components;
-  d.applicable = [mask](const Machine& m) {
-    for (const ComponentDescriptor* c : all_components()) {
-      if (!(mask & component_bit(c->id))) continue;
-      const Availability a = c->availability(m);
-      if (!a.ok) return Availability::no(fmt::format("{}: {}", c->name, a.reason));
-    }
-    return Availability::yes();
-  };
+  d.applicable = [mask](const Machine& m) { return components_available(mask, m); };
   d.run = [spec](const CaseContext& ctx, CaseResult& r) { run_switch_case(spec, ctx, r); };
   return d;
 }

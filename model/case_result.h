@@ -58,6 +58,12 @@ struct CaseResult {
   std::string usage_error;
 
   bool failed() const { return !diffs.empty() || !findings.empty(); }
+  void add_diffs(std::vector<RegisterDiff> more) {
+    for (RegisterDiff& d : more)
+      diffs.push_back(std::move(d));
+  }
+  // The verdict its diffs and findings give: fail when there is any, else pass.
+  void set_verdict() { status = failed() ? Status::kFail : Status::kPass; }
   // The case reached no verdict, and says why: `return r.set_error(...)` in a case's run.
   void set_error(std::string why) {
     status = Status::kError;

@@ -250,7 +250,7 @@ void run_fork_case(const ForkCaseSpec& spec, const CaseContext& ctx, CaseResult&
   sigctx_switch_hook_after = reinterpret_cast<const void*>(&sigctx_switch_hook_none);
   r.facts["forks"] = r.injections;
   r.facts["components"] = component_names(loaded);
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 }  // namespace sigctx

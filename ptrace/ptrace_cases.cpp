@@ -28,11 +28,7 @@ CaseDescriptor ptrace_case(std::string id, std::string description, const Ptrace
     // without XSAVE (an FXSAVE-only CPU, or noxsave) does not offer: ENODEV.
     if (writes_xstate && !m.xcr0)
       return Availability::no("the OS has not enabled XSAVE: no NT_X86_XSTATE regset to write");
-    for (const ComponentDescriptor* c : all_components()) {
-      if (!(needs & component_bit(c->id))) continue;
-      const Availability a = c->availability(m);
-      if (!a.ok) return Availability::no(fmt::format("{}: {}", c->name, a.reason));
-    }
+    if (Availability a = components_available(needs, m); !a.ok) return a;
     if ((needs & ~(component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags) |
                    component_bit(ComponentId::kFsbase) | component_bit(ComponentId::kGsbase) |
                    component_bit(ComponentId::kX87) | component_bit(ComponentId::kMxcsr) |

@@ -166,7 +166,7 @@ void run_altstack_size_case(const CaseContext& ctx, CaseResult& r) {
     }
   }
   r.facts["trials"] = outcomes;
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 }  // namespace sigctx

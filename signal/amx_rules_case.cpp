@@ -101,7 +101,7 @@ void run_permission_case(const CaseContext& ctx, CaseResult& r) {
                             "tiles loaded and stored back", describe_status(after)});
   }
   r.injections = 2;
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 void run_altstack_case(const CaseContext& ctx, CaseResult& r) {
@@ -145,7 +145,7 @@ void run_altstack_case(const CaseContext& ctx, CaseResult& r) {
   r.facts["minsigstksz"] = m.auxv.minsigstksz;
   GuardedAltstack::disable();
   r.injections = 3;
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 CaseDescriptor amx_case(std::string name, std::string description,

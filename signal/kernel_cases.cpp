@@ -814,8 +814,7 @@ void KernelCase::run() {
                           ctx_.fault.spec, ctx_.fault.boundary, ctx_.fault.boundary)
             : fmt::format("--inject-fault {} never fired", ctx_.fault.spec));
   }
-  if (r_.status != Status::kError && r_.status != Status::kSkip)
-    r_.status = r_.failed() ? Status::kFail : Status::kPass;
+  if (r_.status != Status::kError && r_.status != Status::kSkip) r_.set_verdict();
 }
 
 }  // namespace

@@ -301,7 +301,7 @@ void run_pkey_altstack_case(const CaseContext& ctx, CaseResult& r) {
   if (!r.failed() && delivered < kIterations) {
     return r.set_error(fmt::format("delivered {} of {} intended signals", delivered, kIterations));
   }
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 }  // namespace sigctx

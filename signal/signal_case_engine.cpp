@@ -118,11 +118,6 @@ std::string colliding_field(const CpuImage& expected, const CpuImage& handler, C
   return "";
 }
 
-void append(std::vector<RegisterDiff>& to, std::vector<RegisterDiff> more) {
-  for (auto& d : more)
-    to.push_back(std::move(d));
-}
-
 }  // namespace
 
 void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseResult& r) {
@@ -368,11 +363,11 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       return o;
     };
     if (delivered_now) {
-      append(r.diffs,
-             diff_images(expected, *img.out, m, options(loaded & ~edited, "after sigreturn"), cls));
+      r.add_diffs(
+          diff_images(expected, *img.out, m, options(loaded & ~edited, "after sigreturn"), cls));
       if (edited)
-        append(r.diffs, diff_images(expected, *img.out, m,
-                                    options(edited, "after sigreturn (frame edit)"), cls_edit));
+        r.add_diffs(diff_images(expected, *img.out, m,
+                                options(edited, "after sigreturn (frame edit)"), cls_edit));
     }
 
     // What the handler itself was entered with.
@@ -386,8 +381,8 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       *img.seen = expected;
       img.seen->fsbase = obs.fsbase;
       img.seen->gsbase = obs.gsbase;
-      append(r.diffs, diff_images(expected, *img.seen, m,
-                                  options(loaded & kSegmentBases, "at handler entry"), cls));
+      r.add_diffs(diff_images(expected, *img.seen, m,
+                              options(loaded & kSegmentBases, "at handler entry"), cls));
     }
 
     if (t == SignalTransition::kFrame && img.snapshot->captured) {
@@ -411,8 +406,8 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
                                 "present", "absent"});
         }
       }
-      append(r.diffs,
-             diff_images(expected, *img.seen, m, options(readable, "in the signal frame"), cls));
+      r.add_diffs(
+          diff_images(expected, *img.seen, m, options(readable, "in the signal frame"), cls));
     }
 
     if (t == SignalTransition::kNested) {
@@ -424,7 +419,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
       cls_nested.expected = {h1, Shape::kLanes};
       DiffOptions o = options(loaded, "in the level-1 handler across the nested signal");
       o.gpr_skip = (1u << kRcx) | (1u << kR11);
-      append(r.diffs, diff_images(nexp, *img.nested_out, m, o, cls_nested));
+      r.add_diffs(diff_images(nexp, *img.nested_out, m, o, cls_nested));
       plan.nested = nullptr;
     }
 
@@ -475,7 +470,7 @@ void run_signal_case(const SignalCaseSpec& spec, const CaseContext& ctx, CaseRes
         "delivered {} of {} intended signals{}", delivered, intended,
         t == SignalTransition::kNested ? fmt::format(" and {} nested", nested_delivered) : ""));
   }
-  r.status = r.failed() ? Status::kFail : Status::kPass;
+  r.set_verdict();
 }
 
 }  // namespace sigctx

@@ -46,6 +46,15 @@ ComponentMask available_components(const Machine& m) {
   return mask;
 }
 
+Availability components_available(ComponentMask mask, const Machine& m) {
+  for (const ComponentDescriptor* c : all_components()) {
+    if (!(mask & component_bit(c->id))) continue;
+    const Availability a = c->availability(m);
+    if (!a.ok) return Availability::no(fmt::format("{}: {}", c->name, a.reason));
+  }
+  return Availability::yes();
+}
+
 Availability prepare_components(const Machine& m, ComponentMask mask) {
   for (const auto* c : kComponents) {
     if (!(mask & component_bit(c->id)) || !c->prepare) continue;

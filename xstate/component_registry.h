@@ -18,6 +18,9 @@ const ComponentDescriptor& component(ComponentId id);
 
 // Components whose availability predicate holds on this machine.
 ComponentMask available_components(const Machine& m);
+// Whether every component in mask is available here; the first that is not names itself and
+// why ("avx: CPU lacks AVX").
+Availability components_available(ComponentMask mask, const Machine& m);
 // Runs the prepare step of every component in mask (AMX permission) in the calling process; the
 // first failure names its component.
 Availability prepare_components(const Machine& m, ComponentMask mask);

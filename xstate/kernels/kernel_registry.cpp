@@ -144,11 +144,7 @@ const DirtyKernel* find_kernel(std::string_view name) {
 }
 
 Availability kernel_available(const DirtyKernel& k, const Machine& m) {
-  for (const ComponentDescriptor* c : all_components()) {
-    if (!(k.uses & component_bit(c->id))) continue;
-    Availability a = c->availability(m);
-    if (!a.ok) return Availability::no(fmt::format("{}: {}", c->name, a.reason));
-  }
+  if (Availability a = components_available(k.uses, m); !a.ok) return a;
   return k.extra_requirement ? k.extra_requirement(m) : Availability::yes();
 }
 

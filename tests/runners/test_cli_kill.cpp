@@ -23,7 +23,7 @@ const std::string kSigctx = std::string(SIGCTX_BINARY_DIR) + "/sigctx";
 
 std::string kill_dir(const std::string& name) {
   const std::string dir =
-      ::testing::TempDir() + "/sigctx-kill-" + std::to_string(getpid()) + "/" + name;
+      ::testing::TempDir() + "/sigctx-kill-" + std::to_string(getpid()) + "-" + name;
   fs::remove_all(dir);
   fs::create_directories(dir + "/tmp");
   return dir;

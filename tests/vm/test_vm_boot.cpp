@@ -115,7 +115,7 @@ class KillVm : public ::testing::TestWithParam<int> {};
 
 std::string kill_dir(const std::string& name) {
   const std::string dir =
-      ::testing::TempDir() + "/sigctx-vm-kill-" + std::to_string(getpid()) + "/" + name;
+      ::testing::TempDir() + "/sigctx-vm-kill-" + std::to_string(getpid()) + "-" + name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir + "/tmp");
   return dir;

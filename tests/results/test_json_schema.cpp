@@ -152,6 +152,7 @@ TEST(JsonSchema, AgreesWithTheReferenceImplementationOnDamagedResultFiles) {
     EXPECT_EQ(ours, ref.status == 0) << name << ": ours says " << (ours ? "valid" : message)
                                      << " at " << pointer << "; python3-jsonschema: " << ref.err;
   }
+  std::filesystem::remove_all(dir);
 }
 
 // The reader refuses a file the schema refuses, naming the file, the line and the member.

@@ -21,8 +21,13 @@ constexpr auto kAckTimeout = std::chrono::seconds(5);
 }  // namespace
 
 SignalSender::SignalSender(pid_t target_tid, int sig, std::atomic<uint64_t>& delivered,
-                           std::atomic<bool>& exited)
-    : pid_(getpid()), tid_(target_tid), sig_(sig), delivered_(delivered), exited_(exited) {}
+                           std::atomic<bool>& exited, long min_interval_ns)
+    : pid_(getpid()),
+      tid_(target_tid),
+      sig_(sig),
+      min_interval_ns_(min_interval_ns),
+      delivered_(delivered),
+      exited_(exited) {}
 
 SignalSender::~SignalSender() {
   join();
@@ -54,7 +59,13 @@ void SignalSender::run() {
   // Sleeps on the handler's acknowledgement (HandlerPlan::ack), leaving the CPU to the target.
   DeliveryAck& ack = handler_plan().ack;
   ack.waiters.fetch_add(1);
+  auto next_send = Clock::now();
   while (!exited_.load()) {
+    if (min_interval_ns_ > 0) {
+      std::this_thread::sleep_until(next_send);
+      next_send = Clock::now() + std::chrono::nanoseconds(min_interval_ns_);
+      if (exited_.load()) break;
+    }
     const uint64_t before = delivered_.load();
     uint32_t word = ack.word.load();
     syscall(SYS_tgkill, pid_, tid_, sig_);

@@ -14,8 +14,10 @@ namespace sigctx {
 
 class SignalSender {
  public:
+  // min_interval_ns > 0: at least that long from one tgkill to the next, so that a handler
+  // slower than the storms' period leaves the held loop time to run (0: back to back).
   SignalSender(pid_t target_tid, int sig, std::atomic<uint64_t>& delivered,
-               std::atomic<bool>& exited);
+               std::atomic<bool>& exited, long min_interval_ns = 0);
   ~SignalSender();
   // Waits for sigctx_spin_armed, then sends until `exited` turns true.
   void start();
@@ -27,6 +29,7 @@ class SignalSender {
   void run();
   pid_t pid_, tid_;
   int sig_;
+  long min_interval_ns_;
   std::atomic<uint64_t>& delivered_;
   std::atomic<bool>& exited_;
   std::atomic<uint64_t> sent_{0};

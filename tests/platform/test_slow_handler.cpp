@@ -13,6 +13,10 @@ namespace sigctx {
 namespace {
 
 constexpr uint64_t kDelayNs = 100000;
+// The delivery cost is the difference of two timed runs: under a loaded ctest -j2 it once came
+// 2% under the delay it contains (97.9 us). 90 us still tells the slowed handler (100 us) from
+// an unslowed delivery (4 us here) and from the storms' fixed 20 us period.
+constexpr double kMeasuredDelayNs = 0.9 * kDelayNs;
 
 class SlowHandler : public ::testing::Test {
  protected:
@@ -32,13 +36,13 @@ void expect_caught(const CaseResult& r) {
 TEST_F(SlowHandler, StormsCalibrateToItAndStillCatchAFault) {
   Machine m = test::live_machine();
   m.platform = measure_platform(m);
-  EXPECT_GE(m.platform.delivery_ns, static_cast<double>(kDelayNs));
+  EXPECT_GE(m.platform.delivery_ns, kMeasuredDelayNs);
   EXPECT_EQ(m.platform.handler_delay_ns, static_cast<double>(kDelayNs));
-  EXPECT_GE(storm_period_ns(m), 4 * static_cast<long>(kDelayNs));
+  EXPECT_GE(storm_period_ns(m), static_cast<long>(4 * kMeasuredDelayNs));
   const CaseResult r = test::run_case_on(m, "signal/storm/gpr_mix", "sse:xmm3:zero", {}, 60);
   expect_caught(r);
   const auto& storm = r.facts.at("storm");
-  EXPECT_GE(storm.at("period_us").get<double>(), 4 * kDelayNs / 1000.0) << storm.dump();
+  EXPECT_GE(storm.at("period_us").get<double>(), 4 * kMeasuredDelayNs / 1000.0) << storm.dump();
   EXPECT_FALSE(storm.contains("watchdog_stopped")) << storm.dump();
 }
 

@@ -37,9 +37,12 @@ std::string resource_failure() {
     std::lock_guard<std::mutex> l(g_lock);
     failure = g_failure;
   }
-  if (failure.empty()) return "";
+  return failure.empty() ? "" : with_resource_limits(failure);
+}
+
+std::string with_resource_limits(const std::string& message) {
   const std::string limits = describe_resource_limits();
-  return limits.empty() ? failure : failure + " (" + limits + ")";
+  return limits.empty() ? message : message + " (" + limits + ")";
 }
 
 std::string describe_resource_limits() {

@@ -21,6 +21,10 @@ void forget_resource_failure();
 // when none was noted.
 std::string resource_failure();
 
+// `message`, followed by the limits in force in parentheses when any is set: how every
+// resource failure is worded.
+std::string with_resource_limits(const std::string& message);
+
 // "ulimit -n 16 (open files), ulimit -u 4 (processes), ulimit -v 30000 KiB": the limits
 // below unlimited that bear on creating processes, threads and descriptors.
 std::string describe_resource_limits();

@@ -307,12 +307,9 @@ bool parse_expectations(std::string_view text, const std::string& name, Expectat
     read.push_back(std::move(e));
   }
   // The checks above give each mistake its own words; the published schema catches the rest.
-  std::string pointer, why;
-  if (!expectations_schema().validate(j, &pointer, &why)) {
-    *error = doc.error_at(pointer, fmt::format("{}: {}", pointer.empty() ? "/" : pointer, why) +
-                                       " (results/sigctx-expectations-1.schema.json)");
+  if (!validate_document(expectations_schema(), "results/sigctx-expectations-1.schema.json", doc,
+                         error))
     return false;
-  }
   into->files.push_back(name);
   for (ExpectationEntry& e : read)
     into->entries.push_back(std::move(e));

@@ -375,6 +375,15 @@ const JsonSchema& compiled(std::string_view text) {
 
 }  // namespace
 
+bool validate_document(const JsonSchema& schema, const char* schema_file, const JsonDocument& doc,
+                       std::string* error) {
+  std::string pointer, why;
+  if (schema.validate(doc.value, &pointer, &why)) return true;
+  *error = doc.error_at(
+      pointer, fmt::format("{}: {} ({})", pointer.empty() ? "/" : pointer, why, schema_file));
+  return false;
+}
+
 const JsonSchema& result_schema() {
   static const JsonSchema& s = compiled(kResultSchemaText);
   return s;

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "results/json_lines.h"
+
 namespace sigctx {
 
 class JsonSchema {
@@ -42,6 +44,11 @@ class JsonSchema {
   std::vector<std::unique_ptr<Node>> nodes_;  // nodes_[0] is the root
   std::map<std::string, Node*> by_location_;  // "#/definitions/case" -> its node
 };
+
+// Validates a parsed document against `schema`; on a violation *error is "FILE:LINE: POINTER:
+// what (SCHEMA_FILE)", naming the shipped schema file it broke.
+bool validate_document(const JsonSchema& schema, const char* schema_file, const JsonDocument& doc,
+                       std::string* error);
 
 // The schemas sigctx ships (results/*.schema.json), compiled in and compiled once.
 const JsonSchema& result_schema();

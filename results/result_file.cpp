@@ -83,12 +83,9 @@ bool read_result_text(std::string_view text, const std::string& name, RunResult*
   }
   // Then everything else the published schema says, so that no reader meets a member of a
   // shape it did not expect.
-  std::string pointer, why;
-  if (!result_schema().validate(j, &pointer, &why)) {
-    *error = doc.error_at(pointer, fmt::format("{}: {}", pointer.empty() ? "/" : pointer, why) +
-                                       " (results/sigctx-result-1.schema.json)");
+  if (!validate_document(result_schema(), "results/sigctx-result-1.schema.json", doc, error))
     return false;
-  }
+  std::string why;
   if (!run_result_from_json(j, out, &why)) {
     *error = doc.error_at("", why);
     return false;

@@ -287,15 +287,13 @@ std::string execute(const std::vector<Job>& jobs, const Machine& m, const RunCon
       if (!c) {
         // Out of descriptors or processes (ulimit -n, -u): fewer cases at a time, while any
         // runs; with none running, the limit leaves no room for one, and the run stops.
-        if (running.empty() || !is_resource_errno(failure.err)) {
-          const std::string limits = describe_resource_limits();
-          return fmt::format("cannot start a case process: {}{}", failure.describe(),
-                             limits.empty() ? "" : " (" + limits + ")");
-        }
+        if (running.empty() || !is_resource_errno(failure.err))
+          return with_resource_limits("cannot start a case process: " + failure.describe());
         parallel = static_cast<unsigned>(running.size());
-        fmt::print(stderr, "sigctx: note: running {} case{} at a time, not {}: {} ({})\n", parallel,
-                   parallel == 1 ? "" : "s", opts.jobs, failure.describe(),
-                   describe_resource_limits());
+        fmt::print(stderr, "sigctx: note: {}\n",
+                   with_resource_limits(fmt::format("running {} case{} at a time, not {}: {}",
+                                                    parallel, parallel == 1 ? "" : "s", opts.jobs,
+                                                    failure.describe())));
         break;
       }
       c->index = next_to_start++;
@@ -346,8 +344,7 @@ CaseResult run_forked(const std::function<void(CaseResult&)>& fn, double timeout
     r.status = Status::kError;
     r.reason = "could not start: " + failure.describe();
     if (is_resource_errno(failure.err))
-      r.usage_error = fmt::format("cannot start a process: {} ({})", failure.describe(),
-                                  describe_resource_limits());
+      r.usage_error = with_resource_limits("cannot start a process: " + failure.describe());
     return r;
   }
   std::vector<Child> running{*c};

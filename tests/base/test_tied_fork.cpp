@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <string>
 
 #include "base/tied_fork.h"
@@ -39,20 +38,7 @@ bool grandchild_outlives_its_killed_parent(bool tied) {
   kill(middle, SIGKILL);
   waitpid(middle, nullptr, 0);
   if (!got || grandchild <= 0) return false;
-  const std::string proc = "/proc/" + std::to_string(grandchild) + "/status";
-  const bool gone = test::wait_for(
-      [&] {
-        FILE* f = std::fopen(proc.c_str(), "r");
-        if (!f) return true;
-        char line[256];
-        bool zombie = false;
-        while (std::fgets(line, sizeof(line), f))
-          if (std::string(line).rfind("State:", 0) == 0)
-            zombie = std::string(line).find('Z') != std::string::npos;
-        std::fclose(f);
-        return zombie;
-      },
-      2);
+  const bool gone = test::wait_for([&] { return !test::is_live(grandchild); }, 2);
   if (!gone) kill(grandchild, SIGKILL);
   return !gone;
 }

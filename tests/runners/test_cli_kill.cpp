@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/processes.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/support/spawn.h"
 
 namespace sigctx {
@@ -20,14 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kSigctx = std::string(SIGCTX_BINARY_DIR) + "/sigctx";
-
-std::string kill_dir(const std::string& name) {
-  const std::string dir =
-      ::testing::TempDir() + "/sigctx-kill-" + std::to_string(getpid()) + "-" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir + "/tmp");
-  return dir;
-}
 
 // Kills `pid` with `sig`, then expects every process mentioning `needle` gone within 10 s.
 void kill_and_expect_nothing_left(pid_t pid, int sig, const std::string& needle) {
@@ -38,7 +31,8 @@ void kill_and_expect_nothing_left(pid_t pid, int sig, const std::string& needle)
 // soak's iteration is a `sigctx run` of its own, with its cases below it: all must go when soak
 // is killed, though soak can neither catch SIGKILL nor signal them.
 TEST(Kill, ASoakKilledLeavesNoIterationOrCaseRunning) {
-  const std::string dir = kill_dir("soak") + "/out";
+  const test::ScratchDir scratch("sigctx-kill-soak");
+  const std::string dir = scratch.path("out");
   const std::string mark = dir + "/.iteration";
   // An iteration of 100,000 runs of one case lasts minutes: without the fix it outlives the
   // window below by far.
@@ -48,7 +42,6 @@ TEST(Kill, ASoakKilledLeavesNoIterationOrCaseRunning) {
   ASSERT_TRUE(test::wait_for([&] { return !test::processes_mentioning(mark).empty(); }, 20))
       << "the first iteration never started";
   kill_and_expect_nothing_left(soak, SIGKILL, mark);
-  fs::remove_all(fs::path(dir).parent_path());
 }
 
 class KillRun : public ::testing::TestWithParam<int> {};
@@ -58,7 +51,8 @@ class KillRun : public ::testing::TestWithParam<int> {};
 // end by themselves, too soon for a test to see them outlive their case.)
 TEST_P(KillRun, LeavesNoCaseAndNoGrandchild) {
   const int sig = GetParam();
-  const std::string dir = kill_dir(std::string("grandchild-") + sigabbrev_np(sig));
+  const test::ScratchDir scratch(std::string("sigctx-kill-grandchild-") + sigabbrev_np(sig));
+  const std::string& dir = scratch.dir();
   const std::string json = dir + "/result.json", console = dir + "/console.txt";
   const pid_t run = test::start_process({kSigctx, "run", "--jobs", "2", "--repeat", "1000",
                                          "--cases", "alloc/os-zero/mmap", "--json", json},
@@ -77,13 +71,14 @@ TEST_P(KillRun, LeavesNoCaseAndNoGrandchild) {
   ASSERT_TRUE(test::wait_for([&] { return !grandchildren().empty(); }, 10)) << "no churner seen";
   kill_and_expect_nothing_left(run, sig, json);
   EXPECT_FALSE(fs::exists(json)) << "a killed run wrote a result file";
-  fs::remove_all(dir);
 }
 
 // A core case's dump directory, in TMPDIR while the case runs: gone however run ends.
 TEST_P(KillRun, LeavesNoTemporaryDirectory) {
   const int sig = GetParam();
-  const std::string dir = kill_dir(std::string("tmpdir-") + sigabbrev_np(sig));
+  const test::ScratchDir scratch(std::string("sigctx-kill-tmpdir-") + sigabbrev_np(sig));
+  const std::string& dir = scratch.dir();
+  fs::create_directories(dir + "/tmp");
   const std::string json = dir + "/result.json";
   const pid_t run =
       test::start_process({kSigctx, "run", "--jobs", "2", "--repeat", "1000", "--cases", "core/all",
@@ -98,7 +93,6 @@ TEST_P(KillRun, LeavesNoTemporaryDirectory) {
   kill_and_expect_nothing_left(run, sig, json);
   EXPECT_TRUE(test::wait_for([&] { return test::directory_entries(dir + "/tmp").empty(); }, 5))
       << "left in TMPDIR: " << testing::PrintToString(test::directory_entries(dir + "/tmp"));
-  fs::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, KillRun, ::testing::Values(SIGINT, SIGTERM, SIGKILL),

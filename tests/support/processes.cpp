@@ -43,19 +43,21 @@ pid_t start_process(const std::vector<std::string>& argv, const std::vector<std:
   return rc == 0 ? pid : -1;
 }
 
+bool is_live(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("State:", 0) == 0) return line.find('Z') == std::string::npos;
+  return false;  // gone
+}
+
 std::vector<pid_t> processes_mentioning(const std::string& needle) {
   std::vector<pid_t> found;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (std::stoi(name) == getpid()) continue;
-    std::ifstream status(e.path() / "status");
-    std::string line;
-    bool zombie = false;
-    while (std::getline(status, line))
-      if (line.rfind("State:", 0) == 0) zombie = line.find('Z') != std::string::npos;
-    if (zombie) continue;
+    if (std::stoi(name) == getpid() || !is_live(std::stoi(name))) continue;
     std::ifstream in(e.path() / "cmdline");
     std::stringstream s;
     s << in.rdbuf();

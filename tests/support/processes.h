@@ -19,6 +19,9 @@ pid_t start_process(const std::vector<std::string>& argv, const std::vector<std:
 // The parent of a live process, or -1.
 pid_t parent_of(pid_t pid);
 
+// Whether `pid` is a process that runs (not gone, not a zombie).
+bool is_live(pid_t pid);
+
 // Live processes (zombies aside) whose command line contains `needle`.
 std::vector<pid_t> processes_mentioning(const std::string& needle);
 

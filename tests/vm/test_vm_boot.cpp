@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "tests/support/processes.h"
+#include "tests/support/scratch_dir.h"
 #include "tests/support/spawn.h"
 
 namespace sigctx {
@@ -113,14 +114,6 @@ TEST(VmBoot, AGuestThatHangsIsKilledAndIsAnError) {
 // (vm) or --out directory (matrix).
 class KillVm : public ::testing::TestWithParam<int> {};
 
-std::string kill_dir(const std::string& name) {
-  const std::string dir =
-      ::testing::TempDir() + "/sigctx-vm-kill-" + std::to_string(getpid()) + "-" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir + "/tmp");
-  return dir;
-}
-
 void expect_nothing_left_after(pid_t pid, int sig, const std::string& needle) {
   const std::string left = test::kill_and_find_leftovers(pid, sig, needle);
   EXPECT_EQ(left, "") << "the killed sigctx left " << left;
@@ -128,7 +121,9 @@ void expect_nothing_left_after(pid_t pid, int sig, const std::string& needle) {
 
 TEST_P(KillVm, AVmKilledLeavesNoEmulatorAndNoWorkDirectory) {
   const int sig = GetParam();
-  const std::string dir = kill_dir(std::string("vm-") + sigabbrev_np(sig));
+  const test::ScratchDir scratch(std::string("sigctx-vm-kill-") + sigabbrev_np(sig));
+  const std::string& dir = scratch.dir();
+  std::filesystem::create_directories(dir + "/tmp");
   const pid_t vm_pid = test::start_process(
       vm({"--", "--profile", "go-preempt", "--duration", "3600"}), {"TMPDIR=" + dir + "/tmp"});
   ASSERT_GT(vm_pid, 0);
@@ -143,12 +138,13 @@ TEST_P(KillVm, AVmKilledLeavesNoEmulatorAndNoWorkDirectory) {
   expect_nothing_left_after(vm_pid, sig, dir);
   EXPECT_TRUE(test::wait_for([&] { return test::directory_entries(dir + "/tmp").empty(); }, 5))
       << "left in TMPDIR: " << testing::PrintToString(test::directory_entries(dir + "/tmp"));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_P(KillVm, AMatrixKilledLeavesNoEmulatorAndNoBootImage) {
   const int sig = GetParam();
-  const std::string dir = kill_dir(std::string("matrix-") + sigabbrev_np(sig));
+  const test::ScratchDir scratch(std::string("sigctx-matrix-kill-") + sigabbrev_np(sig));
+  const std::string& dir = scratch.dir();
+  std::filesystem::create_directories(dir + "/tmp");
   const std::string out = dir + "/out";
   const pid_t matrix = test::start_process(
       {kSigctx, "matrix", "--out", out, "--kernels", kKernel.substr(7), "--cpus", "Haswell",
@@ -166,7 +162,6 @@ TEST_P(KillVm, AMatrixKilledLeavesNoEmulatorAndNoBootImage) {
       boot_files.push_back(e.path().string());
   EXPECT_TRUE(boot_files.empty()) << testing::PrintToString(boot_files);
   EXPECT_TRUE(test::directory_entries(dir + "/tmp").empty());
-  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, KillVm, ::testing::Values(SIGINT, SIGTERM, SIGKILL),

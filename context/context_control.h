@@ -3,6 +3,7 @@
 // resume. One per process: a case's child sets it up before each transition.
 #pragma once
 
+#include <signal.h>
 #include <ucontext.h>
 
 #include <cstddef>

@@ -30,20 +30,6 @@
 
 namespace sigctx {
 
-const char* switch_mode_name(SwitchMode m) {
-  switch (m) {
-    case SwitchMode::kYield:
-      return "yield";
-    case SwitchMode::kFutex:
-      return "futex";
-    case SwitchMode::kSpin:
-      return "spin";
-    case SwitchMode::kMigrate:
-      return "migrate";
-  }
-  return "?";
-}
-
 namespace {
 
 constexpr unsigned kYieldLoops = 64;
@@ -52,10 +38,6 @@ constexpr long kFutexSleepNs = 100 * 1000;
 constexpr unsigned kSpinMillis = 30;
 constexpr unsigned kMigrations = 8;
 constexpr int kUnitTimeoutMs = 10000;
-
-bool spins(SwitchMode m) {
-  return m == SwitchMode::kSpin || m == SwitchMode::kMigrate;
-}
 
 // Everything a unit touches, in memory shared with forked units.
 struct alignas(64) UnitSlot {
@@ -138,46 +120,147 @@ std::string unit_name(SwitchUnit u, unsigned i) {
   return fmt::format("{} {}", u == SwitchUnit::kThread ? "thread" : "process", i);
 }
 
-}  // namespace
+// How each mode makes the units switch: one row each. The units hold in a SYSCALL loop (the
+// image's system call) or spin on a flag until the controller stops them.
+struct ModeRow {
+  SwitchMode mode;
+  const char* name;
+  bool spins;
+  void (*arm_unit)(UnitSlot& u);  // the unit's hold action and system call
+  // What the controller does while spinning units hold; returns the migrations made.
+  unsigned (*drive)(Workspace& ws, const std::vector<int>& cpus);
+  std::string (*held_across)();  // "64 sched_yield calls"
+};
 
-void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseResult& r) {
-  const Machine& m = ctx.machine;
+void arm_yield(UnitSlot& u) {
+  u.plan.action = PLAN_ACTION_SYSCALL_LOOP;
+  u.plan.loops = kYieldLoops;
+  u.in.gpr[kRax] = SYS_sched_yield;
+}
+
+void arm_futex(UnitSlot& u) {
+  u.plan.action = PLAN_ACTION_SYSCALL_LOOP;
+  u.plan.loops = kFutexLoops;
+  u.futex_word = 0;
+  u.sleep = {0, kFutexSleepNs};
+  u.in.gpr[kRax] = SYS_futex;
+  u.in.gpr[kRdi] = reinterpret_cast<uint64_t>(&u.futex_word);
+  u.in.gpr[kRsi] = FUTEX_WAIT_PRIVATE;
+  u.in.gpr[kRdx] = 0;
+  u.in.gpr[kR10] = reinterpret_cast<uint64_t>(&u.sleep);
+}
+
+void arm_spin(UnitSlot& u) {
+  u.plan.action = PLAN_ACTION_SPIN_FLAG;
+}
+
+unsigned drive_nothing(Workspace&, const std::vector<int>&) {
+  return 0;
+}
+
+// Only the scheduler's timer switches the spinning units.
+unsigned drive_spin(Workspace&, const std::vector<int>&) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(kSpinMillis));
+  return 0;
+}
+
+// Moves every unit between the first two allowed CPUs, kMigrations times.
+unsigned drive_migrate(Workspace& ws, const std::vector<int>& cpus) {
+  unsigned migrations = 0;
+  for (unsigned k = 0; k < kMigrations; ++k) {
+    const int to = cpus[(k + 1) % 2];
+    for (unsigned i = 0; i < kSwitchUnits; ++i)
+      if (pin(ws.units[i].tid, to)) ++migrations;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kSpinMillis / 4));
+  }
+  return migrations;
+}
+
+std::string yield_held_across() {
+  return fmt::format("{} sched_yield calls", kYieldLoops);
+}
+std::string futex_held_across() {
+  return fmt::format("{} futex sleeps", kFutexLoops);
+}
+std::string spin_held_across() {
+  return fmt::format("{} ms of spinning", kSpinMillis);
+}
+std::string migrate_held_across() {
+  return fmt::format("{} migrations", kMigrations);
+}
+
+const ModeRow kModeRows[] = {
+    {SwitchMode::kYield, "yield", false, arm_yield, drive_nothing, yield_held_across},
+    {SwitchMode::kFutex, "futex", false, arm_futex, drive_nothing, futex_held_across},
+    {SwitchMode::kSpin, "spin", true, arm_spin, drive_spin, spin_held_across},
+    {SwitchMode::kMigrate, "migrate", true, arm_spin, drive_migrate, migrate_held_across},
+};
+
+const ModeRow& mode_row(SwitchMode m) {
+  for (const ModeRow& row : kModeRows)
+    if (row.mode == m) return row;
+  return kModeRows[0];
+}
+
+// One case's state.
+struct SwitchRun {
+  const SwitchCaseSpec& spec;
+  const CaseContext& ctx;
+  const ModeRow& mode;
+  ComponentMask loaded = 0;
+  uint16_t clobbered = 0;
+  std::vector<int> cpus;
+  Workspace* ws = nullptr;
+  uint16_t tag = 0;
+  uint8_t role0 = 0;
+  long switches = 0;
+  uint64_t witnessed = 0;
+  unsigned migrations = 0;
+};
+
+// The CPUs, the fault's and the emulation's hooks and the shared workspace; false when the case
+// cannot run (r says why).
+bool set_up(SwitchRun& run, CaseResult& r) {
+  const Machine& m = run.ctx.machine;
+  const CaseContext& ctx = run.ctx;
   const ComponentMask available = available_components(m);
-  const ComponentMask loaded = (spec.components ? spec.components : available) & available;
+  run.loaded = (run.spec.components ? run.spec.components : available) & available;
   // The transition's own clobbers: SYSCALL's rcx and r11; the spin reads its flag into rcx.
-  const uint16_t clobbered = spins(spec.mode) ? (1u << kRcx) : (1u << kRcx) | (1u << kR11);
+  run.clobbered = run.mode.spins ? (1u << kRcx) : (1u << kRcx) | (1u << kR11);
 
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   sched_getaffinity(0, sizeof(allowed), &allowed);
-  std::vector<int> cpus;
   for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-  if (cpus.empty()) cpus.push_back(sched_getcpu());
-  if (spec.mode == SwitchMode::kMigrate && cpus.size() < 2) {
+    if (CPU_ISSET(c, &allowed)) run.cpus.push_back(c);
+  if (run.cpus.empty()) run.cpus.push_back(sched_getcpu());
+  if (run.spec.mode == SwitchMode::kMigrate && run.cpus.size() < 2) {
     r.status = Status::kSkip;
     r.reason = "migration needs two CPUs; this process may run on one";
-    return;
+    return false;
   }
   if (ctx.fault.active) {
-    const std::string why = switch_fault_unshowable(ctx.fault, loaded, clobbered, m);
+    const std::string why = switch_fault_unshowable(ctx.fault, run.loaded, run.clobbered, m);
     if (!why.empty()) {
-      return r.set_error(
-          fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why));
+      r.set_error(fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec, why));
+      return false;
     }
   }
   const Emulation* emulation = ctx.emulation;
   const bool emulate = emulation && emulation->switch_hook_after &&
                        (!emulation->switch_usable || emulation->switch_usable(m));
   if (ctx.fault.active && emulate) {
-    return r.set_error("--inject-fault and --emulate cannot be combined in switch cases");
+    r.set_error("--inject-fault and --emulate cannot be combined in switch cases");
+    return false;
   }
-  if (spec.unit == SwitchUnit::kProcess && !share_switch_page()) {
-    return r.set_error(fmt::format("mmap of the shared spin page: {}", std::strerror(errno)));
+  if (run.spec.unit == SwitchUnit::kProcess && !share_switch_page()) {
+    r.set_error(fmt::format("mmap of the shared spin page: {}", std::strerror(errno)));
+    return false;
   }
-  Workspace* ws = map_shared<Workspace>();
-  if (!ws) {
-    return r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
+  run.ws = map_shared<Workspace>();
+  if (!run.ws) {
+    r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
+    return false;
   }
   init_signal_runtime(m);  // the feature flags the emulation hooks read
   sigctx_switch_hook_before = reinterpret_cast<const void*>(&sigctx_switch_hook_none);
@@ -187,179 +270,176 @@ void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseRes
     sigctx_switch_hook_before = emulation->switch_hook_before;
     sigctx_switch_hook_after = emulation->switch_hook_after;
   }
+  run.tag = seed_tag(ctx.seed);
+  run.role0 = run.spec.unit == SwitchUnit::kThread ? kRoleThread0 : kRoleProcess0;
+  return true;
+}
 
-  const uint16_t tag = seed_tag(ctx.seed);
-  const uint8_t role0 = spec.unit == SwitchUnit::kThread ? kRoleThread0 : kRoleProcess0;
-  const unsigned iterations = spins(spec.mode) ? 2 : 3;
-  const int cpu = cpus[0];
-  long switches = 0;
-  uint64_t witnessed = 0;
-  unsigned migrations = 0;
-  auto expected = std::make_unique<CpuImage>();
+// Every unit's pattern, routines and plan for generation gen; returns the patterns' sources.
+std::vector<KnownSource> arm_units(SwitchRun& run, uint8_t gen) {
+  const Machine& m = run.ctx.machine;
+  Workspace* ws = run.ws;
+  ws->pinned.store(0);
+  ws->last_mark = 0;
+  __atomic_store_n(&sigctx_spin_ready, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&sigctx_spin_stop, 0, __ATOMIC_RELEASE);
+  std::vector<KnownSource> known;
+  for (unsigned i = 0; i < kSwitchUnits; ++i) {
+    UnitSlot& u = ws->units[i];
+    const PatternSource src{run.tag, static_cast<uint8_t>(run.role0 + i), gen};
+    known.push_back({src, Shape::kLanes});
+    u.in.clear();
+    ComponentMask zero_shaped = 0;
+    for (const ComponentDescriptor* c : all_components()) {
+      if (!(run.loaded & component_bit(c->id))) continue;
+      const Shape shape = shape_of(run.spec, i, c->id);
+      c->fill(u.in, m, src, shape);
+      if (shape == Shape::kZero) zero_shaped |= component_bit(c->id);
+    }
+    const ComponentMask init_loaded = init_loadable(m, zero_shaped);
+    u.in.init_mask = xsave_init_mask(init_loaded);
+    u.out.clear();
+    u.loaders = loaders_for(m, run.loaded & ~init_loaded);
+    u.stores = stores_for(m, run.loaded);
+    u.plan = HoldPlan{};
+    u.plan.loaders = u.loaders.data();
+    u.plan.stores = u.stores.data();
+    u.plan.options = default_hold_options(m);
+    u.witness = {&ws->last_mark, i + 1, 0};
+    u.plan.witness = &u.witness;
+    run.mode.arm_unit(u);
+  }
+  return known;
+}
+
+// The first unit holding lanes in the faulted component breaks, with the next such unit's
+// value for a leak: a fault must change what a unit holds to show.
+void arm_fault(SwitchRun& run, CaseResult& r) {
+  const FaultSpec& fault = run.ctx.fault;
+  std::vector<unsigned> live;
+  for (unsigned i = 0; i < kSwitchUnits; ++i)
+    if (shape_of(run.spec, i, fault.component) == Shape::kLanes) live.push_back(i);
+  UnitSlot& victim = run.ws->units[live.at(0)];
+  arm_switch_fault(fault, victim.in, run.ws->units[live.at(1)].in, run.loaded, victim.fault,
+                   victim.fault_reload, victim.plan, run.ctx.machine);
+  r.facts["fault_unit"] = unit_name(run.spec.unit, live[0]);
+}
+
+// Starts the units and, for the spinning modes, lets them switch, then stops them; "" or what
+// went wrong.
+std::string run_units(SwitchRun& run) {
+  Workspace* ws = run.ws;
+  const int cpu = run.cpus[0];
+  std::vector<std::thread> threads;
+  std::vector<pid_t> pids;
+  std::string trouble;
+  for (unsigned i = 0; i < kSwitchUnits && trouble.empty(); ++i) {
+    if (run.spec.unit == SwitchUnit::kThread) {
+      try {
+        threads.emplace_back(unit_body, ws, i, cpu);
+      } catch (const std::system_error& e) {
+        note_resource_failure("a thread", e.code().value());
+        trouble = fmt::format("could not start a unit thread: {}", e.what());
+      }
+    } else {
+      const pid_t pid = fork_tied_to_parent();
+      if (pid == 0) {
+        unit_body(ws, i, cpu);
+        _exit(0);
+      }
+      if (pid > 0) pids.push_back(pid);
+      if (pid < 0) trouble = fmt::format("could not fork a unit: {}", std::strerror(errno));
+    }
+  }
+  // Units wait for one another to start: release those that did, so they end.
+  if (!trouble.empty()) {
+    ws->pinned.fetch_add(kSwitchUnits - static_cast<unsigned>(threads.size() + pids.size()));
+    __atomic_store_n(&sigctx_spin_stop, 1, __ATOMIC_RELEASE);
+  }
+  if (trouble.empty() && run.mode.spins) {
+    if (!wait_until(sigctx_spin_ready, kSwitchUnits, kUnitTimeoutMs))
+      trouble = "the units did not all start spinning";
+    else
+      run.migrations += run.mode.drive(*ws, run.cpus);
+    __atomic_store_n(&sigctx_spin_stop, 1, __ATOMIC_RELEASE);
+  }
+  for (std::thread& t : threads)
+    t.join();
+  for (pid_t pid : pids) {
+    std::string detail;
+    if (wait_for_grandchild(pid, kUnitTimeoutMs, &detail) != GrandchildEnd::kExitedZero)
+      trouble =
+          fmt::format("a unit process ended abnormally: {}", detail.empty() ? "SIGSEGV" : detail);
+  }
+  return trouble;
+}
+
+// What each unit got back; false with r's error set when a unit could not be pinned.
+bool check_units(SwitchRun& run, const std::vector<KnownSource>& known, CaseResult& r) {
+  const Machine& m = run.ctx.machine;
+  const int cpu = run.cpus[0];
   const InjectionPoint point = hold_injection_point(
-      spins(spec.mode) ? sigctx_hold_spin_flag_switch : sigctx_hold_syscall_loop_switch);
+      run.mode.spins ? sigctx_hold_spin_flag_switch : sigctx_hold_syscall_loop_switch);
+  auto expected = std::make_unique<CpuImage>();
+  for (unsigned i = 0; i < kSwitchUnits; ++i) {
+    UnitSlot& u = run.ws->units[i];
+    if (u.pin_errno) {
+      r.set_error(fmt::format("pinning {} to CPU {}: {}", unit_name(run.spec.unit, i), cpu,
+                              std::strerror(u.pin_errno)));
+      return false;
+    }
+    run.switches += u.switches;
+    run.witnessed += u.witness.seen;
+    *expected = u.in;
+    expected->gpr[kRsp] = u.out.rsp_before;
+    ClassifyContext cls;
+    cls.machine = &m;
+    cls.known = known;
+    cls.expected = known[i];
+    DiffOptions o;
+    o.checked = run.loaded;
+    o.gpr_skip = run.clobbered;
+    o.where =
+        fmt::format("in {} after {} on CPU {}", unit_name(run.spec.unit, i), run.mode.held_across(),
+                    run.spec.mode == SwitchMode::kMigrate ? u.cpu_after : cpu);
+    o.injection = point;
+    for (RegisterDiff& d : diff_images(*expected, u.out, m, o, cls))
+      r.diffs.push_back(std::move(d));
+  }
+  return true;
+}
 
+}  // namespace
+
+const char* switch_mode_name(SwitchMode m) {
+  return mode_row(m).name;
+}
+
+void run_switch_case(const SwitchCaseSpec& spec, const CaseContext& ctx, CaseResult& r) {
+  SwitchRun run{spec, ctx, mode_row(spec.mode)};
+  if (!set_up(run, r)) return;
+  const unsigned iterations = run.mode.spins ? 2 : 3;
   for (unsigned it = 0; it < iterations && !r.failed(); ++it) {
     const uint8_t gen = static_cast<uint8_t>(it + 1);
-    ws->pinned.store(0);
-    ws->last_mark = 0;
-    __atomic_store_n(&sigctx_spin_ready, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&sigctx_spin_stop, 0, __ATOMIC_RELEASE);
-    std::vector<KnownSource> known;
-    for (unsigned i = 0; i < kSwitchUnits; ++i) {
-      UnitSlot& u = ws->units[i];
-      const PatternSource src{tag, static_cast<uint8_t>(role0 + i), gen};
-      known.push_back({src, Shape::kLanes});
-      u.in.clear();
-      ComponentMask zero_shaped = 0;
-      for (const ComponentDescriptor* c : all_components()) {
-        if (!(loaded & component_bit(c->id))) continue;
-        const Shape shape = shape_of(spec, i, c->id);
-        c->fill(u.in, m, src, shape);
-        if (shape == Shape::kZero) zero_shaped |= component_bit(c->id);
-      }
-      const ComponentMask init_loaded = init_loadable(m, zero_shaped);
-      u.in.init_mask = xsave_init_mask(init_loaded);
-      u.out.clear();
-      u.loaders = loaders_for(m, loaded & ~init_loaded);
-      u.stores = stores_for(m, loaded);
-      u.plan = HoldPlan{};
-      u.plan.loaders = u.loaders.data();
-      u.plan.stores = u.stores.data();
-      u.plan.options = default_hold_options(m);
-      u.witness = {&ws->last_mark, i + 1, 0};
-      u.plan.witness = &u.witness;
-      switch (spec.mode) {
-        case SwitchMode::kYield:
-          u.plan.action = PLAN_ACTION_SYSCALL_LOOP;
-          u.plan.loops = kYieldLoops;
-          u.in.gpr[kRax] = SYS_sched_yield;
-          break;
-        case SwitchMode::kFutex:
-          u.plan.action = PLAN_ACTION_SYSCALL_LOOP;
-          u.plan.loops = kFutexLoops;
-          u.futex_word = 0;
-          u.sleep = {0, kFutexSleepNs};
-          u.in.gpr[kRax] = SYS_futex;
-          u.in.gpr[kRdi] = reinterpret_cast<uint64_t>(&u.futex_word);
-          u.in.gpr[kRsi] = FUTEX_WAIT_PRIVATE;
-          u.in.gpr[kRdx] = 0;
-          u.in.gpr[kR10] = reinterpret_cast<uint64_t>(&u.sleep);
-          break;
-        case SwitchMode::kSpin:
-        case SwitchMode::kMigrate:
-          u.plan.action = PLAN_ACTION_SPIN_FLAG;
-          break;
-      }
-    }
-    if (ctx.fault.active && it == 0) {
-      // The first unit holding lanes in the faulted component breaks, with the next such
-      // unit's value for a leak: a fault must change what a unit holds to show.
-      std::vector<unsigned> live;
-      for (unsigned i = 0; i < kSwitchUnits; ++i)
-        if (shape_of(spec, i, ctx.fault.component) == Shape::kLanes) live.push_back(i);
-      UnitSlot& victim = ws->units[live.at(0)];
-      arm_switch_fault(ctx.fault, victim.in, ws->units[live.at(1)].in, loaded, victim.fault,
-                       victim.fault_reload, victim.plan, m);
-      r.facts["fault_unit"] = unit_name(spec.unit, live[0]);
-    }
-
-    // Start the units; for the spinning modes, let the timer switch them, then stop them.
-    std::vector<std::thread> threads;
-    std::vector<pid_t> pids;
-    std::string trouble;
-    for (unsigned i = 0; i < kSwitchUnits && trouble.empty(); ++i) {
-      if (spec.unit == SwitchUnit::kThread) {
-        try {
-          threads.emplace_back(unit_body, ws, i, cpu);
-        } catch (const std::system_error& e) {
-          note_resource_failure("a thread", e.code().value());
-          trouble = fmt::format("could not start a unit thread: {}", e.what());
-        }
-      } else {
-        const pid_t pid = fork_tied_to_parent();
-        if (pid == 0) {
-          unit_body(ws, i, cpu);
-          _exit(0);
-        }
-        if (pid > 0) pids.push_back(pid);
-        if (pid < 0) trouble = fmt::format("could not fork a unit: {}", std::strerror(errno));
-      }
-    }
-    // Units wait for one another to start: release those that did, so they end.
-    if (!trouble.empty()) {
-      ws->pinned.fetch_add(kSwitchUnits - static_cast<unsigned>(threads.size() + pids.size()));
-      __atomic_store_n(&sigctx_spin_stop, 1, __ATOMIC_RELEASE);
-    }
-    if (trouble.empty() && spins(spec.mode)) {
-      if (!wait_until(sigctx_spin_ready, kSwitchUnits, kUnitTimeoutMs)) {
-        trouble = "the units did not all start spinning";
-      } else if (spec.mode == SwitchMode::kMigrate) {
-        for (unsigned k = 0; k < kMigrations; ++k) {
-          const int to = cpus[(k + 1) % 2];
-          for (unsigned i = 0; i < kSwitchUnits; ++i)
-            if (pin(ws->units[i].tid, to)) ++migrations;
-          std::this_thread::sleep_for(std::chrono::milliseconds(kSpinMillis / 4));
-        }
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(kSpinMillis));
-      }
-      __atomic_store_n(&sigctx_spin_stop, 1, __ATOMIC_RELEASE);
-    }
-    for (std::thread& t : threads)
-      t.join();
-    for (pid_t pid : pids) {
-      std::string detail;
-      if (wait_for_grandchild(pid, kUnitTimeoutMs, &detail) != GrandchildEnd::kExitedZero)
-        trouble =
-            fmt::format("a unit process ended abnormally: {}", detail.empty() ? "SIGSEGV" : detail);
-    }
-    if (!trouble.empty()) {
-      return r.set_error(trouble);
-    }
-
-    for (unsigned i = 0; i < kSwitchUnits; ++i) {
-      UnitSlot& u = ws->units[i];
-      if (u.pin_errno) {
-        return r.set_error(fmt::format("pinning {} to CPU {}: {}", unit_name(spec.unit, i), cpu,
-                                       std::strerror(u.pin_errno)));
-      }
-      switches += u.switches;
-      witnessed += u.witness.seen;
-      *expected = u.in;
-      expected->gpr[kRsp] = u.out.rsp_before;
-      ClassifyContext cls;
-      cls.machine = &m;
-      cls.known = known;
-      cls.expected = known[i];
-      DiffOptions o;
-      o.checked = loaded;
-      o.gpr_skip = clobbered;
-      const std::string where =
-          spec.mode == SwitchMode::kYield   ? fmt::format("{} sched_yield calls", kYieldLoops)
-          : spec.mode == SwitchMode::kFutex ? fmt::format("{} futex sleeps", kFutexLoops)
-          : spec.mode == SwitchMode::kSpin  ? fmt::format("{} ms of spinning", kSpinMillis)
-                                            : fmt::format("{} migrations", kMigrations);
-      o.where = fmt::format("in {} after {} on CPU {}", unit_name(spec.unit, i), where,
-                            spec.mode == SwitchMode::kMigrate ? u.cpu_after : cpu);
-      o.injection = point;
-      for (RegisterDiff& d : diff_images(*expected, u.out, m, o, cls))
-        r.diffs.push_back(std::move(d));
-    }
+    const std::vector<KnownSource> known = arm_units(run, gen);
+    if (ctx.fault.active && it == 0) arm_fault(run, r);
+    if (const std::string trouble = run_units(run); !trouble.empty()) return r.set_error(trouble);
+    if (!check_units(run, known, r)) return;
     if (r.failed()) r.facts["failing_generation"] = gen;
   }
   sigctx_switch_hook_before = reinterpret_cast<const void*>(&sigctx_switch_hook_none);
   sigctx_switch_hook_after = reinterpret_cast<const void*>(&sigctx_switch_hook_none);
 
-  r.injections = std::max<uint64_t>(witnessed, static_cast<uint64_t>(switches));
-  r.facts["context_switches"] = switches;
-  r.facts["switches_witnessed"] = witnessed;
-  r.facts["units"] = fmt::format("{} {}s pinned to CPU {}", kSwitchUnits,
-                                 spec.unit == SwitchUnit::kThread ? "thread" : "process", cpu);
-  if (spec.mode == SwitchMode::kMigrate) r.facts["migrations"] = migrations;
-  r.facts["components"] = component_names(loaded);
-  if (!r.failed() && switches == 0 && witnessed == 0) {
-    no_switch_seen(m,
+  r.injections = std::max<uint64_t>(run.witnessed, static_cast<uint64_t>(run.switches));
+  r.facts["context_switches"] = run.switches;
+  r.facts["switches_witnessed"] = run.witnessed;
+  r.facts["units"] =
+      fmt::format("{} {}s pinned to CPU {}", kSwitchUnits,
+                  spec.unit == SwitchUnit::kThread ? "thread" : "process", run.cpus[0]);
+  if (spec.mode == SwitchMode::kMigrate) r.facts["migrations"] = run.migrations;
+  r.facts["components"] = component_names(run.loaded);
+  if (!r.failed() && run.switches == 0 && run.witnessed == 0) {
+    no_switch_seen(ctx.machine,
                    "no context switch could be shown while the units held their patterns: they "
                    "never saw each other run on their CPU, and getrusage counted none",
                    r);

@@ -24,7 +24,7 @@ struct ContextControl {
   ucontext_t* back = nullptr;     // where the resuming thread returns to (thread transition)
   // Loaded between capture and resume: every component, then rbx, rbp and r12-r15.
   const CpuImage* irritator = nullptr;
-  const AsmRoutine* irritator_loaders = nullptr;
+  const ComponentRoutine* irritator_loaders = nullptr;
   // Compiled code run right before the irritator, with the context about to be resumed: fault
   // injection and --emulate edit the context here, as a broken libc or kernel would.
   void (*before_resume)(ucontext_t* resumed) = nullptr;

@@ -5,8 +5,8 @@
 // A transition is one file in transitions/ and one line in transitions/transitions.inc.
 #pragma once
 
-#include <sys/types.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <ucontext.h>
 
 #include <memory>

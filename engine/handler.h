@@ -44,7 +44,7 @@ static_assert(offsetof(HandlerObservation, pkru) == OBS_PKRU);
 
 struct Irritator {
   const CpuImage* image = nullptr;
-  const AsmRoutine* loaders = nullptr;
+  const ComponentRoutine* loaders = nullptr;
 };
 static_assert(offsetof(Irritator, image) == IRR_IMAGE);
 static_assert(offsetof(Irritator, loaders) == IRR_LOADERS);

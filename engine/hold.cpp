@@ -12,9 +12,9 @@ RoutineList routines_for(const Machine& m, ComponentMask mask, bool loaders) {
     if (!(mask & component_bit(c->id))) continue;
     auto get = loaders ? c->loader : c->storer;
     if (!get) continue;  // gpr and rflags: the driver's own
-    list.fns[n++] = get(m);
+    list.fns[n++] = {get(m), image_slot(*c)};
   }
-  list.fns[n] = nullptr;
+  list.fns[n] = {};
   return list;
 }
 }  // namespace

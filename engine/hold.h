@@ -26,8 +26,8 @@ static_assert(offsetof(SwitchWitness, seen) == WIT_SEEN);
 
 struct HoldPlan {
   uint64_t action = PLAN_ACTION_NONE;
-  const AsmRoutine* loaders = nullptr;  // null-terminated, registration order
-  const AsmRoutine* stores = nullptr;   // null-terminated
+  const ComponentRoutine* loaders = nullptr;  // null-terminated, registration order
+  const ComponentRoutine* stores = nullptr;   // null-terminated
   uint64_t options = 0;
   uint64_t loops = 0;  // SYSCALL_LOOP
   // sigctx_switch_hook_fault's one-shot fault (see PLAN_FAULT_* in image_layout.h).
@@ -35,8 +35,8 @@ struct HoldPlan {
   uint64_t fault_slot = 0;
   uint64_t fault_value = 0;
   const CpuImage* fault_image = nullptr;
-  const AsmRoutine* fault_loaders = nullptr;  // null-terminated
-  SwitchWitness* witness = nullptr;           // SYSCALL_LOOP and SPIN_FLAG: marks taken
+  const ComponentRoutine* fault_loaders = nullptr;  // null-terminated
+  SwitchWitness* witness = nullptr;                 // SYSCALL_LOOP and SPIN_FLAG: marks taken
 };
 static_assert(offsetof(HoldPlan, action) == PLAN_ACTION);
 static_assert(offsetof(HoldPlan, loaders) == PLAN_LOADERS);
@@ -53,8 +53,8 @@ static_assert(offsetof(HoldPlan, witness) == PLAN_WITNESS);
 // Null-terminated routine lists for a component mask, in registration order. Components whose
 // loader is null (gpr, rflags) are handled by the driver itself.
 struct RoutineList {
-  std::array<AsmRoutine, kComponentCount + 1> fns{};
-  const AsmRoutine* data() const { return fns.data(); }
+  std::array<ComponentRoutine, kComponentCount + 1> fns{};
+  const ComponentRoutine* data() const { return fns.data(); }
 };
 RoutineList loaders_for(const Machine& m, ComponentMask mask);
 RoutineList stores_for(const Machine& m, ComponentMask mask);

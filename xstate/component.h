@@ -14,12 +14,21 @@
 
 namespace sigctx {
 
-// The assembly ABI of every component routine: rdi = image. A routine may clobber rax, rcx,
-// rdx, rsi, r8-r11 and the arithmetic flags; it preserves every other GPR and all state that
-// belongs to other components. A store routine reads its own state before changing anything.
+// The assembly ABI of every component routine: rdi = image, rsi = the component's slot in the
+// image (ComponentDescriptor::slot_bytes; the image itself for a component with fixed offsets).
+// A routine may clobber rax, rcx, rdx, rsi, r8-r11 and the arithmetic flags; it preserves every
+// other GPR and all state that belongs to other components. A store routine reads its own state
+// before changing anything.
 extern "C" {
 using AsmRoutine = void (*)(CpuImage*);
 }
+
+// One entry of a routine list (sigctx_run_routines): the routine and its slot's offset in the
+// image. A list ends with a null routine.
+struct ComponentRoutine {
+  AsmRoutine fn = nullptr;
+  uint64_t slot = 0;
+};
 
 struct Availability {
   bool ok = false;
@@ -88,6 +97,13 @@ struct ComponentDescriptor {
   // state is caller-saved across fork, and sigreturn in the child restores only the features
   // its fpstate holds).
   bool init_in_new_process = false;
+  // Bytes of the image this component keeps its registers in, when it has no fixed offsets in
+  // image_layout.h: the registry gives it a slot in the extension area (image_slot()).
+  uint16_t slot_bytes = 0;
+  // The register the mutation tests break to prove the checkers see this component: away from
+  // register 0, and live in every role's pattern. Empty: the component has no fixed registers
+  // (xsave_other follows whatever XSAVE component it is bound to).
+  std::string_view representative_register;
 };
 
 }  // namespace sigctx

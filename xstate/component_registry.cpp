@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 
 #include "probes/xsave_layout.h"
 #include "xstate/components/components.h"
@@ -10,12 +12,13 @@
 namespace sigctx {
 
 namespace {
-// Load order matters: see ComponentDescriptor. One line per component.
+// In load order (see ComponentDescriptor): components.inc, one line per component.
 constexpr std::array<const ComponentDescriptor*, kComponentCount> kComponents = {
-    &kGprComponent,        &kRflagsComponent, &kX87Component,        &kMxcsrComponent,
-    &kSseComponent,        &kAvxComponent,    &kOpmaskComponent,     &kZmmHi256Component,
-    &kHi16ZmmComponent,    &kPkruComponent,   &kAmxTilecfgComponent, &kAmxTiledataComponent,
-    &kXsaveOtherComponent, &kFsbaseComponent, &kGsbaseComponent,
+#define SIGCTX_COMPONENT(Name) &k##Name##Component,
+#define SIGCTX_BOUND_COMPONENT(Name) &k##Name##Component,
+#include "xstate/components/components.inc"
+#undef SIGCTX_COMPONENT
+#undef SIGCTX_BOUND_COMPONENT
 };
 }  // namespace
 
@@ -91,6 +94,38 @@ std::string generic_xcr0_line(const Machine& m) {
   return fmt::format(
       "XCR0 components checked only through XRSTOR and XSAVE (xsave_other): {} (XCR0 bit {})\n",
       xsave_component_name(static_cast<unsigned>(i)), i);
+}
+
+namespace {
+struct SlotTable {
+  std::array<uint16_t, kComponentCount> offset{};
+  unsigned used = 0;
+};
+const SlotTable& slot_table() {
+  static const SlotTable table = [] {
+    SlotTable t;
+    for (const auto* c : kComponents) {
+      if (!c->slot_bytes) continue;
+      t.offset[static_cast<unsigned>(c->id)] = static_cast<uint16_t>(IMG_EXT + t.used);
+      t.used += (c->slot_bytes + 63u) & ~63u;
+    }
+    if (t.used > IMG_EXT_BYTES) {
+      fmt::print(stderr, "sigctx: the components' slots need {} bytes; IMG_EXT_BYTES is {}\n",
+                 t.used, IMG_EXT_BYTES);
+      abort();
+    }
+    return t;
+  }();
+  return table;
+}
+}  // namespace
+
+uint16_t image_slot(const ComponentDescriptor& c) {
+  return slot_table().offset[static_cast<unsigned>(c.id)];
+}
+
+unsigned image_slot_bytes_used() {
+  return slot_table().used;
 }
 
 std::string component_names(ComponentMask mask) {

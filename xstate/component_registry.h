@@ -1,5 +1,5 @@
-// The ordered table of components. Adding a component means one folder entry (its .cpp and
-// .S) plus one line in component_registry.cpp.
+// The ordered table of components. Adding a component means its .cpp and .S in
+// xstate/components/ plus one line in xstate/components/components.inc.
 #pragma once
 
 #include <span>
@@ -36,6 +36,12 @@ std::string uncovered_xcr0_text(const Machine& m);
 // "XCR0 components checked only through XRSTOR and XSAVE (xsave_other): apx (XCR0 bit 19)\n"
 // when xsave_other is bound to a component m enabled, else empty.
 std::string generic_xcr0_line(const Machine& m);
+
+// The offset of c's registers in the image: its slot in the extension area (IMG_EXT) when it
+// asks for one (slot_bytes), handed out in registration order, 64-byte aligned; 0 otherwise.
+uint16_t image_slot(const ComponentDescriptor& c);
+// Bytes of the extension area the registered components use (at most IMG_EXT_BYTES).
+unsigned image_slot_bytes_used();
 
 // "avx" names for a mask, in registration order, comma separated.
 std::string component_names(ComponentMask mask);

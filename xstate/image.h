@@ -65,6 +65,7 @@ struct alignas(64) CpuImage {
   uint8_t tilecfg[64];
   uint8_t tiles[8][IMG_TILE_BYTES];
   uint8_t xsave_other[IMG_XGEN_BYTES];
+  alignas(64) uint8_t ext[IMG_EXT_BYTES];
 
   void clear() {
     std::memset(static_cast<void*>(this), 0, sizeof(*this));
@@ -100,6 +101,7 @@ static_assert(offsetof(CpuImage, scratch) == IMG_SCRATCH);
 static_assert(offsetof(CpuImage, tilecfg) == IMG_TILECFG);
 static_assert(offsetof(CpuImage, tiles) == IMG_TILES);
 static_assert(offsetof(CpuImage, xsave_other) == IMG_XGEN);
+static_assert(offsetof(CpuImage, ext) == IMG_EXT);
 static_assert(IMG_XGEN % 64 == 0, "XRSTOR/XSAVE need a 64-byte aligned area");
 static_assert(sizeof(CpuImage) == IMG_SIZE);
 

@@ -64,7 +64,12 @@
 #define IMG_XGEN 0x2c40
 #define IMG_XGEN_BYTES 0xa00
 #define IMG_XGEN_XSAVE_BASE 512
-#define IMG_SIZE 0x3640
+/* Slots the component registry hands out to components that have no fixed place above
+ * (ComponentDescriptor::slot_bytes), each 64-byte aligned: a component's routines get the
+ * address of its slot in rsi. */
+#define IMG_EXT 0x3640
+#define IMG_EXT_BYTES 0x400
+#define IMG_SIZE 0x3a40
 
 #define IMG_ZMM_REG(n) (IMG_ZMM + (n)*64)
 #define IMG_TILE(n) (IMG_TILES + (n)*IMG_TILE_BYTES)

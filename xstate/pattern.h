@@ -15,22 +15,13 @@
 
 namespace sigctx {
 
+// Numbered in registration (load) order, from xstate/components/components.inc.
 enum class ComponentId : uint8_t {
-  kGpr = 0,
-  kRflags,
-  kX87,
-  kMxcsr,
-  kSse,
-  kAvx,
-  kOpmask,
-  kZmmHi256,
-  kHi16Zmm,
-  kPkru,
-  kFsbase,
-  kGsbase,
-  kAmxTilecfg,
-  kAmxTiledata,
-  kXsaveOther,
+#define SIGCTX_COMPONENT(Name) k##Name,
+#define SIGCTX_BOUND_COMPONENT(Name) k##Name,
+#include "xstate/components/components.inc"
+#undef SIGCTX_COMPONENT
+#undef SIGCTX_BOUND_COMPONENT
   kCount,
 };
 constexpr unsigned kComponentCount = static_cast<unsigned>(ComponentId::kCount);

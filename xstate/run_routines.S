@@ -1,5 +1,6 @@
-/* Calls each component routine of a null-terminated list with rdi = image: the loop the hold
- * driver, the handler's irritator and the tests' capturing restorer all need.
+/* Calls each component routine of a list of {routine, slot offset} pairs ending in a null
+ * routine, with rdi = image and rsi = image + slot offset: the loop the hold driver, the
+ * handler's irritator and the tests' capturing restorer all need.
  *
  *   rdi = image, rsi = list. Clobbers what component routines may clobber (rax, rcx, rdx, rsi,
  *   r8-r11, arithmetic flags); preserves every other GPR. */
@@ -14,8 +15,10 @@ SIGCTX_FUNC(sigctx_run_routines)
   test %rax, %rax
   jz 2f
   mov (%rsp), %rdi
+  mov 8(%rbx), %rsi
+  add %rdi, %rsi
   call *%rax
-  add $8, %rbx
+  add $16, %rbx
   jmp 1b
 2:
   pop %rdi

@@ -8,6 +8,7 @@
 #include "runners/case_registry.h"
 #include "runners/executor.h"
 #include "tests/support/gtest_name.h"
+#include "tests/support/representative_registers.h"
 #include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
 
@@ -39,10 +40,7 @@ std::string name_of(const ::testing::TestParamInfo<Mutation>& info) {
 std::vector<Mutation> all_mutations() {
   // One representative register per component, away from register 0 (st3: live in every role's
   // x87 stack, which holds 4 to 8 values).
-  const std::pair<const char*, const char*> regs[] = {
-      {"gpr", "r12"},        {"rflags", "rflags"}, {"x87", "st3"},       {"mxcsr", "mxcsr"},
-      {"sse", "xmm11"},      {"avx", "ymm13"},     {"opmask", "k6"},     {"zmm_hi256", "zmm9"},
-      {"hi16_zmm", "zmm29"}, {"pkru", "pkru"},     {"fsbase", "fsbase"}, {"gsbase", "gsbase"}};
+  const auto regs = test::representative_registers();
   const std::pair<const char*, const char*> kinds[] = {
       {"leak", "handler"}, {"bitflip", "bitflip"}, {"zero", "zeroed"}};
   std::vector<Mutation> out;
@@ -55,8 +53,7 @@ std::vector<Mutation> all_mutations() {
     }
   // The churn cases (linux-5.2-sigframe conditions) exist for the vector components.
   for (auto [comp, reg] : regs) {
-    const std::string c = comp;
-    if (c != "sse" && c != "avx" && c != "opmask" && c != "zmm_hi256" && c != "hi16_zmm") continue;
+    if (!find_case(fmt::format("signal/altstack-churn/{}", comp))) continue;
     for (auto [kind, cls] : kinds)
       out.push_back({"altstack-churn", comp, reg, kind, cls});
   }

@@ -97,11 +97,11 @@ TEST(Hold, RoutineListsFollowRegistrationOrderAndSkipDriverComponents) {
   const RoutineList l =
       loaders_for(m, component_bit(ComponentId::kGpr) | component_bit(ComponentId::kSse) |
                          component_bit(ComponentId::kX87));
-  ASSERT_NE(l.fns[0], nullptr);
-  ASSERT_NE(l.fns[1], nullptr);
-  EXPECT_EQ(l.fns[2], nullptr) << "gpr is loaded by the driver itself";
-  EXPECT_EQ(l.fns[0], component(ComponentId::kX87).loader(m));
-  EXPECT_EQ(l.fns[1], component(ComponentId::kSse).loader(m));
+  ASSERT_NE(l.fns[0].fn, nullptr);
+  ASSERT_NE(l.fns[1].fn, nullptr);
+  EXPECT_EQ(l.fns[2].fn, nullptr) << "gpr is loaded by the driver itself";
+  EXPECT_EQ(l.fns[0].fn, component(ComponentId::kX87).loader(m));
+  EXPECT_EQ(l.fns[1].fn, component(ComponentId::kSse).loader(m));
 }
 
 }  // namespace

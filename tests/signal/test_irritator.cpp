@@ -15,7 +15,7 @@
 
 extern "C" {
 alignas(64) sigctx::CpuImage sigctx_test_captured;
-sigctx::AsmRoutine sigctx_test_capture_stores[sigctx::kComponentCount + 1];
+sigctx::ComponentRoutine sigctx_test_capture_stores[sigctx::kComponentCount + 1];
 void sigctx_test_capture_restorer();
 }
 

@@ -8,6 +8,7 @@
 
 #include "runners/case_registry.h"
 #include "tests/support/gtest_name.h"
+#include "tests/support/representative_registers.h"
 #include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
 
@@ -26,10 +27,7 @@ struct Mutation {
 };
 
 std::vector<Mutation> mutations() {
-  const std::pair<const char*, const char*> regs[] = {
-      {"gpr", "r12"},        {"rflags", "rflags"}, {"x87", "st3"},       {"mxcsr", "mxcsr"},
-      {"sse", "xmm11"},      {"avx", "ymm13"},     {"opmask", "k6"},     {"zmm_hi256", "zmm9"},
-      {"hi16_zmm", "zmm29"}, {"pkru", "pkru"},     {"fsbase", "fsbase"}, {"gsbase", "gsbase"}};
+  const auto regs = test::representative_registers();
   const std::pair<const char*, const char*> kinds[] = {
       {"leak", "foreign"}, {"bitflip", "bitflip"}, {"zero", "zeroed"}};
   std::vector<Mutation> out;

@@ -51,6 +51,7 @@ const ComponentDescriptor kAvxComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "ymm13",
 };
 
 }  // namespace sigctx

@@ -59,6 +59,7 @@ const ComponentDescriptor kFsbaseComponent = {
     .field_applies = always_applies,
     .in_signal_frame = false,
     .not_in_frame_reason = "the Linux signal frame does not carry FS base",
+    .representative_register = "fsbase",
 };
 
 }  // namespace sigctx

@@ -58,6 +58,7 @@ const ComponentDescriptor kGprComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "r12",
 };
 
 }  // namespace sigctx

@@ -58,6 +58,7 @@ const ComponentDescriptor kGsbaseComponent = {
     .field_applies = always_applies,
     .in_signal_frame = false,
     .not_in_frame_reason = "the Linux signal frame does not carry GS base",
+    .representative_register = "gsbase",
 };
 
 }  // namespace sigctx

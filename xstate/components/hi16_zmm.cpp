@@ -43,6 +43,7 @@ const ComponentDescriptor kHi16ZmmComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "zmm29",
 };
 
 }  // namespace sigctx

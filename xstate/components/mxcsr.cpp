@@ -80,6 +80,7 @@ const ComponentDescriptor kMxcsrComponent = {
     .init = init,
     .field_applies = always_applies,
     .xstate_bv_governs = false,
+    .representative_register = "mxcsr",
 };
 
 }  // namespace sigctx

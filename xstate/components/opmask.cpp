@@ -70,6 +70,7 @@ const ComponentDescriptor kOpmaskComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "k6",
 };
 
 }  // namespace sigctx

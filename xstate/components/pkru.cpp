@@ -70,6 +70,7 @@ const ComponentDescriptor kPkruComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "pkru",
 };
 
 }  // namespace sigctx

@@ -61,6 +61,7 @@ const ComponentDescriptor kRflagsComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "rflags",
 };
 
 }  // namespace sigctx

@@ -47,6 +47,7 @@ const ComponentDescriptor kSseComponent = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "xmm11",
 };
 
 }  // namespace sigctx

@@ -170,6 +170,7 @@ const ComponentDescriptor kX87Component = {
     .fill = fill,
     .init = init,
     .field_applies = applies,
+    .representative_register = "st3",
 };
 
 }  // namespace sigctx

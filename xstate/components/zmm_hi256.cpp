@@ -43,6 +43,7 @@ const ComponentDescriptor kZmmHi256Component = {
     .fill = fill,
     .init = init,
     .field_applies = always_applies,
+    .representative_register = "zmm9",
 };
 
 }  // namespace sigctx

@@ -196,14 +196,26 @@ bool read_deviation(const JsonDocument& doc, const json& j, const std::string& p
   r.string("reason", &d->reason, false);
   r.strings("status", &statuses, false);
   if (!r.ok()) return false;
-  for (const std::string& c : d->components)
-    if (!find_component(c)) {
+  // A group ("xsave-extended") stands for its members, so a file need not list components.
+  std::vector<std::string> components;
+  for (const std::string& c : d->components) {
+    if (find_component(c)) {
+      components.push_back(c);
+      continue;
+    }
+    const auto members = component_group(c);
+    if (members.empty()) {
       std::vector<std::string> names;
       for (const ComponentDescriptor* k : all_components())
         names.emplace_back(k->name);
       return r.fail("components",
-                    fmt::format("unknown component \"{}\" (known: {})", c, fmt::join(names, ", ")));
+                    fmt::format("unknown component \"{}\" (known: {}; groups: {})", c,
+                                fmt::join(names, ", "), fmt::join(component_group_names(), ", ")));
     }
+    for (const ComponentDescriptor* k : members)
+      components.emplace_back(k->name);
+  }
+  d->components = std::move(components);
   for (const std::string& c : d->classes) {
     DiffClass cls;
     if (!parse_diff_class(c, &cls))

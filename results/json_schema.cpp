@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "results/json_lines.h"
+#include "xstate/component_registry.h"
 
 namespace sigctx {
 
@@ -384,8 +385,22 @@ bool validate_document(const JsonSchema& schema, const char* schema_file, const 
   return false;
 }
 
+namespace {
+// The shipped result schema admits any component name; sigctx's own validation admits exactly
+// the registered ones, so a component needs no schema edit.
+std::string result_schema_with_registered_components() {
+  json schema = json::parse(kResultSchemaText);
+  json names = json::array();
+  for (const ComponentDescriptor* c : all_components())
+    names.push_back(std::string(c->name));
+  schema["definitions"]["component"] = {{"enum", std::move(names)}};
+  return schema.dump();
+}
+}  // namespace
+
 const JsonSchema& result_schema() {
-  static const JsonSchema& s = compiled(kResultSchemaText);
+  static const std::string text = result_schema_with_registered_components();
+  static const JsonSchema& s = compiled(text);
   return s;
 }
 

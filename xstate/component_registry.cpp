@@ -128,6 +128,35 @@ unsigned image_slot_bytes_used() {
   return slot_table().used;
 }
 
+namespace {
+struct ComponentGroup {
+  const char* name;
+  bool (*member)(const ComponentDescriptor& c);
+};
+constexpr ComponentGroup kGroups[] = {
+    {"xsave-extended",
+     [](const ComponentDescriptor& c) {
+       return c.xsave_index >= 2 || c.id == ComponentId::kXsaveOther;
+     }},
+};
+}  // namespace
+
+std::vector<const ComponentDescriptor*> component_group(std::string_view name) {
+  std::vector<const ComponentDescriptor*> out;
+  for (const ComponentGroup& g : kGroups)
+    if (name == g.name)
+      for (const auto* c : kComponents)
+        if (g.member(*c)) out.push_back(c);
+  return out;
+}
+
+std::vector<std::string> component_group_names() {
+  std::vector<std::string> out;
+  for (const ComponentGroup& g : kGroups)
+    out.emplace_back(g.name);
+  return out;
+}
+
 std::string component_names(ComponentMask mask) {
   std::string out;
   for (const auto* c : kComponents) {

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "xstate/component.h"
 
@@ -42,6 +43,13 @@ std::string generic_xcr0_line(const Machine& m);
 uint16_t image_slot(const ComponentDescriptor& c);
 // Bytes of the extension area the registered components use (at most IMG_EXT_BYTES).
 unsigned image_slot_bytes_used();
+
+// Named sets of components, for expectation files: "xsave-extended" is every component whose
+// state lives in XSAVE's extended area (XCR0 bit 2 and up, and xsave_other, which is bound to
+// one of them). The members of group `name` in registration order; empty when there is none.
+std::vector<const ComponentDescriptor*> component_group(std::string_view name);
+// The group names, for messages.
+std::vector<std::string> component_group_names();
 
 // "avx" names for a mask, in registration order, comma separated.
 std::string component_names(ComponentMask mask);

@@ -3,6 +3,8 @@
 // exactly the failure it describes, never a different one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "results/expectations.h"
@@ -49,6 +51,27 @@ TEST(ExpectationFile, ShippedFilesParseAndValidateAgainstTheSchema) {
   }
 }
 
+// A group stands for the components the registry puts in it, so expectation files need not list
+// them and a new component joins the entries that name its group.
+TEST(ExpectationFile, GroupsStandForTheirRegisteredMembers) {
+  const std::string text = file_with(
+      "    {\"cases\": \"a\", \"expect\": \"xfail\", \"reason\": \"r\", \"reference\": "
+      "\"x\",\n     \"when\": {\"components\": [\"gpr\", \"xsave-extended\"]}}");
+  ExpectationSet set;
+  std::string error;
+  ASSERT_TRUE(parse_expectations(text, "t.json", &set, &error)) << error;
+  ASSERT_EQ(set.entries.size(), 1u);
+  std::vector<std::string> want = {"gpr"};
+  for (const ComponentDescriptor* c : component_group("xsave-extended"))
+    want.emplace_back(c->name);
+  EXPECT_EQ(set.entries[0].when.components, want);
+  // The group is XSAVE's extended area: AVX and up, never the legacy area or the GPRs.
+  EXPECT_NE(std::find(want.begin(), want.end(), "avx"), want.end());
+  EXPECT_NE(std::find(want.begin(), want.end(), "xsave_other"), want.end());
+  EXPECT_EQ(std::find(want.begin(), want.end(), "sse"), want.end());
+  EXPECT_EQ(std::count(want.begin(), want.end(), "gpr"), 1);
+}
+
 TEST(ExpectationFile, MistakesNameFileLineAndMember) {
   const std::string ok_entry =
       "    {\"cases\": \"signal/*\", \"expect\": \"xfail\", \"reason\": \"r\", "
@@ -72,7 +95,11 @@ TEST(ExpectationFile, MistakesNameFileLineAndMember) {
       {file_with("    {\"cases\": \"a\", \"expect\": \"xfail\", \"reason\": \"r\",\n"
                  "     \"reference\": \"x\",\n"
                  "     \"when\": {\"components\": [\"ymm\"]}}"),
-       "t.json:7: unknown component \"ymm\""},
+       "t.json:7: unknown component \"ymm\" (known: gpr, "},
+      {file_with("    {\"cases\": \"a\", \"expect\": \"xfail\", \"reason\": \"r\",\n"
+                 "     \"reference\": \"x\",\n"
+                 "     \"when\": {\"components\": [\"xsave-legacy\"]}}"),
+       "groups: xsave-extended)"},
       {file_with("    {\"cases\": \"a\", \"expect\": \"xfail\", \"reason\": \"r\", \"reference\": "
                  "\"x\",\n     \"when\": {\"classes\": \"leaked\"}}"),
        "t.json:6: unknown class \"leaked\""},

@@ -30,8 +30,12 @@ std::vector<std::string> guards_for(const SignalTransition& t, const SignalVaria
   return g;
 }
 
-CaseDescriptor make_case(const SignalTransitionRow& row, const SignalTransition& t,
+// t, one instance per transition shared by its cases, answers what the case list asks; each run
+// makes a fresh one, since transitions keep per-case state.
+CaseDescriptor make_case(const SignalTransitionRow& row,
+                         const std::shared_ptr<const SignalTransition>& shared_t,
                          const SignalVariant& v) {
+  const SignalTransition& t = *shared_t;
   CaseDescriptor d;
   d.id = fmt::format("signal/{}/{}", t.name(), v.name);
   d.description = t.description(v);
@@ -43,7 +47,6 @@ CaseDescriptor make_case(const SignalTransitionRow& row, const SignalTransition&
   d.components = v.components;
   const ComponentMask mask = v.components;
   const bool needs_frame = t.needs_frame();
-  std::shared_ptr<const SignalTransition> shared_t = row.make();
   d.applicable = [mask, needs_frame, shared_t](const Machine& m) {
     for (const ComponentDescriptor* c : all_components()) {
       if (!(mask & component_bit(c->id))) continue;
@@ -67,9 +70,9 @@ std::vector<CaseDescriptor> signal_cases() {
   std::vector<CaseDescriptor> cases;
   const std::vector<SignalVariant> variants = signal_variants();
   for (const SignalTransitionRow& row : signal_transitions()) {
-    const std::unique_ptr<SignalTransition> t = row.make();
+    const std::shared_ptr<const SignalTransition> t = row.make();
     for (const SignalVariant& v : variants)
-      if (t->takes_variant(v)) cases.push_back(make_case(row, *t, v));
+      if (t->takes_variant(v)) cases.push_back(make_case(row, t, v));
   }
 
   CaseDescriptor size;

@@ -205,6 +205,106 @@ long storm_period_ns(const Machine& m) {
   return static_cast<long>(std::max<double>(kStormPeriodNs, four_deliveries));
 }
 
+namespace {
+
+// The signal sources of one phase: prepare (create it), arm (start the signals), stop (after
+// the loop; join or destroy) and disarm (the watchdog's way to stop them from another thread).
+struct StormSource {
+  std::function<std::string()> prepare, arm;
+  std::function<void()> stop, disarm;
+};
+
+// What the phases share, and the phase itself: prepare its source, arm it under a watchdog, run
+// the loop, stop. A source the watchdog had to stop was too fast for this handler: the phase is
+// not run again.
+struct StormPhases {
+  const Machine& m;
+  KernelLoop& kernel_loop;
+  CpuImage& out;
+  const CpuImage& ref;
+  ComponentMask compared;
+  const StormMemory& memory;
+  uint64_t loops;
+  StormResult& result;
+  // A loaded machine may not run the sender while the kernel does: a phase that delivered
+  // nothing is run again, each run checked, before it counts as an error.
+  static constexpr unsigned kPhaseAttempts = 6;
+  std::vector<std::string> silent_phases;
+  std::vector<std::string> watchdog_stops;
+
+  void run(const char* name, const StormSource& source);
+};
+
+void StormPhases::run(const char* name, const StormSource& source) {
+  HandlerPlan& p = handler_plan();
+  auto run_loop = [&](CpuImage& into, uint64_t n) { kernel_loop.run(into, n); };
+  if (!result.error.empty()) return;
+  uint64_t delivered = 0;
+  unsigned attempt = 0;
+  const auto t = Clock::now();
+  bool failed = false;
+  // A platform that delivers signals only at its own ticks (user-mode Linux, one CPU: the
+  // sender runs only when the loop is switched out) may let a short loop end before one lands:
+  // a silent run is followed by a longer one, up to four times as long, until a run takes
+  // kSilentPhaseMs as measured.
+  uint64_t phase_loops = loops;
+  double last_ms = 0;
+  auto phase_ref = std::make_unique<CpuImage>(ref);
+  while (delivered == 0 && !failed && attempt < kPhaseAttempts) {
+    const double longer = std::clamp(kSilentPhaseMs / std::max(last_ms, 1e-3), 1.0, 4.0);
+    if (attempt++ > 0 && longer > 1) {
+      // A loop of another length ends in another state: its own reference, without signals.
+      phase_loops =
+          std::min(static_cast<uint64_t>(static_cast<double>(phase_loops) * longer), kMostLoops);
+      run_loop(*phase_ref, phase_loops);
+    }
+    const auto attempt_start = Clock::now();
+    // --inject-fault: one fault per run until a run shows it. A delivery inside the kernel
+    // can still come too late to show (a zeroing kernel's ret), so each phase gets its own.
+    if (result.failed_phases.empty() && p.fault.active) p.fault_armed = true;
+    const uint64_t before = p.delivered_in_hold.load();
+    std::string error = source.prepare();
+    bool stopped = false;
+    if (error.empty()) {
+      PhaseWatchdog watchdog(kPhaseBudget, source.disarm);
+      error = source.arm();
+      if (error.empty()) run_loop(out, phase_loops);
+      stopped = watchdog.finish();
+    }
+    last_ms = ms_since(attempt_start);
+    source.stop();
+    if (!error.empty()) {
+      result.facts[name] = {{"skipped", error}};
+      return;
+    }
+    if (stopped) watchdog_stops.push_back(fmt::format("{} (attempt {})", name, attempt));
+    delivered = p.delivered_in_hold.load() - before;
+    const std::string memory_failure = memory.check ? memory.check() : std::string();
+    if (!same_result(*phase_ref, out, compared, m) || !memory_failure.empty()) {
+      result.failed_phases.emplace_back();
+      result.failed_phases.back().name = fmt::format("{} storm", name);
+      result.failed_phases.back().ref = *phase_ref;
+      result.failed_phases.back().delivered_in_kernel = delivered;
+      result.failed_phases.back().out = out;
+      result.failed_phases.back().memory = memory_failure;
+      failed = true;
+    }
+    if (stopped) break;
+  }
+  result.delivered_in_kernel += delivered;
+  result.facts[name] = {
+      {"signals", delivered},
+      {"attempts", attempt},
+      {"loops", phase_loops},
+      {"ms", std::chrono::duration<double, std::milli>(Clock::now() - t).count()}};
+  // A changed result means something was delivered (a signal outside the counted window
+  // of hold and kernel, such as in a store routine): a failure, not an untested run. A
+  // phase that delivered nothing is noted; the storms as a whole must deliver something.
+  if (delivered == 0 && !failed && watchdog_stops.empty()) silent_phases.push_back(name);
+}
+
+}  // namespace
+
 StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
                        const CpuImage& in, CpuImage& out, CpuImage& ref, ComponentMask compared,
                        const std::function<void()>& reset, const StormMemory& memory) {
@@ -234,106 +334,34 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
     }
   }
 
-  // A loaded machine may not run the sender while the kernel does: a phase that delivered
-  // nothing is run again, each run checked, before it counts as an error.
-  constexpr unsigned kPhaseAttempts = 6;
-  std::vector<std::string> silent_phases;
-  std::vector<std::string> watchdog_stops;
-  // A phase: prepare its source, arm it under a watchdog, run the loop, stop. A source the
-  // watchdog had to stop was too fast for this handler: the phase is not run again.
-  auto phase = [&](const char* name, const std::function<std::string()>& prepare,
-                   const std::function<std::string()>& arm, const std::function<void()>& stop,
-                   const std::function<void()>& disarm) {
-    if (!result.error.empty()) return;
-    uint64_t delivered = 0;
-    unsigned attempt = 0;
-    const auto t = Clock::now();
-    bool failed = false;
-    // A platform that delivers signals only at its own ticks (user-mode Linux, one CPU: the
-    // sender runs only when the loop is switched out) may let a short loop end before one lands:
-    // a silent run is followed by a longer one, up to four times as long, until a run takes
-    // kSilentPhaseMs as measured.
-    uint64_t phase_loops = loops;
-    double last_ms = 0;
-    auto phase_ref = std::make_unique<CpuImage>(ref);
-    while (delivered == 0 && !failed && attempt < kPhaseAttempts) {
-      const double longer = std::clamp(kSilentPhaseMs / std::max(last_ms, 1e-3), 1.0, 4.0);
-      if (attempt++ > 0 && longer > 1) {
-        // A loop of another length ends in another state: its own reference, without signals.
-        phase_loops =
-            std::min(static_cast<uint64_t>(static_cast<double>(phase_loops) * longer), kMostLoops);
-        run_loop(*phase_ref, phase_loops);
-      }
-      const auto attempt_start = Clock::now();
-      // --inject-fault: one fault per run until a run shows it. A delivery inside the kernel
-      // can still come too late to show (a zeroing kernel's ret), so each phase gets its own.
-      if (result.failed_phases.empty() && p.fault.active) p.fault_armed = true;
-      const uint64_t before = p.delivered_in_hold.load();
-      std::string error = prepare();
-      bool stopped = false;
-      if (error.empty()) {
-        PhaseWatchdog watchdog(kPhaseBudget, disarm);
-        error = arm();
-        if (error.empty()) run_loop(out, phase_loops);
-        stopped = watchdog.finish();
-      }
-      last_ms = ms_since(attempt_start);
-      stop();
-      if (!error.empty()) {
-        result.facts[name] = {{"skipped", error}};
-        return;
-      }
-      if (stopped) watchdog_stops.push_back(fmt::format("{} (attempt {})", name, attempt));
-      delivered = p.delivered_in_hold.load() - before;
-      const std::string memory_failure = memory.check ? memory.check() : std::string();
-      if (!same_result(*phase_ref, out, compared, m) || !memory_failure.empty()) {
-        result.failed_phases.emplace_back();
-        result.failed_phases.back().name = fmt::format("{} storm", name);
-        result.failed_phases.back().ref = *phase_ref;
-        result.failed_phases.back().delivered_in_kernel = delivered;
-        result.failed_phases.back().out = out;
-        result.failed_phases.back().memory = memory_failure;
-        failed = true;
-      }
-      if (stopped) break;
-    }
-    result.delivered_in_kernel += delivered;
-    result.facts[name] = {
-        {"signals", delivered},
-        {"attempts", attempt},
-        {"loops", phase_loops},
-        {"ms", std::chrono::duration<double, std::milli>(Clock::now() - t).count()}};
-    // A changed result means something was delivered (a signal outside the counted window
-    // of hold and kernel, such as in a store routine): a failure, not an untested run. A
-    // phase that delivered nothing is noted; the storms as a whole must deliver something.
-    if (delivered == 0 && !failed && watchdog_stops.empty()) silent_phases.push_back(name);
-  };
+  StormPhases phases{m, kernel_loop, out, ref, compared, memory, loops, result};
 
   std::atomic<bool> done{false};
   std::unique_ptr<SignalSender> sender;
-  phase(
-      "tgkill",
-      [&] {
-        done = false;
-        // Back to back, unless a delivery costs more than the fixed period allows: then paced
-        // like the timers, or the handler alone fills the phase (a 100 us handler once left
-        // the loop too little time to finish within the watchdog's budget).
-        sender = std::make_unique<SignalSender>(tid, kPrimarySignal, p.delivered[1], done,
-                                                period_ns > kStormPeriodNs ? period_ns : 0);
-        return std::string();
-      },
-      [&] {
-        sender->start();
-        return std::string();
-      },
-      [&] {
-        done = true;
-        sender->join();
-      },
-      [&] { done = true; });
+  const StormSource tgkill{[&] {
+                             done = false;
+                             // Back to back, unless a delivery costs more than the fixed period
+                             // allows: then paced like the timers, or the handler alone fills the
+                             // phase (a 100 us handler once left the loop too little time to finish
+                             // within the watchdog's budget).
+                             sender = std::make_unique<SignalSender>(
+                                 tid, kPrimarySignal, p.delivered[1], done,
+                                 period_ns > kStormPeriodNs ? period_ns : 0);
+                             return std::string();
+                           },
+                           [&] {
+                             sender->start();
+                             return std::string();
+                           },
+                           [&] {
+                             done = true;
+                             sender->join();
+                           },
+                           [&] { done = true; }};
+  phases.run("tgkill", tgkill);
+
   std::unique_ptr<ThreadTimer> timer;
-  phase(
-      "posix-timer",
+  const StormSource posix_timer{
       [&] {
         timer = std::make_unique<ThreadTimer>(tid);
         return timer->ok() ? std::string() : fmt::format("timer_create: {}", std::strerror(errno));
@@ -342,29 +370,30 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
         return timer->arm(period_ns) ? std::string()
                                      : fmt::format("timer_settime: {}", std::strerror(errno));
       },
-      [&] { timer.reset(); }, [&] { timer->disarm(); });
-  std::unique_ptr<TaskClockSignal> clock;
-  phase(
-      "task-clock",
-      [&] {
-        clock = std::make_unique<TaskClockSignal>(period_ns);
-        return clock->error();
-      },
-      [&] {
-        clock->arm();
-        return std::string();
-      },
-      [&] { clock.reset(); }, [&] { clock->disarm(); });
+      [&] { timer.reset(); }, [&] { timer->disarm(); }};
+  phases.run("posix-timer", posix_timer);
 
-  if (!silent_phases.empty()) result.facts["silent_phases"] = silent_phases;
+  std::unique_ptr<TaskClockSignal> clock;
+  const StormSource task_clock{[&] {
+                                 clock = std::make_unique<TaskClockSignal>(period_ns);
+                                 return clock->error();
+                               },
+                               [&] {
+                                 clock->arm();
+                                 return std::string();
+                               },
+                               [&] { clock.reset(); }, [&] { clock->disarm(); }};
+  phases.run("task-clock", task_clock);
+
+  if (!phases.silent_phases.empty()) result.facts["silent_phases"] = phases.silent_phases;
   // The loop under these sources made no progress for kPhaseBudget: the sources were stopped,
   // what they delivered until then is checked as usual.
-  if (!watchdog_stops.empty()) result.facts["watchdog_stopped"] = watchdog_stops;
+  if (!phases.watchdog_stops.empty()) result.facts["watchdog_stopped"] = phases.watchdog_stops;
   if (result.error.empty() && result.delivered_in_kernel == 0 && result.failed_phases.empty())
     result.error = fmt::format(
         "no storm delivered a signal while the kernel ran ({} phases, {} "
         "runs each at most)",
-        silent_phases.size(), kPhaseAttempts);
+        phases.silent_phases.size(), StormPhases::kPhaseAttempts);
   for (int sig : {SIGALRM, SIGURG})
     uninstall_handler(sig);
   return result;

@@ -248,6 +248,252 @@ void corrupt_header(BadHeader b, const Machine& m, std::vector<uint8_t>& area, c
   }
 }
 
+// One case's state.
+struct PtraceRun {
+  const PtraceCaseSpec& spec;
+  const CaseContext& ctx;
+  const Machine& m;
+  PtraceShared* shared = nullptr;
+  ComponentMask loaded = 0;
+  PatternSource own, tracer, other;
+  Images img;
+  RoutineList loaders, stores;
+  HoldPlan hold{};
+  pid_t pid = 0;
+  ClassifyContext cls;
+  DiffOptions o;
+  std::string why;       // what a failed tracer request says
+  int failed_errno = 0;  // and its errno
+};
+
+// The patterns and the hold; false with r's error set.
+bool set_up(PtraceRun& run, CaseResult& r) {
+  const Machine& m = run.m;
+  const CaseContext& ctx = run.ctx;
+  const PtraceCaseSpec& spec = run.spec;
+  const ComponentMask available = available_components(m);
+  const bool all = spec.mode == PtraceMode::kWriteInit || spec.mode == PtraceMode::kBadHeader;
+  run.loaded = (all || !spec.components ? available : spec.components) & available;
+  if (ctx.fault.active && (all || ctx.fault.kind == FaultKind::kGuard ||
+                           !(run.loaded & component_bit(ctx.fault.component)))) {
+    r.set_error(fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec,
+                            all ? "this mode has no register the tracer reads or writes alone"
+                                : "the case does not hold that component"));
+    return false;
+  }
+  run.shared = map_shared<PtraceShared>();
+  if (!run.shared) {
+    r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
+    return false;
+  }
+  const uint16_t tag = seed_tag(ctx.seed);
+  run.own = {tag, kRoleMain, 1};
+  run.tracer = {tag, kRoleEdit, 1};
+  run.other = {tag, static_cast<uint8_t>(kRoleProcess0 + 1), 1};
+  Images& img = run.img;
+  img.in->clear();
+  img.tracer->clear();
+  img.other->clear();
+  for (const ComponentDescriptor* c : all_components())
+    if (run.loaded & component_bit(c->id)) {
+      c->fill(*img.in, m, run.own, Shape::kLanes);
+      c->fill(*img.tracer, m, run.tracer, Shape::kLanes);
+      c->fill(*img.other, m, run.other, Shape::kLanes);
+    }
+  img.in->host_fsbase = current_fsbase();
+  img.in->host_gsbase = current_gsbase();
+  run.loaders = loaders_for(m, run.loaded);
+  run.stores = stores_for(m, run.loaded);
+  run.hold.action = PLAN_ACTION_NONE;
+  run.hold.loaders = run.loaders.data();
+  run.hold.stores = run.stores.data();
+  run.hold.options = default_hold_options(m);
+  run.cls.machine = &m;
+  run.cls.known = {
+      {run.own, Shape::kLanes}, {run.tracer, Shape::kLanes}, {run.other, Shape::kLanes}};
+  run.cls.expected = {run.own, Shape::kLanes};
+  run.o.injection = hold_injection_point(sigctx_hold_none);
+  return true;
+}
+
+// Forks the tracee and stops it at its hold; false with r's status set (a skip where the
+// kernel refuses PTRACE_TRACEME).
+bool start_tracee(PtraceRun& run, CaseResult& r) {
+  run.pid = fork_tied_to_parent();
+  if (run.pid < 0) {
+    r.set_error(fmt::format("fork: {}", std::strerror(errno)));
+    return false;
+  }
+  if (run.pid == 0) {
+    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
+      run.shared->traceme_errno = errno;
+      _exit(kTracemeFailed);
+    }
+    raise(SIGSTOP);
+    auto out = std::make_unique<CpuImage>();
+    out->clear();
+    out->host_fsbase = run.img.in->host_fsbase;
+    out->host_gsbase = run.img.in->host_gsbase;
+    sigctx_hold(run.img.in.get(), out.get(), &run.hold);
+    run.shared->out = *out;
+    run.shared->stored = true;
+    _exit(0);
+  }
+  int status = 0;
+  if (!wait_event(run.pid, &status) || !WIFSTOPPED(status)) {
+    const bool refused = WIFEXITED(status) && WEXITSTATUS(status) == kTracemeFailed;
+    r.status = refused ? Status::kSkip : Status::kError;
+    r.reason = refused ? fmt::format("PTRACE_TRACEME: {} (already traced, or ptrace is forbidden)",
+                                     std::strerror(run.shared->traceme_errno))
+                       : "before its stop the tracee " + describe_status(status);
+    return false;
+  }
+  std::string how, why;
+  if (!stop_at(run.pid, reinterpret_cast<uint64_t>(sigctx_hold_none), run.m.platform, &how, &why)) {
+    kill(run.pid, SIGKILL);
+    waitpid(run.pid, nullptr, __WALL);
+    r.set_error(why);
+    return false;
+  }
+  ++r.injections;
+  r.facts["stop"] = how;
+  return true;
+}
+
+// ptrace/read: every view that holds a loaded component must show the tracee's values.
+bool read_views(PtraceRun& run, CaseResult& r) {
+  const Machine& m = run.m;
+  for (PtraceView v : all_ptrace_views()) {
+    const ComponentMask holds = ptrace_view_components(v, m) & run.loaded;
+    if (!holds) continue;
+    run.img.view->clear();
+    if (!read_ptrace_view(run.pid, v, m, *run.img.view, &run.why)) {
+      run.failed_errno = errno;
+      return false;
+    }
+    // --inject-fault: the view reports the register wrong, as a kernel that copied the wrong
+    // bytes out would.
+    if (run.ctx.fault.active && (holds & component_bit(run.ctx.fault.component)))
+      apply_fault_to_image(run.ctx.fault, m, *run.img.view, *run.img.other);
+    run.o.checked = holds;
+    run.o.where = fmt::format("in the tracer's {} view", ptrace_view_name(v));
+    for (RegisterDiff& d : diff_images(*run.img.in, *run.img.view, m, run.o, run.cls))
+      r.diffs.push_back(std::move(d));
+  }
+  return true;
+}
+
+// ptrace/write: the tracer's values into every loaded component.
+bool write_values(PtraceRun& run, CaseResult&) {
+  *run.img.written = *run.img.tracer;
+  // --inject-fault: the tracer writes the tracee's own value (leak), a flipped bit or zero into
+  // the register instead of its own, as a kernel that dropped the write would leave it.
+  if (run.ctx.fault.active)
+    apply_fault_to_image(run.ctx.fault, run.m, *run.img.written, *run.img.in);
+  const bool ok = write_tracer_values(run.pid, run.m, run.loaded, *run.img.written, &run.why);
+  run.failed_errno = errno;
+  return ok;
+}
+
+// ptrace/write-init: the component's XSTATE_BV bit cleared in the regset.
+bool write_init(PtraceRun& run, CaseResult&) {
+  const ComponentDescriptor& c = component(run.spec.init_component);
+  std::vector<uint8_t> area;
+  bool ok = get_xstate_regset(run.pid, area, &run.why);
+  run.failed_errno = errno;
+  if (!ok) return false;
+  XsaveArea a(area.data(), area.size(), true);
+  a.set_xstate_bv(a.xstate_bv() & ~(1ull << c.xsave_index));
+  ok = set_xstate_regset(run.pid, area);
+  run.failed_errno = errno;
+  if (!ok) run.why = fmt::format("PTRACE_SETREGSET NT_X86_XSTATE: {}", std::strerror(errno));
+  return ok;
+}
+
+// ptrace/bad-header: a regset whose header XRSTOR would reject must be refused.
+bool write_bad_header(PtraceRun& run, CaseResult& r) {
+  std::vector<uint8_t> area;
+  const bool ok = get_xstate_regset(run.pid, area, &run.why);
+  run.failed_errno = errno;
+  if (!ok) return false;
+  corrupt_header(run.spec.bad_header, run.m, area, *run.img.tracer);
+  emulate_on_ptrace_xstate_write(run.m, area.data(), area.size());
+  if (set_xstate_regset(run.pid, area))
+    r.findings.push_back({"ptrace.setregset_bad_header",
+                          fmt::format("PTRACE_SETREGSET NT_X86_XSTATE accepted a header with "
+                                      "{}, which XRSTOR rejects (CVE-2017-15537)",
+                                      bad_header_name(run.spec.bad_header)),
+                          "EINVAL", "success"});
+  else
+    r.facts["setregset_errno"] = std::strerror(errno);
+  return true;
+}
+
+// What the tracer does at the stop, by mode.
+bool act(PtraceRun& run, CaseResult& r) {
+  switch (run.spec.mode) {
+    case PtraceMode::kRead:
+      return read_views(run, r);
+    case PtraceMode::kWrite:
+      return write_values(run, r);
+    case PtraceMode::kWriteInit:
+      return write_init(run, r);
+    case PtraceMode::kBadHeader:
+      return write_bad_header(run, r);
+  }
+  return true;
+}
+
+// A refused tracer request ends the case: a regset the kernel does not offer (user-mode Linux
+// has neither NT_PRFPREG nor NT_X86_XSTATE: EIO) is the platform's deviation, which Linux on the
+// hardware never shows: a finding. Anything else stopped the case before it could decide.
+void report_refused(PtraceRun& run, CaseResult& r) {
+  kill(run.pid, SIGKILL);
+  waitpid(run.pid, nullptr, __WALL);
+  if (run.failed_errno == EIO || run.failed_errno == ENODEV) {
+    r.findings.push_back({"ptrace.request_refused", run.why, "the tracee's registers",
+                          std::strerror(run.failed_errno)});
+    r.status = Status::kFail;
+    r.reason = "the kernel refused the tracer's access: " + run.why;
+    return;
+  }
+  r.set_error(run.why);
+}
+
+// What the tracee must hold when it goes on, and where that is reported.
+void expect_after(PtraceRun& run, CaseResult& r) {
+  const PtraceCaseSpec& spec = run.spec;
+  const CpuImage& out = run.shared->out;
+  CpuImage& expected = *run.img.expected;
+  expected = *run.img.in;
+  run.o.checked = run.loaded;
+  run.o.where = "in the tracee after the tracer's stop";
+  if (spec.mode == PtraceMode::kWrite) {
+    expected = *run.img.tracer;
+    run.cls.expected = {run.tracer, Shape::kLanes};
+    run.o.where = "in the tracee after the tracer's writes";
+  } else if (spec.mode == PtraceMode::kWriteInit) {
+    component(spec.init_component).init(expected);
+    run.o.where = fmt::format("in the tracee after the tracer cleared XSTATE_BV[{}]",
+                              component(spec.init_component).xsave_index);
+    // MXCSR with XSTATE_BV[1] clear: the standard form of XRSTOR loads it from the buffer
+    // whenever RFBM[1] or RFBM[2] is set, the compacted form and XRSTORS (what a kernel using
+    // XSAVES restores with) initialize it to 0x1f80 (SDM vol. 1, 13.8). Either is the kernel's
+    // right; the fact says which this one did.
+    if (spec.init_component == ComponentId::kSse &&
+        (out.mxcsr == run.img.in->mxcsr || out.mxcsr == 0x1f80)) {
+      r.facts["mxcsr_after_sse_init"] =
+          out.mxcsr == run.img.in->mxcsr && run.img.in->mxcsr != 0x1f80
+              ? "kept (the standard-form XRSTOR rule)"
+              : "0x1f80 (the compacted-form XRSTOR and XRSTORS rule)";
+      expected.mxcsr = out.mxcsr;
+    }
+  } else if (spec.mode == PtraceMode::kBadHeader) {
+    run.o.where = "in the tracee after a SETREGSET with a bad header";
+  }
+  expected.gpr[kRsp] = out.rsp_before;
+}
+
 }  // namespace
 
 std::string ptrace_unavailable(const Machine& m) {
@@ -266,196 +512,18 @@ std::string ptrace_unavailable(const Machine& m) {
 }
 
 void run_ptrace_case(const PtraceCaseSpec& spec, const CaseContext& ctx, CaseResult& r) {
-  const Machine& m = ctx.machine;
-  const ComponentMask available = available_components(m);
-  const bool all = spec.mode == PtraceMode::kWriteInit || spec.mode == PtraceMode::kBadHeader;
-  const ComponentMask loaded = (all || !spec.components ? available : spec.components) & available;
-  if (ctx.fault.active && (all || ctx.fault.kind == FaultKind::kGuard ||
-                           !(loaded & component_bit(ctx.fault.component)))) {
-    return r.set_error(
-        fmt::format("--inject-fault {} cannot show here: {}", ctx.fault.spec,
-                    all ? "this mode has no register the tracer reads or writes alone"
-                        : "the case does not hold that component"));
-  }
-  auto* shared = map_shared<PtraceShared>();
-  if (!shared) {
-    return r.set_error(fmt::format("mmap: {}", std::strerror(errno)));
-  }
-  const uint16_t tag = seed_tag(ctx.seed);
-  const PatternSource own{tag, kRoleMain, 1}, tracer{tag, kRoleEdit, 1},
-      other{tag, static_cast<uint8_t>(kRoleProcess0 + 1), 1};
-  Images img;
-  img.in->clear();
-  img.tracer->clear();
-  img.other->clear();
-  for (const ComponentDescriptor* c : all_components())
-    if (loaded & component_bit(c->id)) {
-      c->fill(*img.in, m, own, Shape::kLanes);
-      c->fill(*img.tracer, m, tracer, Shape::kLanes);
-      c->fill(*img.other, m, other, Shape::kLanes);
-    }
-  img.in->host_fsbase = current_fsbase();
-  img.in->host_gsbase = current_gsbase();
-  const RoutineList loaders = loaders_for(m, loaded);
-  const RoutineList stores = stores_for(m, loaded);
-  HoldPlan hold;
-  hold.action = PLAN_ACTION_NONE;
-  hold.loaders = loaders.data();
-  hold.stores = stores.data();
-  hold.options = default_hold_options(m);
-  const InjectionPoint point = hold_injection_point(sigctx_hold_none);
-
-  const pid_t pid = fork_tied_to_parent();
-  if (pid < 0) {
-    return r.set_error(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (pid == 0) {
-    if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) {
-      shared->traceme_errno = errno;
-      _exit(kTracemeFailed);
-    }
-    raise(SIGSTOP);
-    auto out = std::make_unique<CpuImage>();
-    out->clear();
-    out->host_fsbase = img.in->host_fsbase;
-    out->host_gsbase = img.in->host_gsbase;
-    sigctx_hold(img.in.get(), out.get(), &hold);
-    shared->out = *out;
-    shared->stored = true;
-    _exit(0);
-  }
-
+  PtraceRun run{spec, ctx, ctx.machine};
+  if (!set_up(run, r) || !start_tracee(run, r)) return;
+  if (!act(run, r)) return report_refused(run, r);
   int status = 0;
-  std::string how, why;
-  if (!wait_event(pid, &status) || !WIFSTOPPED(status)) {
-    const bool refused = WIFEXITED(status) && WEXITSTATUS(status) == kTracemeFailed;
-    r.status = refused ? Status::kSkip : Status::kError;
-    r.reason = refused ? fmt::format("PTRACE_TRACEME: {} (already traced, or ptrace is forbidden)",
-                                     std::strerror(shared->traceme_errno))
-                       : "before its stop the tracee " + describe_status(status);
-    return;
-  }
-  if (!stop_at(pid, reinterpret_cast<uint64_t>(sigctx_hold_none), m.platform, &how, &why)) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, __WALL);
-    return r.set_error(why);
-  }
-  ++r.injections;
-  r.facts["stop"] = how;
-
-  ClassifyContext cls;
-  cls.machine = &m;
-  cls.known = {{own, Shape::kLanes}, {tracer, Shape::kLanes}, {other, Shape::kLanes}};
-  cls.expected = {own, Shape::kLanes};
-  DiffOptions o;
-  o.injection = point;
-  bool ok = true;
-  int failed_errno = 0;
-  std::vector<uint8_t> area;
-  if (spec.mode == PtraceMode::kRead) {
-    for (PtraceView v : all_ptrace_views()) {
-      const ComponentMask holds = ptrace_view_components(v, m) & loaded;
-      if (!holds) continue;
-      img.view->clear();
-      if (!read_ptrace_view(pid, v, m, *img.view, &why)) {
-        failed_errno = errno;
-        ok = false;
-        break;
-      }
-      // --inject-fault: the view reports the register wrong, as a kernel that copied the
-      // wrong bytes out would.
-      if (ctx.fault.active && (holds & component_bit(ctx.fault.component)))
-        apply_fault_to_image(ctx.fault, m, *img.view, *img.other);
-      o.checked = holds;
-      o.where = fmt::format("in the tracer's {} view", ptrace_view_name(v));
-      for (RegisterDiff& d : diff_images(*img.in, *img.view, m, o, cls))
-        r.diffs.push_back(std::move(d));
-    }
-  } else if (spec.mode == PtraceMode::kWrite) {
-    *img.written = *img.tracer;
-    // --inject-fault: the tracer writes the tracee's own value (leak), a flipped bit or zero
-    // into the register instead of its own, as a kernel that dropped the write would leave it.
-    if (ctx.fault.active) apply_fault_to_image(ctx.fault, m, *img.written, *img.in);
-    ok = write_tracer_values(pid, m, loaded, *img.written, &why);
-    failed_errno = errno;
-  } else if (spec.mode == PtraceMode::kWriteInit) {
-    const ComponentDescriptor& c = component(spec.init_component);
-    ok = get_xstate_regset(pid, area, &why);
-    failed_errno = errno;
-    if (ok) {
-      XsaveArea a(area.data(), area.size(), true);
-      a.set_xstate_bv(a.xstate_bv() & ~(1ull << c.xsave_index));
-      ok = set_xstate_regset(pid, area);
-      failed_errno = errno;
-      if (!ok) why = fmt::format("PTRACE_SETREGSET NT_X86_XSTATE: {}", std::strerror(errno));
-    }
-  } else {
-    ok = get_xstate_regset(pid, area, &why);
-    failed_errno = errno;
-    if (ok) {
-      corrupt_header(spec.bad_header, m, area, *img.tracer);
-      emulate_on_ptrace_xstate_write(m, area.data(), area.size());
-      if (set_xstate_regset(pid, area))
-        r.findings.push_back({"ptrace.setregset_bad_header",
-                              fmt::format("PTRACE_SETREGSET NT_X86_XSTATE accepted a header with "
-                                          "{}, which XRSTOR rejects (CVE-2017-15537)",
-                                          bad_header_name(spec.bad_header)),
-                              "EINVAL", "success"});
-      else
-        r.facts["setregset_errno"] = std::strerror(errno);
-    }
-  }
-  if (!ok) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, __WALL);
-    // A regset the kernel does not offer (user-mode Linux has neither NT_PRFPREG nor
-    // NT_X86_XSTATE: EIO) is the platform's deviation, which Linux on the hardware never shows:
-    // a finding. Anything else stopped the case before it could decide.
-    if (failed_errno == EIO || failed_errno == ENODEV) {
-      r.findings.push_back(
-          {"ptrace.request_refused", why, "the tracee's registers", std::strerror(failed_errno)});
-      r.status = Status::kFail;
-      r.reason = "the kernel refused the tracer's access: " + why;
-      return;
-    }
-    return r.set_error(why);
-  }
-  if (ptrace(PTRACE_CONT, pid, nullptr, nullptr) != 0 || !wait_event(pid, &status) ||
-      !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !shared->stored) {
+  if (ptrace(PTRACE_CONT, run.pid, nullptr, nullptr) != 0 || !wait_event(run.pid, &status) ||
+      !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !run.shared->stored) {
     return r.set_error("after the tracer let it go, the tracee " + describe_status(status));
   }
-
-  // What the tracee must hold when it goes on.
-  *img.expected = *img.in;
-  o.checked = loaded;
-  o.where = "in the tracee after the tracer's stop";
-  if (spec.mode == PtraceMode::kWrite) {
-    *img.expected = *img.tracer;
-    cls.expected = {tracer, Shape::kLanes};
-    o.where = "in the tracee after the tracer's writes";
-  } else if (spec.mode == PtraceMode::kWriteInit) {
-    component(spec.init_component).init(*img.expected);
-    o.where = fmt::format("in the tracee after the tracer cleared XSTATE_BV[{}]",
-                          component(spec.init_component).xsave_index);
-    // MXCSR with XSTATE_BV[1] clear: the standard form of XRSTOR loads it from the buffer
-    // whenever RFBM[1] or RFBM[2] is set, the compacted form and XRSTORS (what a kernel using
-    // XSAVES restores with) initialize it to 0x1f80 (SDM vol. 1, 13.8). Either is the kernel's
-    // right; the fact says which this one did.
-    if (spec.init_component == ComponentId::kSse &&
-        (shared->out.mxcsr == img.in->mxcsr || shared->out.mxcsr == 0x1f80)) {
-      r.facts["mxcsr_after_sse_init"] =
-          shared->out.mxcsr == img.in->mxcsr && img.in->mxcsr != 0x1f80
-              ? "kept (the standard-form XRSTOR rule)"
-              : "0x1f80 (the compacted-form XRSTOR and XRSTORS rule)";
-      img.expected->mxcsr = shared->out.mxcsr;
-    }
-  } else if (spec.mode == PtraceMode::kBadHeader) {
-    o.where = "in the tracee after a SETREGSET with a bad header";
-  }
-  img.expected->gpr[kRsp] = shared->out.rsp_before;
-  for (RegisterDiff& d : diff_images(*img.expected, shared->out, m, o, cls))
+  expect_after(run, r);
+  for (RegisterDiff& d : diff_images(*run.img.expected, run.shared->out, run.m, run.o, run.cls))
     r.diffs.push_back(std::move(d));
-  r.facts["components"] = component_names(loaded);
+  r.facts["components"] = component_names(run.loaded);
   set_final_status(ctx.fault, r);
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <system_error>
 
 #include "engine/handler.h"
@@ -16,12 +17,14 @@
 #include "runners/run_options.h"
 #include "runners/vm/guest_init.h"
 
-int main(int argc, char** argv) {
-  using namespace sigctx;
-  // Booted by `sigctx vm` as the initramfs's /init.
-  if (is_guest_init()) guest_init_main();
-  // A slow machine made on purpose (engine/handler.h): every delivery spends this long in the
-  // handler, and the platform probe measures it like any other cost.
+namespace {
+
+using namespace sigctx;
+
+// A slow machine made on purpose (engine/handler.h): every delivery spends
+// SIGCTX_HANDLER_DELAY_US in the handler, and the platform probe measures it like any other
+// cost. False after naming a bad value.
+bool apply_handler_delay() {
   if (const char* delay = std::getenv("SIGCTX_HANDLER_DELAY_US")) {
     char* end = nullptr;
     const double us = std::strtod(delay, &end);
@@ -30,10 +33,141 @@ int main(int argc, char** argv) {
                  "sigctx: error: SIGCTX_HANDLER_DELAY_US: '{}' is not a number of microseconds "
                  "from 0 to 1000000\n",
                  delay);
-      return kExitUsage;
+      return false;
     }
     set_handler_delay_ns(static_cast<uint64_t>(us * 1000));
   }
+  return true;
+}
+
+struct VmCommands {
+  CLI::App* vm;
+  CLI::App* matrix;
+};
+
+// vm and matrix: the options of one guest boot, and after `--` the guest's run options.
+VmCommands add_vm_commands(CLI::App& app, VmOptions& vm_opts, MatrixOptions& matrix_opts) {
+  auto add_vm_options = [&](CLI::App* sub) {
+    sub->add_option("--emulator", vm_opts.emulator,
+                    "qemu (default), bochs (AVX-512 models) or uml (a user-mode Linux kernel, "
+                    "--kernel uml for Debian's linux.uml)");
+    sub->add_option("--accel", vm_opts.accel,
+                    "QEMU accelerators in order of preference (default tcg; kvm:tcg uses KVM "
+                    "where it works)");
+    sub->add_option("--smp", vm_opts.smp, "guest CPUs (default 2; bochs: 1)")
+        ->check(CLI::Range(1u, 64u));
+    sub->add_option("--memory", vm_opts.memory_mib, "guest memory in MiB (default 1024)")
+        ->check(CLI::Range(128u, 65536u));
+    sub->add_option("--vm-timeout", vm_opts.vm_timeout_s,
+                    "seconds from boot to power-off before the guest counts as hung (default 1800)")
+        ->check(CLI::Range(1.0, 86400.0));
+    sub->add_option("--guest-binary", vm_opts.guest_binary,
+                    "the static sigctx to boot as /init (default: this one when static, else "
+                    "sigctx-static beside it, else build-static/sigctx)");
+    sub->add_flag("--bisect", vm_opts.bisect,
+                  "exit 0 good, 1 bad, 125 untestable (kernel never started sigctx, or every case "
+                  "skipped), 128 on a usage error: for git bisect run");
+  };
+  auto* vm = app.add_subcommand(
+      "vm",
+      "boot a kernel under QEMU or bochs with sigctx as init and run the suite there; "
+      "the run options follow --");
+  add_vm_options(vm);
+  vm->add_option("--cpu", vm_opts.cpu, "QEMU -cpu model or bochs cpu model (default max)");
+  vm->add_option("--append", vm_opts.append, "kernel options added to sigctx's own");
+  vm->add_option("--kernel", vm_opts.kernel,
+                 "bzImage or vmlinux, or debian:SERIES (debian:6.12, debian:6.1-cloud)")
+      ->required();
+  vm->add_option("--keep", vm_opts.keep_dir, "keep the initramfs, console log and channel here");
+  vm->add_flag("--quiet", vm_opts.quiet, "do not copy the guest's console to stdout");
+  auto* matrix = app.add_subcommand(
+      "matrix",
+      "every kernel x CPU model x kernel options under QEMU (or bochs), a result file per "
+      "cell and the HTML report; the run options follow --");
+  add_vm_options(matrix);
+  matrix
+      ->add_option("--kernels", matrix_opts.kernels,
+                   "Debian series or releases, or image files (default 6.1,6.12,6.12-rt; "
+                   "bochs: 6.1-cloud); 6.1:all is every 6.1 release, oldest first")
+      ->delimiter(',');
+  matrix
+      ->add_option("--cpus", matrix_opts.cpus,
+                   "CPU models (default Nehalem,SandyBridge,Haswell,max; bochs: "
+                   "corei7_skylake_x,corei7_icelake_u,tigerlake)")
+      ->delimiter(',');
+  matrix
+      ->add_option("--append-variants", matrix_opts.append_variants,
+                   "kernel option sets, 'none' for none (default none,noxsave)")
+      ->delimiter(',');
+  matrix->add_option("--out", matrix_opts.out_dir, "directory for the results (default matrix)");
+  matrix->add_option("--jobs", matrix_opts.jobs, "guests booted at once (default 2)")
+      ->check(CLI::Range(1u, 64u));
+  return {vm, matrix};
+}
+
+// Names an unknown command rather than CLI11's generic "a subcommand is required", and an
+// unknown option: CLI11 checks required arguments first, so `compare --zzz a` said "new is
+// required". The exit status when a word is unknown, else 0.
+int reject_unknown_words(CLI::App& app, int argc, char** argv, int usage_status) {
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      known |= sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      fmt::print(stderr, "sigctx: error: unknown command '{}' (commands: {})\n", argv[1], names);
+      return kExitUsage;
+    }
+    // Option values never start with "--" (cli_values.h).
+    const CLI::App* sub = app.get_subcommand(argv[1]);
+    for (int i = 2; i < argc; ++i) {
+      std::string token = argv[i];
+      if (token.rfind("--", 0) != 0 || token == "--") continue;
+      token = token.substr(0, token.find('='));
+      if (!sub->get_option_no_throw(token)) {
+        // Right after an option that wants a value, it is that value which is missing.
+        const CLI::Option* before = sub->get_option_no_throw(argv[i - 1]);
+        if (i > 2 && before && before->get_expected_min() > 0 && !before->get_positional())
+          fmt::print(stderr,
+                     "sigctx: error: {}: the value is missing (then comes '{}', which is no "
+                     "option of {} either)\n",
+                     argv[i - 1], token, argv[1]);
+        else
+          fmt::print(stderr, "sigctx: error: {}: unknown option '{}' (see sigctx {} --help)\n",
+                     argv[1], token, argv[1]);
+        return usage_status;
+      }
+    }
+  }
+  return 0;
+}
+
+// Runs the command. Output that never arrived (a full disk, a closed pipe, /dev/full) is an
+// error with a message, never exit 0 and never an abort: fmt throws when a write fails, and a
+// short output fails only at the final flush.
+int run_checking_output(const std::function<int()>& dispatch, int usage_status) {
+  int status;
+  try {
+    status = dispatch();
+  } catch (const std::system_error& e) {
+    fmt::print(stderr, "sigctx: error: standard output: {}\n", e.code().message());
+    return usage_status;
+  }
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    fmt::print(stderr, "sigctx: error: standard output: {}\n", std::strerror(errno ? errno : EIO));
+    return usage_status;
+  }
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Booted by `sigctx vm` as the initramfs's /init.
+  if (is_guest_init()) guest_init_main();
+  if (!apply_handler_delay()) return kExitUsage;
   // Before any case list is built: xsave_other's cases (ptrace/write-init among them) and their
   // descriptions follow the component it takes on this machine.
   live_machine();
@@ -92,64 +226,9 @@ int main(int argc, char** argv) {
   bool until_fail = true;  // the only mode: DESIGN.md's spelling is accepted
   soak->add_flag("--until-fail", until_fail, "stop at the first failing iteration (always so)");
 
-  // vm and matrix: the options of one guest boot, and after `--` the guest's run options.
   VmOptions vm_opts;
-  auto add_vm_options = [&](CLI::App* sub) {
-    sub->add_option("--emulator", vm_opts.emulator,
-                    "qemu (default), bochs (AVX-512 models) or uml (a user-mode Linux kernel, "
-                    "--kernel uml for Debian's linux.uml)");
-    sub->add_option("--accel", vm_opts.accel,
-                    "QEMU accelerators in order of preference (default tcg; kvm:tcg uses KVM "
-                    "where it works)");
-    sub->add_option("--smp", vm_opts.smp, "guest CPUs (default 2; bochs: 1)")
-        ->check(CLI::Range(1u, 64u));
-    sub->add_option("--memory", vm_opts.memory_mib, "guest memory in MiB (default 1024)")
-        ->check(CLI::Range(128u, 65536u));
-    sub->add_option("--vm-timeout", vm_opts.vm_timeout_s,
-                    "seconds from boot to power-off before the guest counts as hung (default 1800)")
-        ->check(CLI::Range(1.0, 86400.0));
-    sub->add_option("--guest-binary", vm_opts.guest_binary,
-                    "the static sigctx to boot as /init (default: this one when static, else "
-                    "sigctx-static beside it, else build-static/sigctx)");
-    sub->add_flag("--bisect", vm_opts.bisect,
-                  "exit 0 good, 1 bad, 125 untestable (kernel never started sigctx, or every case "
-                  "skipped), 128 on a usage error: for git bisect run");
-  };
-  auto* vm = app.add_subcommand(
-      "vm",
-      "boot a kernel under QEMU or bochs with sigctx as init and run the suite there; "
-      "the run options follow --");
-  add_vm_options(vm);
-  vm->add_option("--cpu", vm_opts.cpu, "QEMU -cpu model or bochs cpu model (default max)");
-  vm->add_option("--append", vm_opts.append, "kernel options added to sigctx's own");
-  vm->add_option("--kernel", vm_opts.kernel,
-                 "bzImage or vmlinux, or debian:SERIES (debian:6.12, debian:6.1-cloud)")
-      ->required();
-  vm->add_option("--keep", vm_opts.keep_dir, "keep the initramfs, console log and channel here");
-  vm->add_flag("--quiet", vm_opts.quiet, "do not copy the guest's console to stdout");
   MatrixOptions matrix_opts;
-  auto* matrix = app.add_subcommand(
-      "matrix",
-      "every kernel x CPU model x kernel options under QEMU (or bochs), a result file per "
-      "cell and the HTML report; the run options follow --");
-  add_vm_options(matrix);
-  matrix
-      ->add_option("--kernels", matrix_opts.kernels,
-                   "Debian series or releases, or image files (default 6.1,6.12,6.12-rt; "
-                   "bochs: 6.1-cloud); 6.1:all is every 6.1 release, oldest first")
-      ->delimiter(',');
-  matrix
-      ->add_option("--cpus", matrix_opts.cpus,
-                   "CPU models (default Nehalem,SandyBridge,Haswell,max; bochs: "
-                   "corei7_skylake_x,corei7_icelake_u,tigerlake)")
-      ->delimiter(',');
-  matrix
-      ->add_option("--append-variants", matrix_opts.append_variants,
-                   "kernel option sets, 'none' for none (default none,noxsave)")
-      ->delimiter(',');
-  matrix->add_option("--out", matrix_opts.out_dir, "directory for the results (default matrix)");
-  matrix->add_option("--jobs", matrix_opts.jobs, "guests booted at once (default 2)")
-      ->check(CLI::Range(1u, 64u));
+  const auto [vm, matrix] = add_vm_commands(app, vm_opts, matrix_opts);
 
   check_every_value(&app);
 
@@ -167,40 +246,7 @@ int main(int argc, char** argv) {
   const bool bisect = std::find(argv + 1, argv + argc, std::string("--bisect")) != argv + argc;
   const int usage_status = bisect ? kExitBisectAbort : kExitUsage;
 
-  // Name an unknown command rather than CLI11's generic "a subcommand is required".
-  if (argc > 1 && argv[1][0] != '-') {
-    std::string names;
-    bool known = false;
-    for (const CLI::App* sub : app.get_subcommands({})) {
-      known |= sub->get_name() == argv[1];
-      names += (names.empty() ? "" : ", ") + sub->get_name();
-    }
-    if (!known) {
-      fmt::print(stderr, "sigctx: error: unknown command '{}' (commands: {})\n", argv[1], names);
-      return kExitUsage;
-    }
-    // Name an unknown option too: CLI11 checks required arguments first, so `compare --zzz a`
-    // said "new is required". Option values never start with "--" (cli_values.h).
-    const CLI::App* sub = app.get_subcommand(argv[1]);
-    for (int i = 2; i < argc; ++i) {
-      std::string token = argv[i];
-      if (token.rfind("--", 0) != 0 || token == "--") continue;
-      token = token.substr(0, token.find('='));
-      if (!sub->get_option_no_throw(token)) {
-        // Right after an option that wants a value, it is that value which is missing.
-        const CLI::Option* before = sub->get_option_no_throw(argv[i - 1]);
-        if (i > 2 && before && before->get_expected_min() > 0 && !before->get_positional())
-          fmt::print(stderr,
-                     "sigctx: error: {}: the value is missing (then comes '{}', which is no "
-                     "option of {} either)\n",
-                     argv[i - 1], token, argv[1]);
-        else
-          fmt::print(stderr, "sigctx: error: {}: unknown option '{}' (see sigctx {} --help)\n",
-                     argv[1], token, argv[1]);
-        return usage_status;
-      }
-    }
-  }
+  if (const int status = reject_unknown_words(app, argc, argv, usage_status)) return status;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -229,19 +275,5 @@ int main(int argc, char** argv) {
     const int status = run_command(run_opts);
     return status == kExitUsage ? usage_status : status;
   };
-  // Output that never arrived (a full disk, a closed pipe, /dev/full) is an error with a
-  // message, never exit 0 and never an abort: fmt throws when a write fails, and a short
-  // output fails only at the final flush.
-  int status;
-  try {
-    status = dispatch();
-  } catch (const std::system_error& e) {
-    fmt::print(stderr, "sigctx: error: standard output: {}\n", e.code().message());
-    return usage_status;
-  }
-  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-    fmt::print(stderr, "sigctx: error: standard output: {}\n", std::strerror(errno ? errno : EIO));
-    return usage_status;
-  }
-  return status;
+  return run_checking_output(dispatch, usage_status);
 }

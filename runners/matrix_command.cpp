@@ -46,101 +46,131 @@ std::string file_safe(std::string s) {
   return s;
 }
 
-}  // namespace
-
-int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
-  const bool bisect = vo.bisect;
-  auto usage = [&](const std::string& message) { return vm_usage_error(bisect, message); };
-  Emulator emulator;
-  if (!parse_emulator(vo.emulator, &emulator))
-    return usage(fmt::format("--emulator: '{}' is not qemu, bochs or uml", vo.emulator));
+// What the options ask for: the emulator, the guest, and the kernels, CPU models and kernel
+// option sets whose product is the matrix.
+struct MatrixPlan {
+  Emulator emulator{};
   GuestRun guest;
-  std::string error;
-  if (!parse_guest_run(vo.run_tokens, guest_cpus(vo, emulator), &guest, &error))
-    return usage(error);
-  if (!guest.options.json_path.empty() || !guest.options.junit_path.empty())
-    return usage(
-        "matrix writes one result file per cell under --out; --json and --junit do not "
-        "apply");
   std::string guest_binary;
-  if (!find_guest_binary(vo.guest_binary, &guest_binary, &error)) return usage(error);
-
-  const bool uml = emulator == Emulator::kUml;
-  std::vector<std::string> kernel_specs = mo.kernels;
-  if (kernel_specs.empty())
-    kernel_specs = emulator == Emulator::kBochs ? std::vector<std::string>{"6.1-cloud"}
-                   : uml                        ? std::vector<std::string>{"uml"}
-                         : std::vector<std::string>{"6.1", "6.12", "6.12-rt"};
-  std::vector<std::string> cpus = mo.cpus;
-  if (uml && !cpus.empty()) return usage("--cpus: user-mode Linux runs on this machine's CPU");
-  if (cpus.empty())
-    cpus = emulator == Emulator::kBochs
-               ? std::vector<std::string>{"corei7_skylake_x", "corei7_icelake_u", "tigerlake"}
-           : uml ? std::vector<std::string>{"host"}
-                 : std::vector<std::string>{"Nehalem", "SandyBridge", "Haswell", "max"};
-  std::vector<std::string> variants = mo.append_variants;
-  if (variants.empty())
-    variants = uml ? std::vector<std::string>{"none"} : std::vector<std::string>{"none", "noxsave"};
-  if (bisect && (cpus.size() != 1 || variants.size() != 1))
-    return usage("--bisect searches kernels: give one --cpus model and one --append-variants");
-
-  // Kernels: paths as they are, anything else resolved against apt's lists.
   std::vector<KernelEntry> kernels;
+  std::vector<std::string> cpus, variants;
+  std::vector<std::string> images;  // per kernel, what the emulator boots
+};
+
+std::vector<std::string> or_default(const std::vector<std::string>& given,
+                                    std::vector<std::string> fallback) {
+  return given.empty() ? fallback : given;
+}
+
+// Kernels: paths as they are, anything else resolved against apt's lists. "" or the error.
+std::string resolve_kernels(const MatrixOptions& mo, MatrixPlan& plan) {
+  const bool uml = plan.emulator == Emulator::kUml;
+  const std::vector<std::string> kernel_specs = or_default(
+      mo.kernels, plan.emulator == Emulator::kBochs ? std::vector<std::string>{"6.1-cloud"}
+                  : uml                             ? std::vector<std::string>{"uml"}
+                        : std::vector<std::string>{"6.1", "6.12", "6.12-rt"});
+  std::string error;
   for (const std::string& spec : kernel_specs) {
     if (uml) {  // UML kernels are programs here, never fetched
-      if (uml_kernel_path(spec, &error).empty()) return usage("--kernels: " + error);
-      kernels.push_back(
+      if (uml_kernel_path(spec, &error).empty()) return "--kernels: " + error;
+      plan.kernels.push_back(
           {spec, spec == "uml" ? "linux.uml" : fs::path(spec).filename().string(), {}, false});
       continue;
     }
     if (fs::is_regular_file(spec)) {
-      kernels.push_back({spec, fs::path(spec).filename().string(), {}, false});
+      plan.kernels.push_back({spec, fs::path(spec).filename().string(), {}, false});
       continue;
     }
     std::vector<DebianKernel> found;
-    if (!resolve_debian_kernels(spec, &found, &error)) return usage("--kernels: " + error);
+    if (!resolve_debian_kernels(spec, &found, &error)) return "--kernels: " + error;
     for (const DebianKernel& k : found)
-      kernels.push_back({spec, k.release, k, true});
+      plan.kernels.push_back({spec, k.release, k, true});
   }
-  if (bisect && kernels.size() < 2)
-    return usage("--bisect needs at least two kernels, oldest first (such as --kernels 6.1:all)");
+  return "";
+}
+
+// The plan from the options; "" or the usage error.
+std::string plan_matrix(const VmOptions& vo, const MatrixOptions& mo, MatrixPlan& plan) {
+  if (!parse_emulator(vo.emulator, &plan.emulator))
+    return fmt::format("--emulator: '{}' is not qemu, bochs or uml", vo.emulator);
+  std::string error;
+  if (!parse_guest_run(vo.run_tokens, guest_cpus(vo, plan.emulator), &plan.guest, &error))
+    return error;
+  if (!plan.guest.options.json_path.empty() || !plan.guest.options.junit_path.empty())
+    return "matrix writes one result file per cell under --out; --json and --junit do not "
+           "apply";
+  if (!find_guest_binary(vo.guest_binary, &plan.guest_binary, &error)) return error;
+  const bool uml = plan.emulator == Emulator::kUml;
+  if (uml && !mo.cpus.empty()) return "--cpus: user-mode Linux runs on this machine's CPU";
+  plan.cpus = or_default(
+      mo.cpus, plan.emulator == Emulator::kBochs
+                   ? std::vector<std::string>{"corei7_skylake_x", "corei7_icelake_u", "tigerlake"}
+               : uml ? std::vector<std::string>{"host"}
+                     : std::vector<std::string>{"Nehalem", "SandyBridge", "Haswell", "max"});
+  plan.variants = or_default(mo.append_variants, uml ? std::vector<std::string>{"none"}
+                                                     : std::vector<std::string>{"none", "noxsave"});
+  if (vo.bisect && (plan.cpus.size() != 1 || plan.variants.size() != 1))
+    return "--bisect searches kernels: give one --cpus model and one --append-variants";
+  if (const std::string e = resolve_kernels(mo, plan); !e.empty()) return e;
+  if (vo.bisect && plan.kernels.size() < 2)
+    return "--bisect needs at least two kernels, oldest first (such as --kernels 6.1:all)";
   std::error_code ec;
   fs::create_directories(fs::path(mo.out_dir) / "work", ec);
-  if (ec) return usage(fmt::format("--out {}: {}", mo.out_dir, ec.message()));
+  if (ec) return fmt::format("--out {}: {}", mo.out_dir, ec.message());
+  return "";
+}
 
-  // Fetch first, one at a time: the cells of one kernel share its cache entry.
-  std::vector<std::string> images(kernels.size());
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    if (!kernels[i].is_debian) {
+// Fetch first, one at a time: the cells of one kernel share its cache entry. "" or the error.
+std::string fetch_images(const MatrixOptions& mo, MatrixPlan& plan) {
+  std::error_code ec;
+  std::string error;
+  plan.images.resize(plan.kernels.size());
+  for (size_t i = 0; i < plan.kernels.size(); ++i) {
+    const KernelEntry& kernel = plan.kernels[i];
+    if (!kernel.is_debian) {
       // An image file: QEMU boots the vmlinux inside a bzImage once, for all its cells.
       const std::string dir =
           (fs::path(mo.out_dir) / "work" / fmt::format("kernel-{}", i)).string();
       fs::create_directories(dir, ec);
       KernelChoice kc;
-      if (!choose_kernel(kernels[i].spec, emulator, dir, &kc, &error)) return usage(error);
-      images[i] = kc.image;
+      if (!choose_kernel(kernel.spec, plan.emulator, dir, &kc, &error)) return error;
+      plan.images[i] = kc.image;
       continue;
     }
     CachedKernel cached;
-    fmt::print("matrix: kernel {}\n", kernels[i].name);
+    fmt::print("matrix: kernel {}\n", kernel.name);
     std::fflush(stdout);
-    if (!fetch_debian_kernel(kernels[i].debian, &cached, &error))
-      return usage(fmt::format("kernel {}: {}", kernels[i].name, error));
-    images[i] = bootable_image(cached, emulator);
+    if (!fetch_debian_kernel(kernel.debian, &cached, &error))
+      return fmt::format("kernel {}: {}", kernel.name, error);
+    plan.images[i] = bootable_image(cached, plan.emulator);
+  }
+  return "";
+}
+
+// Boots one cell and writes its result file.
+class CellRunner {
+ public:
+  CellRunner(const VmOptions& vo, const MatrixOptions& mo, const MatrixPlan& plan)
+      : vo_(vo), mo_(mo), plan_(plan) {}
+
+  Cell cell_for(size_t k, const std::string& cpu, const std::string& variant) const {
+    const std::string append = variant == "none" ? "" : variant;
+    return Cell{k, cpu, append,
+                file_safe(fmt::format("{}_{}_{}", plan_.kernels[k].name, cpu,
+                                      variant == "none" ? "default" : variant))};
   }
 
-  std::mutex print_lock;
-  auto run_cell = [&](const Cell& c) {
-    VmSpec spec = guest_spec(vo, emulator, guest, guest_binary);
+  VmOutcome run(const Cell& c) {
+    VmSpec spec = guest_spec(vo_, plan_.emulator, plan_.guest, plan_.guest_binary);
     spec.cpu = c.cpu;
     spec.append = c.append;
-    spec.work_dir = (fs::path(mo.out_dir) / "work" / c.name).string();
+    spec.work_dir = (fs::path(mo_.out_dir) / "work" / c.name).string();
     std::error_code e;
     fs::create_directories(spec.work_dir, e);
-    spec.kernel = images[c.kernel];
-    spec.kernel_name = kernels[c.kernel].name;
-    spec.kernel_arg =
-        kernels[c.kernel].is_debian ? "debian:" + kernels[c.kernel].name : kernels[c.kernel].spec;
+    const KernelEntry& kernel = plan_.kernels[c.kernel];
+    spec.kernel = plan_.images[c.kernel];
+    spec.kernel_name = kernel.name;
+    spec.kernel_arg = kernel.is_debian ? "debian:" + kernel.name : kernel.spec;
     std::string why;
     // Keep the console and the channel; the initramfs is the same in every cell. The boot
     // images go however the cell ends, a SIGKILL to sigctx included.
@@ -153,67 +183,72 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
     VmOutcome out = boot_and_run(spec);
     for (const std::string& f : boot_files)
       remove_now(f);
-    const std::string path = (fs::path(mo.out_dir) / (c.name + ".json")).string();
+    const std::string path = (fs::path(mo_.out_dir) / (c.name + ".json")).string();
     if (!write_output_file(path, run_result_to_json(out.run).dump(2) + "\n", &why))
       out.error += "; " + why;
-    std::lock_guard<std::mutex> l(print_lock);
+    std::lock_guard<std::mutex> l(print_lock_);
     fmt::print("matrix: {}\n", describe_outcome(spec, out));
     std::fflush(stdout);
     return out;
-  };
-
-  auto cell_for = [&](size_t k, const std::string& cpu, const std::string& variant) {
-    const std::string append = variant == "none" ? "" : variant;
-    return Cell{k, cpu, append,
-                file_safe(fmt::format("{}_{}_{}", kernels[k].name, cpu,
-                                      variant == "none" ? "default" : variant))};
-  };
-
-  if (bisect) {
-    const BisectSearch found = bisect_first_bad(kernels.size(), [&](size_t k) {
-      return bisect_status(run_cell(cell_for(k, cpus[0], variants[0])));
-    });
-    const std::string& oldest = kernels.front().name;
-    const std::string& newest = kernels.back().name;
-    switch (found.verdict) {
-      case BisectSearch::Verdict::kAborted:
-        return kExitBisectAbort;
-      case BisectSearch::Verdict::kNothingToBisect:
-        fmt::print(
-            "matrix --bisect: the newest kernel ({}) {} and the oldest ({}) {}: nothing to "
-            "bisect\n",
-            newest, found.newest == kExitOk ? "is good" : "cannot be tested", oldest,
-            found.oldest == kExitFail ? "is bad" : "cannot be tested");
-        return kExitFail;
-      case BisectSearch::Verdict::kAmbiguous:
-        fmt::print(
-            "matrix --bisect: the first bad kernel is one of {}..{} (those between could "
-            "not be tested)\n",
-            kernels[found.last_good + 1].name, kernels[found.first_bad].name);
-        return kExitBisectSkip;
-      case BisectSearch::Verdict::kFound:
-        break;
-    }
-    fmt::print(
-        "matrix --bisect: first bad kernel {} (last good {}), {} of {} kernels booted; "
-        "results in {}\n",
-        kernels[found.first_bad].name, kernels[found.last_good].name, found.tested.size(),
-        kernels.size(), mo.out_dir);
-    return kExitOk;
   }
 
+ private:
+  const VmOptions& vo_;
+  const MatrixOptions& mo_;
+  const MatrixPlan& plan_;
+  std::mutex print_lock_;
+};
+
+// --bisect: the first bad kernel, oldest first, booting as few as a binary search needs.
+int bisect_kernels(const MatrixOptions& mo, const MatrixPlan& plan, CellRunner& runner) {
+  const std::vector<KernelEntry>& kernels = plan.kernels;
+  const BisectSearch found = bisect_first_bad(kernels.size(), [&](size_t k) {
+    return bisect_status(runner.run(runner.cell_for(k, plan.cpus[0], plan.variants[0])));
+  });
+  const std::string& oldest = kernels.front().name;
+  const std::string& newest = kernels.back().name;
+  switch (found.verdict) {
+    case BisectSearch::Verdict::kAborted:
+      return kExitBisectAbort;
+    case BisectSearch::Verdict::kNothingToBisect:
+      fmt::print(
+          "matrix --bisect: the newest kernel ({}) {} and the oldest ({}) {}: nothing to "
+          "bisect\n",
+          newest, found.newest == kExitOk ? "is good" : "cannot be tested", oldest,
+          found.oldest == kExitFail ? "is bad" : "cannot be tested");
+      return kExitFail;
+    case BisectSearch::Verdict::kAmbiguous:
+      fmt::print(
+          "matrix --bisect: the first bad kernel is one of {}..{} (those between could "
+          "not be tested)\n",
+          kernels[found.last_good + 1].name, kernels[found.first_bad].name);
+      return kExitBisectSkip;
+    case BisectSearch::Verdict::kFound:
+      break;
+  }
+  fmt::print(
+      "matrix --bisect: first bad kernel {} (last good {}), {} of {} kernels booted; "
+      "results in {}\n",
+      kernels[found.first_bad].name, kernels[found.last_good].name, found.tested.size(),
+      kernels.size(), mo.out_dir);
+  return kExitOk;
+}
+
+// Every cell, --jobs at a time, then the report.
+int run_every_cell(const VmOptions& vo, const MatrixOptions& mo, const MatrixPlan& plan,
+                   CellRunner& runner) {
   std::vector<Cell> cells;
-  for (size_t k = 0; k < kernels.size(); ++k)
-    for (const std::string& cpu : cpus)
-      for (const std::string& v : variants)
-        cells.push_back(cell_for(k, cpu, v));
+  for (size_t k = 0; k < plan.kernels.size(); ++k)
+    for (const std::string& cpu : plan.cpus)
+      for (const std::string& v : plan.variants)
+        cells.push_back(runner.cell_for(k, cpu, v));
   std::vector<VmOutcome> outcomes(cells.size());
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < std::max(1u, mo.jobs); ++w)
     workers.emplace_back([&] {
       for (size_t i; (i = next.fetch_add(1)) < cells.size();)
-        outcomes[i] = run_cell(cells[i]);
+        outcomes[i] = runner.run(cells[i]);
     });
   for (std::thread& t : workers)
     t.join();
@@ -225,14 +260,26 @@ int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
     all_ok &= outcomes[i].verdict == VmVerdict::kCompleted && outcomes[i].run.summary.ok() &&
               outcomes[i].kernel_problems.empty();
   }
+  std::string error;
   for (const char* ext : {"html", "md"}) {
     const std::string path = (fs::path(mo.out_dir) / fmt::format("matrix.{}", ext)).string();
     const std::string text =
         std::string(ext) == "html" ? report_html(columns) : report_markdown(columns);
-    if (!write_output_file(path, text, &error)) return usage(error);
+    if (!write_output_file(path, text, &error)) return vm_usage_error(vo.bisect, error);
   }
   fmt::print("matrix: {} cells; {}/matrix.html and matrix.md\n", cells.size(), mo.out_dir);
   return all_ok ? kExitOk : kExitFail;
+}
+
+}  // namespace
+
+int matrix_command(const VmOptions& vo, const MatrixOptions& mo) {
+  MatrixPlan plan;
+  std::string error = plan_matrix(vo, mo, plan);
+  if (error.empty()) error = fetch_images(mo, plan);
+  if (!error.empty()) return vm_usage_error(vo.bisect, error);
+  CellRunner runner(vo, mo, plan);
+  return vo.bisect ? bisect_kernels(mo, plan, runner) : run_every_cell(vo, mo, plan, runner);
 }
 
 }  // namespace sigctx

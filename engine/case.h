@@ -18,20 +18,19 @@ namespace sigctx {
 
 // What a run changes about every case it runs.
 struct RunControls {
-  FaultSpec fault;                       // inactive unless --inject-fault
-  InjectionOverrides injection;          // --injector, --at, --stride
-  const Emulation* emulation = nullptr;  // --emulate BUG
-  double duration_s = 0;                 // --duration: how long a profile case runs
-};
-
-struct CaseContext {
-  const Machine& machine;
-  uint64_t seed = 0;
   FaultSpec fault;               // inactive unless --inject-fault
   InjectionOverrides injection;  // --injector, --at, --stride
   // --emulate BUG: active in the case's child before the case runs (engine/emulation.h).
   const Emulation* emulation = nullptr;
-  double duration_s = 0;  // a profile case's running time (--duration); 0: its default
+  double duration_s = 0;  // --duration: a profile case's running time; 0: its default
+};
+
+// What one case is run with: the run's controls, the machine and the case's own seed.
+struct CaseContext : RunControls {
+  CaseContext(const Machine& m, uint64_t case_seed, const RunControls& controls)
+      : RunControls(controls), machine(m), seed(case_seed) {}
+  const Machine& machine;
+  uint64_t seed = 0;
 };
 
 struct CaseDescriptor {

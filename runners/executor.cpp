@@ -265,12 +265,7 @@ std::string execute(const std::vector<Job>& jobs, const Machine& m, const RunCon
     while (running.size() < parallel && next_to_start < jobs.size()) {
       const Job job = jobs[next_to_start];
       auto fn = [&m, &controls, job](CaseResult& r) {
-        CaseContext ctx{m,
-                        job.seed,
-                        controls.fault,
-                        controls.injection,
-                        controls.emulation,
-                        controls.duration_s};
+        const CaseContext ctx(m, job.seed, controls);
         if (!job.descriptor->prepares_components_itself) {
           const Availability prepared = prepare_components(m, available_components(m));
           if (!prepared.ok) {

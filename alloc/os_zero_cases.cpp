@@ -33,8 +33,8 @@
 #include "base/tied_fork.h"
 #include "engine/case_support.h"
 #include "xstate/component_registry.h"
-#include "xstate/kernels/zero_check.h"
 #include "xstate/pattern.h"
+#include "xstate/routines/zero_check.h"
 
 namespace sigctx {
 
@@ -384,7 +384,7 @@ std::vector<CaseDescriptor> os_zero_cases() {
     d.transition = "alloc/os-zero";
     d.handler = "none";
     d.injector = "a churning process freeing pattern-filled pages";
-    d.kernel = "none";
+    d.routine = "none";
     d.applicable = [](const Machine&) { return Availability::yes(); };
     const Source* src = &s;
     d.run = [src](const CaseContext& ctx, CaseResult& r) { run_os_zero(*src, ctx, r); };

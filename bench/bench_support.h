@@ -13,7 +13,7 @@ namespace sigctx {
 const Machine& bench_machine();
 // ns of one getppid() syscall, measured once per run.
 double getppid_ns();
-// Every available component but FS/GS base: what the kernel benchmarks load and their handlers
+// Every available component but FS/GS base: what the routine benchmarks load and their handlers
 // clobber (their handlers switch no TLS).
 ComponentMask bench_components();
 // The interrupted code's pattern into `main` and the level-1 handler's into `handler`, for the

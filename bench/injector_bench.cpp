@@ -1,8 +1,8 @@
-// Each injector's cost per injected event (issue 10), on the gpr_mix dirty kernel with every
+// Each injector's cost per injected event (issue 10), on the gpr_mix dirty routine with every
 // component loaded and the clobbering handler: RFLAGS.TF stepping (every boundary), stepping
 // with a nested signal at each boundary, a hardware execution breakpoint and an int3 in a
 // writable copy (one boundary each), and ptrace single-stepping of a traced child. The plain
-// run of the same kernel (no trap) is timed beside each and subtracted:
+// run of the same routine (no trap) is timed beside each and subtracted:
 //
 //   ns_per_event = (run with the injector - plain run) / events
 //
@@ -22,39 +22,39 @@
 #include "bench/bench_support.h"
 #include "engine/handler.h"
 #include "engine/hold.h"
-#include "engine/kernel_run.h"
-#include "engine/kernel_trap.h"
+#include "engine/routine_run.h"
+#include "engine/routine_trap.h"
 #include "xstate/component_registry.h"
-#include "xstate/kernels/kernel.h"
+#include "xstate/routines/routine.h"
 
 namespace sigctx {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct KernelBench {
-  KernelBench() : m(bench_machine()) {
+struct RoutineBench {
+  RoutineBench() : m(bench_machine()) {
     init_signal_runtime(m);
     mask = bench_components();
     fill_main_and_handler(mask, *in, *irritator);
     in->host_fsbase = sigctx_host_fsbase;
     loaders = loaders_for(m, mask);
     stores = stores_for(m, mask);
-    plan = {PLAN_ACTION_KERNEL, loaders.data(), stores.data(), default_hold_options(m)};
+    plan = {PLAN_ACTION_ROUTINE, loaders.data(), stores.data(), default_hold_options(m)};
     handler_plan().reset();
     handler_plan().machine = &m;
     handler_plan().irritator[0] = {irritator.get(), loaders.data()};
     for (int sig : {SIGTRAP, kStepNestedSignal, kCaptureSignal})
       install_handler(sig, false);
   }
-  ~KernelBench() {
+  ~RoutineBench() {
     for (int sig : {SIGTRAP, kStepNestedSignal, kCaptureSignal})
       uninstall_handler(sig);
   }
-  KernelRunResult run(const KernelRunRequest& req) {
+  RoutineRunResult run(const RoutineRunRequest& req) {
     out->clear();
     out->host_fsbase = sigctx_host_fsbase;
-    return run_kernel(m, req, plan, *in, *out, nullptr);
+    return run_routine(m, req, plan, *in, *out, nullptr);
   }
   const Machine& m;
   ComponentMask mask = 0;
@@ -64,14 +64,14 @@ struct KernelBench {
   HoldPlan plan;
 };
 
-const DirtyKernel& kernel() {
-  return *find_kernel("gpr_mix");
+const DirtyRoutine& routine() {
+  return *find_routine("gpr_mix");
 }
 
 void injector_cost(benchmark::State& state, Injector injector, HandlerAction t) {
-  KernelBench b;
-  KernelRunRequest plain, traced, inject;
-  plain.kernel = traced.kernel = inject.kernel = &kernel();
+  RoutineBench b;
+  RoutineRunRequest plain, traced, inject;
+  plain.routine = traced.routine = inject.routine = &routine();
   plain.inject = false;
   // The boundaries of one run, for choosing a breakpoint's instruction and occurrence.
   std::vector<uint32_t> trace;
@@ -79,7 +79,7 @@ void injector_cost(benchmark::State& state, Injector injector, HandlerAction t) 
   traced.action = HandlerAction::kNone;
   traced.trace = &trace;
   if (!b.run(traced).error.empty() || trace.empty()) {
-    state.SkipWithError("could not step the kernel");
+    state.SkipWithError("could not step the routine");
     return;
   }
   inject.injector = injector;
@@ -102,7 +102,7 @@ void injector_cost(benchmark::State& state, Injector injector, HandlerAction t) 
   double inject_ns = 0, plain_ns = 0;
   for (auto _ : state) {
     auto t0 = Clock::now();
-    const KernelRunResult r = b.run(inject);
+    const RoutineRunResult r = b.run(inject);
     inject_ns += std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
     if (!r.error.empty()) {
       state.SkipWithError(r.error.c_str());

@@ -1,6 +1,6 @@
 // The cost of exhaustive injection per instruction boundary:
-//   BM_StepBare          TF stepping over a dirty kernel with an empty SIGTRAP handler;
-//   BM_StepSweepChecked  the real sweep of signal/step/<kernel>: a reference run, then stepping
+//   BM_StepBare          TF stepping over a dirty routine with an empty SIGTRAP handler;
+//   BM_StepSweepChecked  the real sweep of signal/step/<routine>: a reference run, then stepping
 //                        with the clobbering handler at every boundary, then the comparison.
 // BM_StepSweepChecked reports x_bare, its cost per boundary over BM_StepBare's, measured in the
 // same run (the target is at most 1.25). Each runs twice: /0 with this machine's FS/GS base
@@ -17,18 +17,18 @@
 #include "bench/bench_support.h"
 #include "engine/handler.h"
 #include "engine/hold.h"
-#include "engine/kernel_run.h"
+#include "engine/routine_run.h"
 #include "xstate/component_registry.h"
 #include "xstate/diff.h"
-#include "xstate/kernels/kernel.h"
+#include "xstate/routines/routine.h"
 
 namespace sigctx {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const DirtyKernel& bench_kernel() {
-  return *find_kernel("gpr_mix");
+const DirtyRoutine& bench_routine() {
+  return *find_routine("gpr_mix");
 }
 
 struct Images {
@@ -67,9 +67,9 @@ void BM_StepBare(benchmark::State& state) {
   Images img;
   const RoutineList loaders = loaders_for(m, bench_components());
   const RoutineList stores = stores_for(m, bench_components());
-  const HoldPlan plan{PLAN_ACTION_KERNEL_STEP, loaders.data(), stores.data(),
+  const HoldPlan plan{PLAN_ACTION_ROUTINE_STEP, loaders.data(), stores.data(),
                       default_hold_options(m)};
-  sigctx_active_kernel = bench_kernel().entry;
+  sigctx_active_routine = bench_routine().entry;
   struct sigaction sa;
   std::memset(&sa, 0, sizeof(sa));
   sa.sa_sigaction = bare_trap;
@@ -81,7 +81,7 @@ void BM_StepBare(benchmark::State& state) {
     sigctx_hold(img.in.get(), img.out.get(), &plan);
   const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
   signal(SIGTRAP, SIG_DFL);
-  // Every trap but the one at the return is a kernel boundary.
+  // Every trap but the one at the return is a routine boundary.
   const uint64_t boundaries = g_bare_traps.load() - state.iterations();
   const double per = ns / static_cast<double>(boundaries);
   g_bare_ns_per_boundary[state.range(0)] = per;
@@ -93,17 +93,17 @@ BENCHMARK(BM_StepBare)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->MinTime(1
 void BM_StepSweepChecked(benchmark::State& state) {
   const Machine& m = variant_machine(state.range(0));
   init_signal_runtime(m);
-  // The bench's components leave FS/GS base the host's, as a kernel case does where it cannot
+  // The bench's components leave FS/GS base the host's, as a routine case does where it cannot
   // afford them.
   const HostBasesKnown known(true);
   Images img;
   const ComponentMask mask = bench_components();
   const RoutineList loaders = loaders_for(m, mask), stores = stores_for(m, mask);
-  const HoldPlan plan{PLAN_ACTION_KERNEL, loaders.data(), stores.data(), default_hold_options(m)};
+  const HoldPlan plan{PLAN_ACTION_ROUTINE, loaders.data(), stores.data(), default_hold_options(m)};
   handler_plan().irritator[0] = {img.irritator.get(), loaders.data()};
   install_handler(SIGTRAP, false);
-  KernelRunRequest plain, sweep;
-  plain.kernel = sweep.kernel = &bench_kernel();
+  RoutineRunRequest plain, sweep;
+  plain.routine = sweep.routine = &bench_routine();
   plain.inject = false;
   sweep.action = HandlerAction::kClobber;
   ClassifyContext ctx;
@@ -115,8 +115,8 @@ void BM_StepSweepChecked(benchmark::State& state) {
   size_t differences = 0;
   const auto t0 = Clock::now();
   for (auto _ : state) {
-    run_kernel(m, plain, plan, *img.in, *img.ref, nullptr);
-    boundaries += run_kernel(m, sweep, plan, *img.in, *img.out, nullptr).boundaries;
+    run_routine(m, plain, plan, *img.in, *img.ref, nullptr);
+    boundaries += run_routine(m, sweep, plan, *img.in, *img.out, nullptr).boundaries;
     differences += diff_images(*img.ref, *img.out, m, o, ctx).size();
   }
   const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();

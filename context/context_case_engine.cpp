@@ -109,7 +109,7 @@ void set_up(ContextRun& run, const ContextTransition& t, ComponentMask component
   run.stores = stores_for(m, run.checked | (run.available & kSegmentBases));
   run.irritator_loaders = loaders_for(m, run.irritated);
   const uint64_t options = default_hold_options(m);
-  run.kernel_plan = {PLAN_ACTION_KERNEL, run.loaders.data(), run.stores.data(), options};
+  run.routine_plan = {PLAN_ACTION_ROUTINE, run.loaders.data(), run.stores.data(), options};
   run.syscall_plan = {PLAN_ACTION_SYSCALL, run.loaders.data(), run.stores.data(), options};
 
   ContextControl& c = sigctx_context_control;
@@ -246,8 +246,8 @@ uint64_t current_sigmask() {
 }
 
 void hold_in_routine(ContextRun& run, const void* routine) {
-  sigctx_active_kernel = static_cast<const char*>(routine);
-  sigctx_hold(&run.s.in, &run.s.out, &run.kernel_plan);
+  sigctx_active_routine = static_cast<const char*>(routine);
+  sigctx_hold(&run.s.in, &run.s.out, &run.routine_plan);
 }
 
 void prepare_side_context(ContextShared& s) {
@@ -279,7 +279,7 @@ void install_crash_recorder() {
 
 InjectionPoint routine_point(const char* routine_name, const void* routine, const char* label) {
   InjectionPoint p;
-  p.kernel = routine_name;
+  p.routine = routine_name;
   p.offset = static_cast<uint64_t>(label - static_cast<const char*>(routine));
   // Displayed at its offset, so a RIP-relative operand does not show the load address.
   p.instruction = disassemble(label, p.offset).text;

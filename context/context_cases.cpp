@@ -19,7 +19,7 @@ CaseDescriptor make_case(const ContextTransitionRow& row, const ContextTransitio
   d.transition = fmt::format("context/{}", t.name());
   d.handler = t.handler();
   d.injector = t.injector();
-  d.kernel = t.routine();
+  d.routine = t.routine();
   d.components = mask;
   d.applicable = [mask](const Machine& m) {
     if (Availability a = context_api_available(); !a.ok) return a;

@@ -53,16 +53,16 @@ static_assert(sizeof(ContextControl) == CTX_SIZE);
 extern "C" {
 extern sigctx::ContextControl sigctx_context_control;
 
-// Dirty kernels for the hold driver's KERNEL action (rsp and the callee-saved GPRs of the
+// Dirty routines for the hold driver's ROUTINE action (rsp and the callee-saved GPRs of the
 // pattern are live when they are called):
 //   setcontext: getcontext(primary); the first return irritates and setcontext(primary)s; the
 //     second returns to the hold.
 //   swapcontext: swapcontext(primary, side); sigctx_context_side_entry irritates and swaps back.
 //   capture_exit: getcontext(primary); the first return ends the thread with a raw SYS_exit,
 //     its pattern still live; the second (on whichever thread resumed it) returns to the hold.
-void sigctx_context_kernel_setcontext();
-void sigctx_context_kernel_swapcontext();
-void sigctx_context_kernel_capture_exit();
+void sigctx_context_routine_setcontext();
+void sigctx_context_routine_swapcontext();
+void sigctx_context_routine_capture_exit();
 // Where the contexts of those kernels resume: the instruction after the capturing call.
 extern char sigctx_context_setcontext_resumed[];
 extern char sigctx_context_swapcontext_resumed[];

@@ -42,7 +42,7 @@
 .endm
 
 /* Entered by CALL from the hold driver with rsp 8 mod 16. */
-SIGCTX_FUNC(sigctx_context_kernel_setcontext)
+SIGCTX_FUNC(sigctx_context_routine_setcontext)
   sub $8, %rsp
   mov CTL(CTX_PRIMARY), %rdi
   call *CTL(CTX_GETCONTEXT)
@@ -62,9 +62,9 @@ sigctx_context_setcontext_resumed:
 3:
   add $8, %rsp
   ret
-SIGCTX_END(sigctx_context_kernel_setcontext)
+SIGCTX_END(sigctx_context_routine_setcontext)
 
-SIGCTX_FUNC(sigctx_context_kernel_swapcontext)
+SIGCTX_FUNC(sigctx_context_routine_swapcontext)
   sub $8, %rsp
   mov CTL(CTX_PRIMARY), %rdi
   mov CTL(CTX_SIDE), %rsi
@@ -74,7 +74,7 @@ SIGCTX_FUNC(sigctx_context_kernel_swapcontext)
 sigctx_context_swapcontext_resumed:
   add $8, %rsp
   ret
-SIGCTX_END(sigctx_context_kernel_swapcontext)
+SIGCTX_END(sigctx_context_routine_swapcontext)
 
 /* makecontext's entry: rsp 8 mod 16 as after a CALL. It never returns. */
 SIGCTX_FUNC(sigctx_context_side_entry)
@@ -88,7 +88,7 @@ SIGCTX_FUNC(sigctx_context_side_entry)
   ud2
 SIGCTX_END(sigctx_context_side_entry)
 
-SIGCTX_FUNC(sigctx_context_kernel_capture_exit)
+SIGCTX_FUNC(sigctx_context_routine_capture_exit)
   sub $8, %rsp
   mov CTL(CTX_PRIMARY), %rdi
   call *CTL(CTX_GETCONTEXT)
@@ -107,7 +107,7 @@ sigctx_context_capture_resumed:
 4:
   add $8, %rsp
   ret
-SIGCTX_END(sigctx_context_kernel_capture_exit)
+SIGCTX_END(sigctx_context_routine_capture_exit)
 
 /* sa_sigaction: rdi = signal, rsi = siginfo, rdx = ucontext; rsp 8 mod 16. */
 SIGCTX_FUNC(sigctx_context_handler_setcontext)

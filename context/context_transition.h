@@ -53,7 +53,7 @@ struct ContextRun {
   ContextShared& s;
   ComponentMask available = 0, checked = 0, loaded = 0, irritated = 0;
   RoutineList loaders, stores, irritator_loaders;
-  HoldPlan kernel_plan{}, syscall_plan{};
+  HoldPlan routine_plan{}, syscall_plan{};
   uint16_t tag = 0;
   pid_t pid = 0, tid = 0;
   uint64_t original_mask = 0;
@@ -111,7 +111,7 @@ struct ContextTransitionRow {
 const std::vector<ContextTransitionRow>& context_transitions();
 
 // Helpers the transitions share (context_case_engine.cpp).
-// The hold of a context routine: sets sigctx_active_kernel and holds s.in across it.
+// The hold of a context routine: sets sigctx_active_routine and holds s.in across it.
 void hold_in_routine(ContextRun& run, const void* routine);
 // Makes s.side a fresh context that starts in sigctx_context_side_entry on the side stack.
 void prepare_side_context(ContextShared& s);
@@ -121,7 +121,7 @@ void install_crash_recorder();
 uint64_t current_sigmask();
 // The point after `label` inside the context routine `routine`.
 InjectionPoint routine_point(const char* routine_name, const void* routine, const char* label);
-// Where sigctx_context_kernel_swapcontext resumes (transitions/swapcontext.cpp).
+// Where sigctx_context_routine_swapcontext resumes (transitions/swapcontext.cpp).
 InjectionPoint swapcontext_point();
 // The running case, for code that gets no argument: signal handlers and the capturing thread.
 ContextRun& running_context();

@@ -40,7 +40,7 @@ struct CaseDescriptor {
   std::string transition;           // "signal/sync"
   std::string handler;              // what the handler does: "clobber", "frame-inspect", ...
   std::string injector;             // how the transition is fired: "raw tgkill syscall", ...
-  std::string kernel;               // the asm routine holding the state: "sigctx_hold"
+  std::string routine;              // the asm routine holding the state: "sigctx_hold"
   ComponentMask components = 0;     // loaded and checked; 0 when not component-specific
   // Non-empty: the case belongs to this profile (runners/profiles.h). It runs for a fixed time,
   // so it is selected only by `--profile NAME` or by its exact id, never by a default run or a
@@ -49,7 +49,7 @@ struct CaseDescriptor {
   // The executor prepares every available component (AMX permission) in the case's process
   // before it runs; a case that checks what happens without that preparation opts out.
   bool prepares_components_itself = false;
-  // --at and --stride choose where it injects: the dirty-kernel cases that trace boundaries.
+  // --at and --stride choose where it injects: the dirty-routine cases that trace boundaries.
   bool takes_boundaries = false;
   // Whether the case can run here; the reason names what is missing.
   std::function<Availability(const Machine&)> applicable;

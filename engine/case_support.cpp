@@ -43,7 +43,7 @@ GrandchildEnd wait_for_grandchild(pid_t pid, int timeout_ms, std::string* detail
 
 InjectionPoint hold_injection_point(const char* label) {
   InjectionPoint p;
-  p.kernel = "sigctx_hold";
+  p.routine = "sigctx_hold";
   p.offset = static_cast<uint64_t>(label - reinterpret_cast<const char*>(&sigctx_hold));
   p.instruction = disassemble_one(label);
   return p;

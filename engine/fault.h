@@ -26,7 +26,7 @@ struct FaultSpec {
   int field = -1;             // index into the component's fields(); -1 = every register
   std::string register_name;  // as given, for messages ("" = every register)
   unsigned level = 1;         // nesting level whose delivery misbehaves (2: the nested signal)
-  int64_t boundary = -1;  // dirty kernels: only at this dynamic boundary (-1: the first injected)
+  int64_t boundary = -1;  // dirty routines: only at this dynamic boundary (-1: the first injected)
   // The text it was parsed from, for reproduce lines.
   std::string spec;
 };

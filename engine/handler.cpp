@@ -10,7 +10,7 @@
 #include <ctime>
 
 #include "engine/emulation.h"
-#include "engine/kernel_trap.h"
+#include "engine/routine_trap.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -124,7 +124,7 @@ void HandlerPlan::reset() {
   guard_fault_address = 0;
   yield_witness = nullptr;
   irritate_only_in_hold = false;
-  kernel_start = kernel_end = 0;
+  routine_start = routine_end = 0;
   delivered_in_hold.store(0);
 }
 
@@ -154,7 +154,7 @@ void init_signal_runtime(const Machine& m) {
   sigctx_host_bases_known = 0;
   g_plan.reset();
   g_plan.machine = &m;
-  kernel_trap_state() = KernelTrapState{};
+  routine_trap_state() = RoutineTrapState{};
   // Field lists are built on first use; build them now, never inside a handler.
   for (const ComponentDescriptor* c : all_components())
     (void)fields_of(*c, m);
@@ -214,17 +214,17 @@ const Irritator* on_plan_signal(unsigned level, SignalFrame& frame, void* uconte
   if (level == 1 && p.mangle_frame && frame.has_xstate()) p.mangle_frame(frame, m);
   if (level == 1 && p.nested) sigctx_hold(p.nested->in, p.nested->out, &p.nested->plan);
   // After the nested hold, whose own store puts back the GS base the handler was entered with.
-  // In a dirty-kernel run a level-1 fault belongs to the trap (kernel_trap.cpp); a level-2 one
+  // In a dirty-routine run a level-1 fault belongs to the trap (routine_trap.cpp); a level-2 one
   // to the nested signal that follows the trap at the fault's boundary.
-  const KernelTrapState& kernel = kernel_trap_state();
-  const unsigned fault_level = kernel.active ? 2 : level;
-  const bool at_boundary = !kernel.active || kernel.fault_boundary < 0 ||
-                           kernel.fault_boundary + 1 == static_cast<int64_t>(kernel.boundaries);
-  // Under a storm the fault waits for a delivery inside the kernel: elsewhere in the loop
-  // (the hold, a sweep driver) the kernel's next instructions could overwrite it unseen.
-  const bool in_kernel = frame.rip() >= p.kernel_start && frame.rip() < p.kernel_end;
+  const RoutineTrapState& routine = routine_trap_state();
+  const unsigned fault_level = routine.active ? 2 : level;
+  const bool at_boundary = !routine.active || routine.fault_boundary < 0 ||
+                           routine.fault_boundary + 1 == static_cast<int64_t>(routine.boundaries);
+  // Under a storm the fault waits for a delivery inside the routine: elsewhere in the loop
+  // (the hold, a sweep driver) the routine's next instructions could overwrite it unseen.
+  const bool in_routine = frame.rip() >= p.routine_start && frame.rip() < p.routine_end;
   if (fault_level == p.fault.level && at_boundary && p.fault.active && p.fault_armed &&
-      (!p.irritate_only_in_hold || in_kernel) &&
+      (!p.irritate_only_in_hold || in_routine) &&
       (p.irritator[level - 1].image || p.fault.kind == FaultKind::kGuard)) {
     p.fault_armed = false;
     p.fault_applied = true;
@@ -248,7 +248,7 @@ const Irritator* on_plan_signal(unsigned level, SignalFrame& frame, void* uconte
     const uint64_t rip = frame.rip();
     const bool in_hold = (rip >= reinterpret_cast<uint64_t>(&sigctx_hold) &&
                           rip < reinterpret_cast<uint64_t>(sigctx_hold_end)) ||
-                         (rip >= p.kernel_start && rip < p.kernel_end);
+                         (rip >= p.routine_start && rip < p.routine_end);
     irritate &= in_hold;
     if (in_hold) p.delivered_in_hold.fetch_add(1);
   }
@@ -273,20 +273,20 @@ extern "C" const Irritator* sigctx_on_signal(int sig, siginfo_t* info, void* uco
     while (static_cast<uint64_t>((t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec)) <
            delay);
   }
-  const KernelTrapState& kernel = kernel_trap_state();
+  const RoutineTrapState& routine = routine_trap_state();
   // The capture signal is the suite's instrument, not a transition under test: no emulation.
-  if (kernel.active && sig == kCaptureSignal) return on_kernel_signal(sig, info, ucontext, obs);
-  const bool trap = kernel.active && sig == SIGTRAP;
+  if (routine.active && sig == kCaptureSignal) return on_routine_signal(sig, info, ucontext, obs);
+  const bool trap = routine.active && sig == SIGTRAP;
   SignalFrame frame = SignalFrame::live(ucontext);
   // Traps are synchronous exceptions, and the nested signal of a sweep is raised by the SIGTRAP
   // handler and delivered as its sigreturn completes: synchronous too, though neither
   // interrupts a SYSCALL.
-  const bool asynchronous = !trap && !(kernel.active && sig == kStepNestedSignal) &&
+  const bool asynchronous = !trap && !(routine.active && sig == kStepNestedSignal) &&
                             interrupted_outside_syscall(frame.rip());
   const unsigned level = sig == kNestedSignal ? 2 : 1;
   EmulationSite site{ucontext, &frame, g_plan.machine, level, nullptr, asynchronous};
   emulate_on_entry(site);
-  const Irritator* irritator = trap ? on_kernel_signal(sig, info, ucontext, obs)
+  const Irritator* irritator = trap ? on_routine_signal(sig, info, ucontext, obs)
                                     : on_plan_signal(level, frame, ucontext, obs);
   site.handler_image = irritator ? irritator->image : nullptr;
   emulate_on_return(site);

@@ -93,7 +93,7 @@ struct HandlerPlan {
   // Storms: irritate (and count) only deliveries that interrupt the hold driver or the active
   // kernel; a late signal landing in compiled code is left alone.
   bool irritate_only_in_hold = false;
-  uint64_t kernel_start = 0, kernel_end = 0;
+  uint64_t routine_start = 0, routine_end = 0;
   std::atomic<uint64_t> delivered_in_hold{0};
   // A fault hits the first delivery after the case arms it (once per hold): a bug that
   // corrupts one restore, which later correct deliveries then faithfully preserve.

@@ -10,11 +10,11 @@
  *   SPIN     spin on `jmp .`, touching no register and no flag, until a signal handler moves
  *            the frame's rip to sigctx_hold_spin_exit. Before spinning, sigctx_spin_armed is
  *            set to 1 so a sender knows the state is fully loaded.
- *   KERNEL   call the dirty kernel at sigctx_active_kernel (xstate/kernels/) once.
- *   KERNEL_STEP  the same with RFLAGS.TF set just before the call, so every kernel instruction
+ *   ROUTINE  call the dirty routine at sigctx_active_routine (xstate/routines/) once.
+ *   ROUTINE_STEP  the same with RFLAGS.TF set just before the call, so every routine instruction
  *            boundary traps (SIGTRAP); the handler clears TF in the frame when the trap reaches
  *            sigctx_hold_step_return, before anything is stored.
- *   KERNEL_LOOP  call the kernel sigctx_kernel_loops times (flags then carry the loop's DEC),
+ *   ROUTINE_LOOP  call the routine sigctx_routine_loops times (flags then carry the loop's DEC),
  *            after setting sigctx_spin_armed, for signal storms from other threads.
  *   SYSCALL_LOOP  execute the image's SYSCALL plan->loops times (sched_yield, a futex sleep):
  *            rax is reloaded with the number after each and the count lives in the frame, so
@@ -95,12 +95,12 @@ SIGCTX_FUNC(sigctx_hold)
   je .Lsyscall
   cmp $PLAN_ACTION_SPIN, %rax
   je .Lspin
-  cmp $PLAN_ACTION_KERNEL, %rax
-  je .Lkernel
-  cmp $PLAN_ACTION_KERNEL_STEP, %rax
-  je .Lkernel_step
-  cmp $PLAN_ACTION_KERNEL_LOOP, %rax
-  je .Lkernel_loop
+  cmp $PLAN_ACTION_ROUTINE, %rax
+  je .Lroutine
+  cmp $PLAN_ACTION_ROUTINE_STEP, %rax
+  je .Lroutine_step
+  cmp $PLAN_ACTION_ROUTINE_LOOP, %rax
+  je .Lroutine_loop
   cmp $PLAN_ACTION_SYSCALL_LOOP, %rax
   je .Lsyscall_loop
   cmp $PLAN_ACTION_SPIN_FLAG, %rax
@@ -136,36 +136,36 @@ sigctx_hold_spin_exit:
 
   jmp .Lstores
 
-.Lkernel:
+.Lroutine:
   SIGCTX_LOAD_RFLAGS_GPRS
-  call *sigctx_active_kernel(%rip)
-  .globl sigctx_hold_kernel_return
-  .hidden sigctx_hold_kernel_return
-sigctx_hold_kernel_return:
+  call *sigctx_active_routine(%rip)
+  .globl sigctx_hold_routine_return
+  .hidden sigctx_hold_routine_return
+sigctx_hold_routine_return:
   SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
   jmp .Lstores
 
-.Lkernel_step:
+.Lroutine_step:
   SIGCTX_LOAD_RFLAGS_GPRS
   /* TF on, every other flag as loaded; the first trap follows the CALL: boundary 0. */
   pushfq
   orq $RFLAGS_TF, (%rsp)
   popfq
-  call *sigctx_active_kernel(%rip)
+  call *sigctx_active_routine(%rip)
   .globl sigctx_hold_step_return
   .hidden sigctx_hold_step_return
 sigctx_hold_step_return:
   SIGCTX_STORE_GPRS_RFLAGS F_OUT, F_RAX, F_FLAGS
   jmp .Lstores
 
-.Lkernel_loop:
+.Lroutine_loop:
   SIGCTX_LOAD_RFLAGS_GPRS
   movl $1, sigctx_spin_armed(%rip)
   .globl sigctx_hold_loop
   .hidden sigctx_hold_loop
 sigctx_hold_loop:
-  call *sigctx_active_kernel(%rip)
-  decq sigctx_kernel_loops(%rip)
+  call *sigctx_active_routine(%rip)
+  decq sigctx_routine_loops(%rip)
   jnz sigctx_hold_loop
   .globl sigctx_hold_loop_return
   .hidden sigctx_hold_loop_return
@@ -378,13 +378,13 @@ SIGCTX_END(sigctx_switch_hook_fault)
 sigctx_spin_armed:
   .long 0
   .long 0
-  .globl sigctx_active_kernel
-  .hidden sigctx_active_kernel
-sigctx_active_kernel:
+  .globl sigctx_active_routine
+  .hidden sigctx_active_routine
+sigctx_active_routine:
   .quad 0
-  .globl sigctx_kernel_loops
-  .hidden sigctx_kernel_loops
-sigctx_kernel_loops:
+  .globl sigctx_routine_loops
+  .hidden sigctx_routine_loops
+sigctx_routine_loops:
   .quad 0
   .globl sigctx_switch_hook_before
   .hidden sigctx_switch_hook_before

@@ -73,7 +73,7 @@ extern char sigctx_hold_none[];
 extern char sigctx_hold_syscall[];
 extern char sigctx_hold_spin[];
 extern char sigctx_hold_spin_exit[];
-extern char sigctx_hold_kernel_return[];
+extern char sigctx_hold_routine_return[];
 extern char sigctx_hold_step_return[];
 extern char sigctx_hold_loop[];
 extern char sigctx_hold_loop_return[];
@@ -101,7 +101,7 @@ extern char sigctx_hold_spin_flag[];
 // Where those loops switch: the SYSCALL, and the PAUSE the timer most often interrupts.
 extern char sigctx_hold_syscall_loop_switch[];
 extern char sigctx_hold_spin_flag_switch[];
-// The dirty kernel the KERNEL actions call, and how many times KERNEL_LOOP calls it.
-extern const char* sigctx_active_kernel;
-extern volatile uint64_t sigctx_kernel_loops;
+// The dirty routine the ROUTINE actions call, and how many times ROUTINE_LOOP calls it.
+extern const char* sigctx_active_routine;
+extern volatile uint64_t sigctx_routine_loops;
 }

@@ -1,4 +1,4 @@
-// How a transition reaches an exact instruction boundary of a dirty kernel, and what happens
+// How a transition reaches an exact instruction boundary of a dirty routine, and what happens
 // there. A boundary is dynamic: boundary k is the point just before the k-th instruction the
 // kernel executes (loops included), counted from 0.
 #pragma once

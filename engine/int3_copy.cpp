@@ -12,7 +12,7 @@ std::unique_ptr<Int3Copy> Int3Copy::make(const char* start, const char* end, uin
                                          std::string* error) {
   const size_t size = static_cast<size_t>(end - start);
   if (patch_offset >= size) {
-    *error = fmt::format("offset {:#x} is outside the {}-byte kernel", patch_offset, size);
+    *error = fmt::format("offset {:#x} is outside the {}-byte routine", patch_offset, size);
     return nullptr;
   }
   // Writable and executable at once: the handler restores the byte while the copy runs.

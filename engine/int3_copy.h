@@ -1,4 +1,4 @@
-// A writable, executable copy of a dirty kernel with one int3 patched in: the third, independent
+// A writable, executable copy of a dirty routine with one int3 patched in: the third, independent
 // way to stop at an exact boundary. The handler puts the original byte back and rewinds rip, so
 // an int3 fires at the first execution of its instruction only. Kernels reference nothing
 // outside their own bytes, so the copy runs anywhere.

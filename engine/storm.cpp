@@ -150,32 +150,32 @@ bool same_result(const CpuImage& ref, const CpuImage& out, ComponentMask compare
   return images_equal(*a, *b, compared, m);
 }
 
-// The kernel looping under the hold driver (or the memory's sweep driver in its place), with the
-// handler irritating and counting only deliveries that land in the hold or the kernel; each run
+// The routine looping under the hold driver (or the memory's sweep driver in its place), with the
+// handler irritating and counting only deliveries that land in the hold or the routine; each run
 // starts from `in` after `reset`. Shared by the storms and the timed preemption storm.
-class KernelLoop {
+class RoutineLoop {
  public:
-  KernelLoop(const DirtyKernel& k, const HoldPlan& plan, const CpuImage& in,
-             const std::function<void()>& reset, const StormMemory& memory)
+  RoutineLoop(const DirtyRoutine& k, const HoldPlan& plan, const CpuImage& in,
+              const std::function<void()>& reset, const StormMemory& memory)
       : in_(in), reset_(reset), loop_(plan) {
     HandlerPlan& p = handler_plan();
     p.irritate_only_in_hold = true;
-    p.kernel_start = reinterpret_cast<uint64_t>(k.entry);
-    p.kernel_end = reinterpret_cast<uint64_t>(k.code_end);
-    loop_.action = PLAN_ACTION_KERNEL_LOOP;
-    sigctx_active_kernel = memory.driver ? memory.driver : k.entry;
+    p.routine_start = reinterpret_cast<uint64_t>(k.entry);
+    p.routine_end = reinterpret_cast<uint64_t>(k.code_end);
+    loop_.action = PLAN_ACTION_ROUTINE_LOOP;
+    sigctx_active_routine = memory.driver ? memory.driver : k.entry;
   }
-  ~KernelLoop() {
+  ~RoutineLoop() {
     handler_plan().irritate_only_in_hold = false;
-    sigctx_active_kernel = nullptr;
+    sigctx_active_routine = nullptr;
   }
-  KernelLoop(const KernelLoop&) = delete;
-  KernelLoop& operator=(const KernelLoop&) = delete;
+  RoutineLoop(const RoutineLoop&) = delete;
+  RoutineLoop& operator=(const RoutineLoop&) = delete;
 
   void run(CpuImage& into, uint64_t loops) {
     reset_();
     into = in_;  // host bases and everything else the stores need
-    sigctx_kernel_loops = loops;
+    sigctx_routine_loops = loops;
     __atomic_store_n(&sigctx_spin_armed, 0, __ATOMIC_RELEASE);
     sigctx_hold(&in_, &into, &loop_);
   }
@@ -219,14 +219,14 @@ struct StormSource {
 // not run again.
 struct StormPhases {
   const Machine& m;
-  KernelLoop& kernel_loop;
+  RoutineLoop& routine_loop;
   CpuImage& out;
   const CpuImage& ref;
   ComponentMask compared;
   const StormMemory& memory;
   uint64_t loops;
   StormResult& result;
-  // A loaded machine may not run the sender while the kernel does: a phase that delivered
+  // A loaded machine may not run the sender while the routine does: a phase that delivered
   // nothing is run again, each run checked, before it counts as an error.
   static constexpr unsigned kPhaseAttempts = 6;
   std::vector<std::string> silent_phases;
@@ -237,7 +237,7 @@ struct StormPhases {
 
 void StormPhases::run(const char* name, const StormSource& source) {
   HandlerPlan& p = handler_plan();
-  auto run_loop = [&](CpuImage& into, uint64_t n) { kernel_loop.run(into, n); };
+  auto run_loop = [&](CpuImage& into, uint64_t n) { routine_loop.run(into, n); };
   if (!result.error.empty()) return;
   uint64_t delivered = 0;
   unsigned attempt = 0;
@@ -259,8 +259,8 @@ void StormPhases::run(const char* name, const StormSource& source) {
       run_loop(*phase_ref, phase_loops);
     }
     const auto attempt_start = Clock::now();
-    // --inject-fault: one fault per run until a run shows it. A delivery inside the kernel
-    // can still come too late to show (a zeroing kernel's ret), so each phase gets its own.
+    // --inject-fault: one fault per run until a run shows it. A delivery inside the routine
+    // can still come too late to show (a zeroing routine's ret), so each phase gets its own.
     if (result.failed_phases.empty() && p.fault.active) p.fault_armed = true;
     const uint64_t before = p.delivered_in_hold.load();
     std::string error = source.prepare();
@@ -284,28 +284,28 @@ void StormPhases::run(const char* name, const StormSource& source) {
       result.failed_phases.emplace_back();
       result.failed_phases.back().name = fmt::format("{} storm", name);
       result.failed_phases.back().ref = *phase_ref;
-      result.failed_phases.back().delivered_in_kernel = delivered;
+      result.failed_phases.back().delivered_in_routine = delivered;
       result.failed_phases.back().out = out;
       result.failed_phases.back().memory = memory_failure;
       failed = true;
     }
     if (stopped) break;
   }
-  result.delivered_in_kernel += delivered;
+  result.delivered_in_routine += delivered;
   result.facts[name] = {
       {"signals", delivered},
       {"attempts", attempt},
       {"loops", phase_loops},
       {"ms", std::chrono::duration<double, std::milli>(Clock::now() - t).count()}};
   // A changed result means something was delivered (a signal outside the counted window
-  // of hold and kernel, such as in a store routine): a failure, not an untested run. A
+  // of hold and routine, such as in a store routine): a failure, not an untested run. A
   // phase that delivered nothing is noted; the storms as a whole must deliver something.
   if (delivered == 0 && !failed && watchdog_stops.empty()) silent_phases.push_back(name);
 }
 
 }  // namespace
 
-StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
+StormResult run_storms(const Machine& m, const DirtyRoutine& k, const HoldPlan& plan,
                        const CpuImage& in, CpuImage& out, CpuImage& ref, ComponentMask compared,
                        const std::function<void()>& reset, const StormMemory& memory) {
   StormResult result;
@@ -313,8 +313,8 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
   for (int sig : {kPrimarySignal, SIGALRM, SIGURG})
     install_handler(sig, false);
   const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-  KernelLoop kernel_loop(k, plan, in, reset, memory);
-  auto run_loop = [&](CpuImage& into, uint64_t loops) { kernel_loop.run(into, loops); };
+  RoutineLoop routine_loop(k, plan, in, reset, memory);
+  auto run_loop = [&](CpuImage& into, uint64_t loops) { routine_loop.run(into, loops); };
 
   // Calibrate: enough loops for kStormPhaseMs per phase, measured over many clock steps.
   const Calibration cal =
@@ -334,7 +334,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
     }
   }
 
-  StormPhases phases{m, kernel_loop, out, ref, compared, memory, loops, result};
+  StormPhases phases{m, routine_loop, out, ref, compared, memory, loops, result};
 
   std::atomic<bool> done{false};
   std::unique_ptr<SignalSender> sender;
@@ -389,9 +389,9 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
   // The loop under these sources made no progress for kPhaseBudget: the sources were stopped,
   // what they delivered until then is checked as usual.
   if (!phases.watchdog_stops.empty()) result.facts["watchdog_stopped"] = phases.watchdog_stops;
-  if (result.error.empty() && result.delivered_in_kernel == 0 && result.failed_phases.empty())
+  if (result.error.empty() && result.delivered_in_routine == 0 && result.failed_phases.empty())
     result.error = fmt::format(
-        "no storm delivered a signal while the kernel ran ({} phases, {} "
+        "no storm delivered a signal while the routine ran ({} phases, {} "
         "runs each at most)",
         phases.silent_phases.size(), StormPhases::kPhaseAttempts);
   for (int sig : {SIGALRM, SIGURG})
@@ -399,7 +399,7 @@ StormResult run_storms(const Machine& m, const DirtyKernel& k, const HoldPlan& p
   return result;
 }
 
-PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, const HoldPlan& plan,
+PreemptStormResult run_preempt_storm(const Machine& m, const DirtyRoutine& k, const HoldPlan& plan,
                                      const CpuImage& in, CpuImage& out, CpuImage& ref,
                                      ComponentMask compared, const std::function<void()>& reset,
                                      const StormMemory& memory, const PreemptStormOptions& o) {
@@ -407,8 +407,8 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
   HandlerPlan& p = handler_plan();
   install_handler(o.signal, false);
   const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-  KernelLoop kernel_loop(k, plan, in, reset, memory);
-  auto run_loop = [&](CpuImage& into, uint64_t loops) { kernel_loop.run(into, loops); };
+  RoutineLoop routine_loop(k, plan, in, reset, memory);
+  auto run_loop = [&](CpuImage& into, uint64_t loops) { routine_loop.run(into, loops); };
   auto finish = [&] { uninstall_handler(o.signal); };
 
   // Chunks of about kPreemptChunkMs: every chunk is the same run, so each compares with one
@@ -436,7 +436,7 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
   result.baseline_seconds = ms_since(t0) / 1000;
 
   const uint64_t delivered_before = p.delivered[1].load();
-  const uint64_t in_kernel_before = p.delivered_in_hold.load();
+  const uint64_t in_routine_before = p.delivered_in_hold.load();
   t0 = Clock::now();
   do {
     if (p.fault.active) p.fault_armed = true;  // once per chunk, as run_storms does per phase
@@ -463,16 +463,16 @@ PreemptStormResult run_preempt_storm(const Machine& m, const DirtyKernel& k, con
       result.failed_chunks.push_back(std::move(bad));
       break;
     }
-    // A loaded machine may not run the sender while the kernel does: past the time asked for,
-    // the storm goes on until one signal lands inside the kernel, for kPreemptGraceSeconds.
+    // A loaded machine may not run the sender while the routine does: past the time asked for,
+    // the storm goes on until one signal lands inside the routine, for kPreemptGraceSeconds.
   } while (ms_since(t0) < o.seconds * 1000 ||
-           (p.delivered_in_hold.load() == in_kernel_before &&
+           (p.delivered_in_hold.load() == in_routine_before &&
             ms_since(t0) < (o.seconds + kPreemptGraceSeconds) * 1000));
   result.storm_seconds = ms_since(t0) / 1000;
   result.delivered = p.delivered[1].load() - delivered_before;
-  result.delivered_in_kernel = p.delivered_in_hold.load() - in_kernel_before;
-  if (result.error.empty() && result.delivered_in_kernel == 0 && result.failed_chunks.empty())
-    result.error = fmt::format("{} signals sent in {:.1f} s, none delivered while the kernel ran",
+  result.delivered_in_routine = p.delivered_in_hold.load() - in_routine_before;
+  if (result.error.empty() && result.delivered_in_routine == 0 && result.failed_chunks.empty())
+    result.error = fmt::format("{} signals sent in {:.1f} s, none delivered while the routine ran",
                                result.sent, result.storm_seconds);
   finish();
   return result;

@@ -41,7 +41,7 @@ CaseDescriptor make_switch_case(std::string id, std::string description, const S
                              switch_mode_name(spec.mode));
   d.handler = "none";
   d.injector = "";
-  d.kernel = "sigctx_hold";
+  d.routine = "sigctx_hold";
   d.components = v.components;
   const ComponentMask mask = v.components;
   d.applicable = [mask](const Machine& m) { return components_available(mask, m); };

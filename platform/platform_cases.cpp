@@ -81,7 +81,7 @@ std::vector<CaseDescriptor> platform_cases() {
     d.transition = "platform";
     d.handler = "none";
     d.injector = "platform probe";
-    d.kernel = "none";
+    d.routine = "none";
     d.applicable = [](const Machine& m) {
       return m.platform.probed ? Availability::yes()
                                : Availability::no("the platform was not probed");

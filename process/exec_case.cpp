@@ -292,7 +292,7 @@ std::vector<CaseDescriptor> exec_cases() {
     d.transition = "process/exec";
     d.handler = "none";
     d.injector = "raw execve syscall of a memfd helper";
-    d.kernel = "sigctx_hold, then sigctx_exec_entry";
+    d.routine = "sigctx_hold, then sigctx_exec_entry";
     const ComponentMask mask = v.components;
     d.run = [mask](const CaseContext& ctx, CaseResult& r) { run_exec_case(mask, ctx, r); };
     cases.push_back(std::move(d));

@@ -18,7 +18,7 @@ CaseDescriptor ptrace_case(std::string id, std::string description, const Ptrace
   d.transition = "ptrace/stop";
   d.handler = "none";
   d.injector = "tracer: debug-register breakpoint on the hold's transition point";
-  d.kernel = "sigctx_hold";
+  d.routine = "sigctx_hold";
   d.components = spec.components;
   const bool writes_xstate = spec.mode != PtraceMode::kRead;
   d.applicable = [needs, writes_xstate](const Machine& m) {

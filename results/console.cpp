@@ -125,12 +125,12 @@ void ConsoleReporter::case_done(const CaseResult& r) {
       break;
     case Status::kFail: {
       std::string at;
-      if (!r.diffs.empty() && !r.diffs.front().injection.kernel.empty()) {
+      if (!r.diffs.empty() && !r.diffs.front().injection.routine.empty()) {
         const auto& inj = r.diffs.front().injection;
         at = inj.boundary >= 0
-                 ? fmt::format("  at {}+{:#x} (boundary {} of {}: {})", inj.kernel, inj.offset,
+                 ? fmt::format("  at {}+{:#x} (boundary {} of {}: {})", inj.routine, inj.offset,
                                inj.boundary, inj.boundaries, inj.instruction)
-                 : fmt::format("  at {}+{:#x} ({})", inj.kernel, inj.offset, inj.instruction);
+                 : fmt::format("  at {}+{:#x} ({})", inj.routine, inj.offset, inj.instruction);
       }
       fmt::print(out_, "{} {}{}\n", label, r.id, at);
       fmt::print(out_, "{}", describe_failure(r));

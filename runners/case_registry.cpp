@@ -9,7 +9,7 @@
 #include "process/process_cases.h"
 #include "ptrace/ptrace_cases.h"
 #include "signal/badframe_cases.h"
-#include "signal/kernel_cases.h"
+#include "signal/routine_cases.h"
 #include "signal/signal_cases.h"
 #include "switch/switch_cases.h"
 
@@ -32,7 +32,7 @@ const std::vector<CaseDescriptor>& all_cases() {
     add(ptrace_cases());
     add(core_cases());
     add(os_zero_cases());
-    add(kernel_cases());
+    add(routine_cases());
     return all;
   }();
   return cases;

@@ -64,7 +64,7 @@ void explain_case(const CaseDescriptor& c) {
   print_field("transition", c.transition);
   print_field("handler", c.handler);
   print_field("injector", c.injector);
-  print_field("kernel", c.kernel);
+  print_field("routine", c.routine);
   print_field("components", c.components ? component_names(c.components)
                                          : std::string("every component available"));
   const Availability a = c.applicable(live_machine());

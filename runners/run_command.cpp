@@ -33,7 +33,7 @@ std::string tool_version_line() {
 namespace {
 
 // The command that reruns one case exactly: its seed, the fault if any, and where the case says
-// the failure is (a dirty kernel's --at boundary and injector); otherwise the run's own
+// the failure is (a dirty routine's --at boundary and injector); otherwise the run's own
 // injection options.
 std::string reproduce_line(const CaseResult& r, const RunOptions& o) {
   std::string s = fmt::format("sigctx run --cases {} --seed {:#x}", r.id, r.seed);
@@ -94,7 +94,7 @@ std::string select_run_cases(const RunOptions& o, std::vector<const CaseDescript
       std::none_of(selected->begin(), selected->end(),
                    [](const CaseDescriptor* c) { return c->takes_boundaries; }))
     return fmt::format(
-        "{} applies to the cases that inject at a dirty kernel's boundaries (signal/step/*, "
+        "{} applies to the cases that inject at a dirty routine's boundaries (signal/step/*, "
         "signal/hwbp/*, signal/int3/*, ...), and none of the {} selected does",
         o.at >= 0 ? "--at" : "--stride", selected->size());
   return "";

@@ -48,10 +48,10 @@ void add_run_options(CLI::App* sub, RunOptions* o, std::string* seed_text) {
                   "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
                   "the suite's own mutation test");
   sub->add_option("--injector", o->injector,
-                  "how dirty-kernel cases reach a boundary: step, hwbp, int3 (async: storms)");
-  sub->add_option("--at", o->at, "dirty kernels: inject only at this dynamic boundary")
+                  "how dirty-routine cases reach a boundary: step, hwbp, int3 (async: storms)");
+  sub->add_option("--at", o->at, "dirty routines: inject only at this dynamic boundary")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
-  sub->add_option("--stride", o->stride, "dirty kernels: inject at every K-th boundary")
+  sub->add_option("--stride", o->stride, "dirty routines: inject at every K-th boundary")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   sub->add_option("--emulate", o->emulate,
                   "apply a catalog bug's effect on this (correct) kernel: the catalog as the "

@@ -156,7 +156,7 @@ CaseDescriptor amx_case(std::string name, std::string description,
   d.transition = "signal/amx";
   d.handler = "none";
   d.injector = "arch_prctl and sigaltstack in the case's process, tiles in a forked child";
-  d.kernel = "sigctx_amx_tiledata_load";
+  d.routine = "sigctx_amx_tiledata_load";
   d.components = component_bit(ComponentId::kAmxTilecfg) | component_bit(ComponentId::kAmxTiledata);
   d.prepares_components_itself = true;
   d.applicable = [](const Machine& m) {

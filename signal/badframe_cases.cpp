@@ -333,7 +333,7 @@ std::vector<CaseDescriptor> badframe_cases() {
     d.transition = "signal/badframe";
     d.handler = "clobber, then break the frame's FPU header";
     d.injector = "raw tgkill syscall in a forked grandchild";
-    d.kernel = "sigctx_hold";
+    d.routine = "sigctx_hold";
     d.applicable = bf.needs;
     const BadFrame* which = &bf;
     d.run = [which](const CaseContext& ctx, CaseResult& r) { run_badframe(*which, ctx, r); };

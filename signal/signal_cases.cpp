@@ -43,7 +43,7 @@ CaseDescriptor make_case(const SignalTransitionRow& row,
   d.transition = fmt::format("signal/{}", t.label());
   d.handler = t.handler();
   d.injector = t.injector();
-  d.kernel = "sigctx_hold";
+  d.routine = "sigctx_hold";
   d.components = v.components;
   const ComponentMask mask = v.components;
   const bool needs_frame = t.needs_frame();
@@ -85,7 +85,7 @@ std::vector<CaseDescriptor> signal_cases() {
   size.transition = "signal/altstack";
   size.handler = "none (counts the delivery)";
   size.injector = "raw tgkill syscall in a forked child";
-  size.kernel = "sigctx_handler_entry";
+  size.routine = "sigctx_handler_entry";
   size.applicable = [](const Machine&) { return Availability::yes(); };
   size.run = run_altstack_size_case;
   // Its handler loads nothing, and AMX permission would raise sigaltstack's floor above the
@@ -105,7 +105,7 @@ std::vector<CaseDescriptor> signal_cases() {
   pkey.transition = "signal/altstack";
   pkey.handler = "clobber on sigaltstack";
   pkey.injector = "raw tgkill syscall in a forked child";
-  pkey.kernel = "sigctx_hold";
+  pkey.routine = "sigctx_hold";
   pkey.applicable = [](const Machine& m) {
     const Availability a = component(ComponentId::kPkru).availability(m);
     return a.ok ? a : Availability::no(fmt::format("pkru: {}", a.reason));

@@ -121,7 +121,7 @@ nlohmann::json diff_to_json(const RegisterDiff& d) {
       {"source", d.source},
       {"where", d.where},
   };
-  nlohmann::json inj = {{"kernel", d.injection.kernel},
+  nlohmann::json inj = {{"kernel", d.injection.routine},
                         {"offset", d.injection.offset},
                         {"instruction", d.injection.instruction}};
   inj["boundary"] = d.injection.boundary >= 0 ? nlohmann::json(d.injection.boundary) : nullptr;
@@ -154,7 +154,7 @@ bool diff_from_json(const nlohmann::json& j, RegisterDiff* d, std::string* error
     d->where = j.value("where", "");
     if (j.contains("injection")) {
       const auto& inj = j["injection"];
-      d->injection.kernel = inj.value("kernel", "");
+      d->injection.routine = inj.value("kernel", "");
       d->injection.offset = inj.value("offset", uint64_t{0});
       d->injection.instruction = inj.value("instruction", "");
       d->injection.boundary = inj.contains("boundary") && !inj["boundary"].is_null()

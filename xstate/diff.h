@@ -15,9 +15,9 @@ namespace sigctx {
 
 // Where in the code a transition fired (the injection point of a diff).
 struct InjectionPoint {
-  std::string kernel;       // symbol of the asm routine holding the state: "sigctx_hold"
+  std::string routine;      // symbol of the asm routine holding the state: "sigctx_hold"
   uint64_t offset = 0;      // byte offset of the instruction inside it
-  int64_t boundary = -1;    // dynamic instruction boundary of a dirty kernel, -1 = n/a
+  int64_t boundary = -1;    // dynamic instruction boundary of a dirty routine, -1 = n/a
   int64_t boundaries = -1;  // how many boundaries the kernel has, -1 = n/a
   std::string instruction;  // disassembly of the instruction, e.g. "syscall"
 };

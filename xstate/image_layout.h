@@ -102,9 +102,9 @@
 #define PLAN_ACTION_NONE 0
 #define PLAN_ACTION_SYSCALL 1
 #define PLAN_ACTION_SPIN 2
-#define PLAN_ACTION_KERNEL 3       /* call sigctx_active_kernel once */
-#define PLAN_ACTION_KERNEL_STEP 4  /* the same with RFLAGS.TF set: a SIGTRAP at every boundary */
-#define PLAN_ACTION_KERNEL_LOOP 5  /* call it sigctx_kernel_loops times (async storms) */
+#define PLAN_ACTION_ROUTINE 3      /* call sigctx_active_routine once */
+#define PLAN_ACTION_ROUTINE_STEP 4 /* the same with RFLAGS.TF set: a SIGTRAP at every boundary */
+#define PLAN_ACTION_ROUTINE_LOOP 5 /* call it sigctx_routine_loops times (async storms) */
 #define PLAN_ACTION_SYSCALL_LOOP 6 /* the image's system call, plan->loops times (switch/) */
 #define PLAN_ACTION_SPIN_FLAG 7    /* spin until sigctx_spin_stop is set (switch/) */
 #define PLAN_OPT_XINUSE 1          /* record XGETBV(1) into the out image */

@@ -17,8 +17,8 @@ void hold_across_swapcontext(int, siginfo_t*, void*) {
   ++s.handler_deliveries;
   s.handler_mask_before = current_sigmask();
   sigctx_context_control.primary = &s.handler_primary;
-  sigctx_active_kernel = reinterpret_cast<const char*>(&sigctx_context_kernel_swapcontext);
-  sigctx_hold(&s.handler_in, &s.handler_out, &run.kernel_plan);
+  sigctx_active_routine = reinterpret_cast<const char*>(&sigctx_context_routine_swapcontext);
+  sigctx_hold(&s.handler_in, &s.handler_out, &run.routine_plan);
   s.handler_mask_after = current_sigmask();
 }
 
@@ -27,7 +27,7 @@ class HandlerSwapcontext : public ContextTransition {
   const char* name() const override { return "handler-swapcontext"; }
   const char* handler() const override { return "holds its own pattern across swapcontext"; }
   const char* injector() const override { return "raw tgkill syscall"; }
-  const char* routine() const override { return "sigctx_context_kernel_swapcontext"; }
+  const char* routine() const override { return "sigctx_context_routine_swapcontext"; }
   const char* what() const override {
     return "the signal handler holds its own pattern across a swapcontext to a makecontext "
            "context and back, then returns: the interrupted code must get everything back "

@@ -10,7 +10,7 @@ class Setcontext : public ContextTransition {
   const char* name() const override { return "setcontext"; }
   const char* handler() const override { return "none"; }
   const char* injector() const override { return "getcontext, then setcontext"; }
-  const char* routine() const override { return "sigctx_context_kernel_setcontext"; }
+  const char* routine() const override { return "sigctx_context_routine_setcontext"; }
   const char* what() const override {
     return "getcontext, then another pattern in every component, the callee-saved GPRs and the "
            "signal mask, then setcontext back; judged by what the libc promises to restore";
@@ -18,11 +18,11 @@ class Setcontext : public ContextTransition {
   const char* where() const override { return "after setcontext"; }
   InjectionPoint injection_point() const override {
     return routine_point(routine(),
-                         reinterpret_cast<const void*>(&sigctx_context_kernel_setcontext),
+                         reinterpret_cast<const void*>(&sigctx_context_routine_setcontext),
                          sigctx_context_setcontext_resumed);
   }
   bool resume(ContextRun& run, CaseResult&) override {
-    hold_in_routine(run, reinterpret_cast<const void*>(&sigctx_context_kernel_setcontext));
+    hold_in_routine(run, reinterpret_cast<const void*>(&sigctx_context_routine_setcontext));
     run.s.mask_after = current_sigmask();
     return true;
   }

@@ -22,7 +22,7 @@ void* capture_and_exit(void*) {
   s.capturing_fsbase = current_fsbase();
   s.in.host_fsbase = s.capturing_fsbase;
   s.in.host_gsbase = current_gsbase();
-  hold_in_routine(run, reinterpret_cast<const void*>(&sigctx_context_kernel_capture_exit));
+  hold_in_routine(run, reinterpret_cast<const void*>(&sigctx_context_routine_capture_exit));
   s.mask_after = current_sigmask();
   sigctx_context_control.setcontext(sigctx_context_control.back);
   abort();  // setcontext failed
@@ -35,7 +35,7 @@ class Thread : public ContextTransition {
   const char* injector() const override {
     return "getcontext on a thread that exits; setcontext on another";
   }
-  const char* routine() const override { return "sigctx_context_kernel_capture_exit"; }
+  const char* routine() const override { return "sigctx_context_routine_capture_exit"; }
   const char* what() const override {
     return "a thread captures its pattern with getcontext and exits; another thread loads its "
            "own pattern and resumes the context with setcontext; FS and GS base must stay the "
@@ -48,7 +48,7 @@ class Thread : public ContextTransition {
   const char* where() const override { return "after setcontext on another thread"; }
   InjectionPoint injection_point() const override {
     return routine_point(routine(),
-                         reinterpret_cast<const void*>(&sigctx_context_kernel_capture_exit),
+                         reinterpret_cast<const void*>(&sigctx_context_routine_capture_exit),
                          sigctx_context_capture_resumed);
   }
 

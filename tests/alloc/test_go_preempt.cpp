@@ -45,7 +45,7 @@ TEST(GoPreempt, BrokenRegisterIsNamed) {
     EXPECT_EQ(component(d.component).name, std::string("sse"));
     EXPECT_EQ(d.reg, "xmm9");
     EXPECT_EQ(d.cls, DiffClass::kBitflip);
-    EXPECT_EQ(d.where.rfind("after the kernel loop under the SIGURG storm (chunk ", 0), 0u)
+    EXPECT_EQ(d.where.rfind("after the routine loop under the SIGURG storm (chunk ", 0), 0u)
         << d.where;
   }
 }

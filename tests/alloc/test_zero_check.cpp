@@ -4,8 +4,8 @@
 #include <cstring>
 #include <vector>
 
-#include "xstate/kernels/zero_check.h"
 #include "xstate/pattern.h"
+#include "xstate/routines/zero_check.h"
 
 namespace sigctx {
 namespace {

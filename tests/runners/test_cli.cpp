@@ -62,7 +62,7 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"run", "--stride", "0"}, "--stride"},
       // Options that would be ignored are refused (issue 22, part 4).
       {{"run", "--at", "3", "--cases", "signal/sync/gpr"},
-       "--at applies to the cases that inject at a dirty kernel's boundaries"},
+       "--at applies to the cases that inject at a dirty routine's boundaries"},
       {{"run", "--stride", "2", "--cases", "signal/storm/*"}, "--stride applies to the cases"},
       {{"run", "--no-expectations", "--expect", "x.json"},
        "--no-expectations judges by no expectation file, so --expect x.json would be ignored"},
@@ -593,8 +593,8 @@ TEST(Cli, SameResultsUnderStrace) {
   EXPECT_EQ(j["summary"]["pass"], j["summary"]["total"]);
 }
 
-// A dirty-kernel failure names its boundary and instruction, and its reproduce line pins them.
-TEST(Cli, KernelFailureIsLocalisedAndReproducible) {
+// A dirty-routine failure names its boundary and instruction, and its reproduce line pins them.
+TEST(Cli, RoutineFailureIsLocalisedAndReproducible) {
   const std::string file = ::testing::TempDir() + "/kernel.json";
   Outcome o = run({kSigctx, "run", "--cases", "signal/step/memclr", "--inject-fault",
                    "avx:ymm0@100", "--json", file});

@@ -8,7 +8,7 @@
 #include "runners/case_registry.h"
 #include "tests/support/machines.h"
 #include "xstate/component_registry.h"
-#include "xstate/kernels/kernel.h"
+#include "xstate/routines/routine.h"
 
 namespace sigctx {
 namespace {
@@ -33,8 +33,8 @@ TEST(Registry, EveryTransitionCoversEveryComponent) {
   EXPECT_NE(find_case("signal/altstack/size"), nullptr);
 }
 
-TEST(Registry, EveryKernelHasEveryInjector) {
-  for (const DirtyKernel* k : all_kernels()) {
+TEST(Registry, EveryRoutineHasEveryInjector) {
+  for (const DirtyRoutine* k : all_routines()) {
     for (const char* kind :
          {"step", "step-nested", "step-edit", "step-frame", "hwbp", "int3", "storm"})
       EXPECT_NE(find_case(std::string("signal/") + kind + "/" + std::string(k->name)), nullptr)
@@ -44,7 +44,7 @@ TEST(Registry, EveryKernelHasEveryInjector) {
   }
 }
 
-TEST(Registry, KernelsNeedWhatTheyUse) {
+TEST(Registry, RoutinesNeedWhatTheyUse) {
   const Machine zen3 = test::zen3();
   EXPECT_EQ(find_case("signal/step/avx512_mix")->applicable(zen3).reason,
             "opmask: CPU lacks AVX512F");

@@ -3,7 +3,7 @@
 
 #include "engine/handler.h"
 #include "engine/hwbp.h"
-#include "engine/kernel_run.h"
+#include "engine/routine_run.h"
 #include "xstate/component_registry.h"
 #include "xstate/disasm.h"
 
@@ -22,16 +22,16 @@ class Injectors : public ::testing::Test {
     in->host_fsbase = sigctx_host_fsbase;
     loaders = loaders_for(m, mask);
     stores = stores_for(m, mask);
-    plan = {PLAN_ACTION_KERNEL, loaders.data(), stores.data(), default_hold_options(m)};
+    plan = {PLAN_ACTION_ROUTINE, loaders.data(), stores.data(), default_hold_options(m)};
     install_handler(SIGTRAP, false);
     install_handler(kCaptureSignal, false);
     // The dynamic boundaries of one run.
-    KernelRunRequest req;
-    req.kernel = kernel;
+    RoutineRunRequest req;
+    req.routine = routine;
     req.action = HandlerAction::kNone;
     trace.reserve(4096);
     req.trace = &trace;
-    run_kernel(m, req, plan, *in, *out, nullptr);
+    run_routine(m, req, plan, *in, *out, nullptr);
   }
   void TearDown() override {
     uninstall_handler(SIGTRAP);
@@ -39,8 +39,8 @@ class Injectors : public ::testing::Test {
   }
   // Captures the frame at boundary b with the given injector; returns its rip.
   uint64_t rip_at(Injector injector, uint64_t b, bool force_fsetsig = false) {
-    KernelRunRequest req;
-    req.kernel = kernel;
+    RoutineRunRequest req;
+    req.routine = routine;
     req.injector = injector;
     req.action = HandlerAction::kNone;
     req.selection.at = static_cast<int64_t>(b);
@@ -51,7 +51,7 @@ class Injectors : public ::testing::Test {
       req.occurrence += trace[j] == trace[b];
     req.capture = true;
     req.force_fsetsig = force_fsetsig;
-    const KernelRunResult r = run_kernel(m, req, plan, *in, *out, snapshot.get());
+    const RoutineRunResult r = run_routine(m, req, plan, *in, *out, snapshot.get());
     EXPECT_TRUE(r.error.empty()) << r.error;
     EXPECT_EQ(r.injected, 1u) << injector_name(injector) << " at " << b;
     EXPECT_TRUE(r.captured);
@@ -59,7 +59,7 @@ class Injectors : public ::testing::Test {
   }
 
   const Machine m = probe_machine();
-  const DirtyKernel* kernel = find_kernel("gpr_mix");  // a loop: boundaries repeat offsets
+  const DirtyRoutine* routine = find_routine("gpr_mix");  // a loop: boundaries repeat offsets
   ComponentMask mask = 0;
   std::unique_ptr<CpuImage> in = std::make_unique<CpuImage>();
   std::unique_ptr<CpuImage> out = std::make_unique<CpuImage>();
@@ -73,22 +73,22 @@ TEST_F(Injectors, TheStepTraceCoversEveryInstruction) {
   ASSERT_EQ(trace.size(), 115u) << "gpr_mix: a push, 4 rounds of 28, a lea and a ret";
   // Every offset is an instruction start that the disassembler decodes.
   for (uint32_t off : trace) {
-    const Disassembly d = disassemble(kernel->entry + off, off);
+    const Disassembly d = disassemble(routine->entry + off, off);
     EXPECT_GT(d.length, 0u) << "offset " << off << ": " << d.text;
   }
-  EXPECT_EQ(trace.back(), static_cast<uint32_t>(kernel->code_end - kernel->entry) - 1)
+  EXPECT_EQ(trace.back(), static_cast<uint32_t>(routine->code_end - routine->entry) - 1)
       << "the last boundary is the ret";
 }
 
 TEST_F(Injectors, EachInjectorStopsAtTheSameInstruction) {
-  const uint64_t entry = reinterpret_cast<uint64_t>(kernel->entry);
+  const uint64_t entry = reinterpret_cast<uint64_t>(routine->entry);
   // Boundary 40 is the second execution of its instruction (round 2 of the loop).
   const uint64_t b = 40;
   EXPECT_EQ(rip_at(Injector::kStep, b), entry + trace[b]);
   std::string why;
   if (hardware_breakpoints_usable(&why)) {
     EXPECT_EQ(rip_at(Injector::kHwbp, b), entry + trace[b]);
-    // The F_SETSIG route for kernels without sigtrap stops at the same place.
+    // The F_SETSIG route for routines without sigtrap stops at the same place.
     EXPECT_EQ(rip_at(Injector::kHwbp, b, /*force_fsetsig=*/true), entry + trace[b]);
   } else {
     ADD_FAILURE() << "hardware breakpoints unavailable here: " << why;
@@ -98,7 +98,7 @@ TEST_F(Injectors, EachInjectorStopsAtTheSameInstruction) {
 TEST_F(Injectors, Int3StopsInItsCopyAtAFirstExecution) {
   const uint64_t b = 10;  // round 1
   const uint64_t rip = rip_at(Injector::kInt3, b);
-  const uint64_t entry = reinterpret_cast<uint64_t>(kernel->entry);
+  const uint64_t entry = reinterpret_cast<uint64_t>(routine->entry);
   EXPECT_NE(rip, entry + trace[b]) << "the copy runs, not the original";
   // The copy is mapped at a page boundary, so the instruction sits at its offset from one.
   EXPECT_EQ((rip - trace[b]) % 4096, 0u) << std::hex << rip;

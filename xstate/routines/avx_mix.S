@@ -1,9 +1,9 @@
 /* avx_mix: YMM0-15 with AVX1 only (no AVX2): VXORPS chains, VPERM2F128 half swaps and VSHUFPD
  * lane swaps, so a corrupted upper half reaches every lane of the result. Being VEX-encoded, the
  * first write to each register zeroes its bits 511:256, as real AVX code does. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(avx_mix)
+SIGCTX_ROUTINE(avx_mix)
   .rept 3
   vxorps %ymm0, %ymm1, %ymm1
   vperm2f128 $0x01, %ymm1, %ymm1, %ymm1
@@ -33,7 +33,7 @@ SIGCTX_KERNEL(avx_mix)
   vxorps %ymm15, %ymm0, %ymm0
   .endr
   ret
-SIGCTX_KERNEL_CODE_END(avx_mix)
-SIGCTX_KERNEL_END(avx_mix)
+SIGCTX_ROUTINE_CODE_END(avx_mix)
+SIGCTX_ROUTINE_END(avx_mix)
 
 SIGCTX_NOEXECSTACK

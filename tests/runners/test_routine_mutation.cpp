@@ -1,5 +1,5 @@
 // Exact-instruction injection, mutation-tested: a fault injected at one dynamic boundary of a
-// dirty kernel, on a register live there, must be found by every step variant's sweep and by
+// dirty routine, on a register live there, must be found by every step variant's sweep and by
 // --at with each injector, which must name the boundary, its instruction, the register and the
 // class. The same cases without the fault pass.
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include "tests/support/gtest_name.h"
 #include "tests/support/run_case.h"
 #include "xstate/component_registry.h"
-#include "xstate/kernels/kernel.h"
+#include "xstate/routines/routine.h"
 
 namespace sigctx {
 namespace {
@@ -19,10 +19,10 @@ namespace {
 using test::live_machine;
 using test::run_case;
 
-// A register each kernel keeps live at a boundary of its first execution pass (so an int3 can
+// A register each routine keeps live at a boundary of its first execution pass (so an int3 can
 // reach it too).
 struct Target {
-  const char* kernel;
+  const char* routine;
   const char* component;
   const char* reg;
   int64_t boundary;
@@ -35,14 +35,14 @@ constexpr Target kTargets[] = {
     {"fsbase_pkru", "pkru", "pkru", 20}, {"fsbase_pkru", "fsbase", "fsbase", 18},
 };
 
-struct KernelMutation {
+struct RoutineMutation {
   Target target;
   const char* kind;                  // case prefix
   std::optional<Injector> injector;  // --injector with --at, or none for the sweep
 };
 
-std::vector<KernelMutation> all() {
-  std::vector<KernelMutation> out;
+std::vector<RoutineMutation> all() {
+  std::vector<RoutineMutation> out;
   for (const Target& t : kTargets) {
     for (const char* kind : {"step", "step-nested", "step-edit", "step-frame", "step-yield"})
       out.push_back({t, kind, std::nullopt});
@@ -52,19 +52,19 @@ std::vector<KernelMutation> all() {
   return out;
 }
 
-std::string name_of(const ::testing::TestParamInfo<KernelMutation>& info) {
+std::string name_of(const ::testing::TestParamInfo<RoutineMutation>& info) {
   return test::gtest_name(fmt::format(
-      "{}_{}_{}_{}", info.param.target.kernel, info.param.target.reg, info.param.kind,
+      "{}_{}_{}_{}", info.param.target.routine, info.param.target.reg, info.param.kind,
       info.param.injector ? fmt::format("at_{}", injector_name(*info.param.injector)) : "sweep"));
 }
 
-class KernelMutationTest : public ::testing::TestWithParam<KernelMutation> {};
+class RoutineMutationTest : public ::testing::TestWithParam<RoutineMutation> {};
 
-TEST_P(KernelMutationTest, FoundAtItsBoundary) {
-  const KernelMutation& mu = GetParam();
-  const DirtyKernel* k = find_kernel(mu.target.kernel);
+TEST_P(RoutineMutationTest, FoundAtItsBoundary) {
+  const RoutineMutation& mu = GetParam();
+  const DirtyRoutine* k = find_routine(mu.target.routine);
   ASSERT_NE(k, nullptr);
-  const Availability a = kernel_available(*k, live_machine());
+  const Availability a = routine_available(*k, live_machine());
   if (!a.ok) GTEST_SKIP() << k->name << " cannot run here: " << a.reason;
   InjectionOverrides injection;
   if (mu.injector) {
@@ -74,7 +74,7 @@ TEST_P(KernelMutationTest, FoundAtItsBoundary) {
   // switch/step-yield steps like signal/step, with a sibling thread on the CPU.
   const bool yield = std::string(mu.kind) == "step-yield";
   const std::string id =
-      fmt::format("{}/{}/{}", yield ? "switch" : "signal", mu.kind, mu.target.kernel);
+      fmt::format("{}/{}/{}", yield ? "switch" : "signal", mu.kind, mu.target.routine);
   const std::string fault =
       fmt::format("{}:{}@{}", mu.target.component, mu.target.reg, mu.target.boundary);
   const CaseResult r = run_case(id, fault, injection);
@@ -86,7 +86,7 @@ TEST_P(KernelMutationTest, FoundAtItsBoundary) {
   EXPECT_EQ(component(d.component).name, mu.target.component);
   EXPECT_EQ(d.reg, mu.target.reg);
   EXPECT_EQ(d.cls, DiffClass::kHandler) << d.source;
-  EXPECT_EQ(d.injection.kernel, mu.target.kernel);
+  EXPECT_EQ(d.injection.routine, mu.target.routine);
   EXPECT_EQ(d.injection.boundary, mu.target.boundary);
   EXPECT_FALSE(d.injection.instruction.empty());
   EXPECT_EQ(d.where, fmt::format("after sigreturn at boundary {}", mu.target.boundary));
@@ -112,13 +112,13 @@ TEST_P(KernelMutationTest, FoundAtItsBoundary) {
       << r.reproduce_options;
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, KernelMutationTest, ::testing::ValuesIn(all()), name_of);
+INSTANTIATE_TEST_SUITE_P(Routines, RoutineMutationTest, ::testing::ValuesIn(all()), name_of);
 
-// Without the fault every kernel case passes, and injects as much as it should.
-TEST(KernelControl, UnmutatedCasesPass) {
+// Without the fault every routine case passes, and injects as much as it should.
+TEST(RoutineControl, UnmutatedCasesPass) {
   for (const CaseDescriptor& c : all_cases()) {
     if ((c.id.rfind("signal/", 0) != 0 && c.id.rfind("switch/step-yield/", 0) != 0) ||
-        c.kernel == "sigctx_hold" || c.kernel == "sigctx_handler_entry")
+        c.routine == "sigctx_hold" || c.routine == "sigctx_handler_entry")
       continue;
     if (!c.applicable(live_machine()).ok) continue;
     if (c.id.find("/storm/") != std::string::npos) continue;  // timed, see below
@@ -128,7 +128,7 @@ TEST(KernelControl, UnmutatedCasesPass) {
   }
 }
 
-TEST(KernelControl, StormsDeliverIntoTheKernel) {
+TEST(RoutineControl, StormsDeliverIntoTheRoutine) {
   const CaseResult r = run_case("signal/storm/sse_mix", "");
   ASSERT_EQ(r.status, Status::kPass) << r.reason;
   for (const char* phase : {"tgkill", "posix-timer", "task-clock"})
@@ -136,15 +136,15 @@ TEST(KernelControl, StormsDeliverIntoTheKernel) {
 }
 
 // A fault at a boundary the case never injects at cannot show: an error, not a pass.
-TEST(KernelControl, FaultAtAnUninjectedBoundaryIsAnError) {
+TEST(RoutineControl, FaultAtAnUninjectedBoundaryIsAnError) {
   // The int3 case samples boundaries 0, 5, 10, 16, 21, ... of sse_mix's 64.
   const CaseResult r = run_case("signal/int3/sse_mix", "sse:xmm2@22");
   EXPECT_EQ(r.status, Status::kError);
   EXPECT_NE(r.reason.find("never fired"), std::string::npos) << r.reason;
 }
 
-// Frame edits that a kernel ignores are found by the edit check itself.
-TEST(KernelControl, IgnoredFrameEditIsNamed) {
+// Frame edits that a routine ignores are found by the edit check itself.
+TEST(RoutineControl, IgnoredFrameEditIsNamed) {
   const CaseResult r = run_case("signal/step-edit/gpr_mix", "sse:xmm7:zero@50");
   ASSERT_EQ(r.status, Status::kFail) << r.reason;
   ASSERT_FALSE(r.findings.empty());

@@ -2,9 +2,9 @@
  * [rdi, rdi + rcx), four a round. A kernel that hands XMM0 back with another value after a
  * signal (FreeBSD's xmm8-15 class, for the low registers) writes it into "zeroed" memory.
  * rdi must be 16-byte aligned and rcx a non-zero multiple of 64. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(sse_memclr)
+SIGCTX_ROUTINE(sse_memclr)
   pxor %xmm0, %xmm0
 1:
   movdqa %xmm0, 0(%rdi)
@@ -15,7 +15,7 @@ SIGCTX_KERNEL(sse_memclr)
   sub $64, %rcx
   jnz 1b
   ret
-SIGCTX_KERNEL_CODE_END(sse_memclr)
-SIGCTX_KERNEL_END(sse_memclr)
+SIGCTX_ROUTINE_CODE_END(sse_memclr)
+SIGCTX_ROUTINE_END(sse_memclr)
 
 SIGCTX_NOEXECSTACK

@@ -2,9 +2,9 @@
  * 64 or more bytes remain, then the tail with one VMOVDQU8 under an opmask of its length in k1,
  * as AVX-512 memset implementations finish. A kernel that loses ZMM0's upper 256 bits or k1
  * across a signal (darwin-opmask) writes the handler's values or misses the tail. rcx > 0. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(avx512_memclr)
+SIGCTX_ROUTINE(avx512_memclr)
   vpxorq %zmm0, %zmm0, %zmm0
   cmp $64, %rcx
   jb 2f
@@ -24,7 +24,7 @@ SIGCTX_KERNEL(avx512_memclr)
   add %rcx, %rdi
   xor %ecx, %ecx
   ret
-SIGCTX_KERNEL_CODE_END(avx512_memclr)
-SIGCTX_KERNEL_END(avx512_memclr)
+SIGCTX_ROUTINE_CODE_END(avx512_memclr)
+SIGCTX_ROUTINE_END(avx512_memclr)
 
 SIGCTX_NOEXECSTACK

@@ -1,4 +1,4 @@
-/* mxcsr_fcw: rounding control changed mid-kernel, then used. The incoming MXCSR and FCW are
+/* mxcsr_fcw: rounding control changed mid-routine, then used. The incoming MXCSR and FCW are
  * folded into r12 and r15; MXCSR is set to round toward zero and then up, each followed by a
  * CVTSD2SI of +-1.5 whose result depends on the rounding mode; FCW is set to round up and ST(0)
  * (a tiny positive pattern value) is stored with FIST, 1 rounding up and 0 to nearest. A kernel
@@ -6,9 +6,9 @@
  * rax and xmm15 serve as scratch and are spilled to the stack around it, xmm15 as two 8-byte
  * halves: the pattern's RFLAGS may set AC, and AMD raises #AC (SIGBUS) for a MOVDQU to the
  * 8-byte-aligned spill slot where Intel does not. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(mxcsr_fcw)
+SIGCTX_ROUTINE(mxcsr_fcw)
   lea -64(%rsp), %rsp
   movq %xmm15, 0(%rsp)
   movhps %xmm15, 8(%rsp)
@@ -41,7 +41,7 @@ SIGCTX_KERNEL(mxcsr_fcw)
   movhps 8(%rsp), %xmm15
   lea 64(%rsp), %rsp
   ret
-SIGCTX_KERNEL_CODE_END(mxcsr_fcw)
-SIGCTX_KERNEL_END(mxcsr_fcw)
+SIGCTX_ROUTINE_CODE_END(mxcsr_fcw)
+SIGCTX_ROUTINE_END(mxcsr_fcw)
 
 SIGCTX_NOEXECSTACK

@@ -2,9 +2,9 @@
  * not/xchg and an odd multiply: each a bijection of the register file, so any GPR corrupted at
  * any boundary changes the result. The round counter lives on the stack; DEC keeps CF, which
  * the ADC chain carries from round to round. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(gpr_mix)
+SIGCTX_ROUTINE(gpr_mix)
   pushq $4
 1:
   add %rax, %rbx
@@ -37,7 +37,7 @@ SIGCTX_KERNEL(gpr_mix)
   jnz 1b
   lea 8(%rsp), %rsp
   ret
-SIGCTX_KERNEL_CODE_END(gpr_mix)
-SIGCTX_KERNEL_END(gpr_mix)
+SIGCTX_ROUTINE_CODE_END(gpr_mix)
+SIGCTX_ROUTINE_END(gpr_mix)
 
 SIGCTX_NOEXECSTACK

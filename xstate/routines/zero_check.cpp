@@ -1,4 +1,4 @@
-#include "xstate/kernels/zero_check.h"
+#include "xstate/routines/zero_check.h"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -24,7 +24,7 @@ std::string decode_run(const uint8_t* buf, size_t offset, size_t length) {
 
 ZeroCheck check_zero(const uint8_t* buf, size_t len, size_t max_runs) {
   ZeroCheck z;
-  // Runs are whole 8-byte words (the last one clipped to the buffer): every zeroing kernel
+  // Runs are whole 8-byte words (the last one clipped to the buffer): every zeroing routine
   // stores whole registers, and a pattern lane, which may hold zero bytes, decodes only whole.
   auto word_nonzero = [&](size_t w, size_t* bytes) {
     size_t n = 0;

@@ -2,9 +2,9 @@
  * then SFENCE, as large memclr implementations stream past the cache. Write-combining buffers
  * hold the stores until the fence: a signal between them must neither lose nor reorder them
  * against the handler's own stores. rdi 16-byte aligned, rcx a non-zero multiple of 64. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(nt_memclr)
+SIGCTX_ROUTINE(nt_memclr)
   pxor %xmm0, %xmm0
 1:
   movntdq %xmm0, 0(%rdi)
@@ -16,7 +16,7 @@ SIGCTX_KERNEL(nt_memclr)
   jnz 1b
   sfence
   ret
-SIGCTX_KERNEL_CODE_END(nt_memclr)
-SIGCTX_KERNEL_END(nt_memclr)
+SIGCTX_ROUTINE_CODE_END(nt_memclr)
+SIGCTX_ROUTINE_END(nt_memclr)
 
 SIGCTX_NOEXECSTACK

@@ -4,8 +4,8 @@
 
 #include "xstate/component_registry.h"
 #include "xstate/disasm.h"
-#include "xstate/kernels/kernel.h"
-#include "xstate/kernels/zeroing_kernels.h"
+#include "xstate/routines/routine.h"
+#include "xstate/routines/zeroing_routines.h"
 
 SIGCTX_DECLARE_KERNEL(gpr_mix)
 SIGCTX_DECLARE_KERNEL(sse_mix)
@@ -37,11 +37,11 @@ Availability needs_fsgsbase_and_pku(const Machine& m) {
   return Availability::yes();
 }
 
-const DirtyKernel kGprMix = {
+const DirtyRoutine kGprMix = {
     "gpr_mix",
     "every GPR but rsp and CF through four rounds of add/adc/sub/xor/rotate/bswap/neg/xchg and an "
     "odd multiply",
-    SIGCTX_KERNEL_CODE(gpr_mix),
+    SIGCTX_ROUTINE_CODE(gpr_mix),
     bits({ComponentId::kGpr, ComponentId::kRflags}),
     nullptr,
     0,
@@ -49,10 +49,10 @@ const DirtyKernel kGprMix = {
     "xmm7",
 };
 
-const DirtyKernel kSseMix = {
+const DirtyRoutine kSseMix = {
     "sse_mix",
     "XMM0-15 through PADDQ/PSUBQ/PXOR chains and PSHUFD lane moves",
-    SIGCTX_KERNEL_CODE(sse_mix),
+    SIGCTX_ROUTINE_CODE(sse_mix),
     bits({ComponentId::kSse}),
     nullptr,
     0,
@@ -60,10 +60,10 @@ const DirtyKernel kSseMix = {
     "r12",
 };
 
-const DirtyKernel kAvxMix = {
+const DirtyRoutine kAvxMix = {
     "avx_mix",
     "YMM0-15 through VXORPS chains, VPERM2F128 half swaps and VSHUFPD lane swaps (AVX1 only)",
-    SIGCTX_KERNEL_CODE(avx_mix),
+    SIGCTX_ROUTINE_CODE(avx_mix),
     bits({ComponentId::kSse, ComponentId::kAvx}),
     nullptr,
     0,
@@ -71,11 +71,11 @@ const DirtyKernel kAvxMix = {
     "r13",
 };
 
-const DirtyKernel kAvx512Mix = {
+const DirtyRoutine kAvx512Mix = {
     "avx512_mix",
     "ZMM0-31 and k0-k7: VPXORQ chains, merge-masked VPADDQ/VPSUBQ, VALIGNQ lane rotations, "
     "KXORQ/KADDQ/KNOTQ",
-    SIGCTX_KERNEL_CODE(avx512_mix),
+    SIGCTX_ROUTINE_CODE(avx512_mix),
     bits({ComponentId::kSse, ComponentId::kAvx, ComponentId::kOpmask, ComponentId::kZmmHi256,
           ComponentId::kHi16Zmm}),
     needs_avx512bw,
@@ -84,10 +84,10 @@ const DirtyKernel kAvx512Mix = {
     "r14",
 };
 
-const DirtyKernel kX87Stack = {
+const DirtyRoutine kX87Stack = {
     "x87_stack",
-    "a full x87 stack permuted by FXCH/FINCSTP/FDECSTP/FCHS, with FCW changed mid-kernel",
-    SIGCTX_KERNEL_CODE(x87_stack),
+    "a full x87 stack permuted by FXCH/FINCSTP/FDECSTP/FCHS, with FCW changed mid-routine",
+    SIGCTX_ROUTINE_CODE(x87_stack),
     bits({ComponentId::kX87, ComponentId::kGpr}),
     nullptr,
     0,
@@ -95,10 +95,10 @@ const DirtyKernel kX87Stack = {
     "xmm3",
 };
 
-const DirtyKernel kMxcsrFcw = {
+const DirtyRoutine kMxcsrFcw = {
     "mxcsr_fcw",
-    "MXCSR and FCW rounding changed mid-kernel and then used by CVTSD2SI and FIST",
-    SIGCTX_KERNEL_CODE(mxcsr_fcw),
+    "MXCSR and FCW rounding changed mid-routine and then used by CVTSD2SI and FIST",
+    SIGCTX_ROUTINE_CODE(mxcsr_fcw),
     bits({ComponentId::kMxcsr, ComponentId::kX87, ComponentId::kSse, ComponentId::kGpr}),
     nullptr,
     0,
@@ -106,10 +106,10 @@ const DirtyKernel kMxcsrFcw = {
     "xmm5",
 };
 
-const DirtyKernel kFsbasePkru = {
+const DirtyRoutine kFsbasePkru = {
     "fsbase_pkru",
-    "FS base, GS base and PKRU rewritten mid-kernel with WRFSBASE/WRGSBASE/WRPKRU",
-    SIGCTX_KERNEL_CODE(fsbase_pkru),
+    "FS base, GS base and PKRU rewritten mid-routine with WRFSBASE/WRGSBASE/WRPKRU",
+    SIGCTX_ROUTINE_CODE(fsbase_pkru),
     bits({ComponentId::kFsbase, ComponentId::kGsbase, ComponentId::kPkru, ComponentId::kGpr}),
     needs_fsgsbase_and_pku,
     0,
@@ -117,38 +117,38 @@ const DirtyKernel kFsbasePkru = {
     "xmm6",
 };
 
-// One line per kernel.
-constexpr std::array<const DirtyKernel*, 7> kMixing = {
+// One line per routine.
+constexpr std::array<const DirtyRoutine*, 7> kMixing = {
     &kGprMix, &kSseMix, &kAvxMix, &kAvx512Mix, &kX87Stack, &kMxcsrFcw, &kFsbasePkru,
 };
 
-// The mixing kernels, then alloc/'s zeroing kernels.
-std::vector<const DirtyKernel*> registry() {
-  std::vector<const DirtyKernel*> all(kMixing.begin(), kMixing.end());
-  for (const DirtyKernel* k : zeroing_kernels())
+// The mixing routines, then alloc/'s zeroing routines.
+std::vector<const DirtyRoutine*> registry() {
+  std::vector<const DirtyRoutine*> all(kMixing.begin(), kMixing.end());
+  for (const DirtyRoutine* k : zeroing_routines())
     all.push_back(k);
   return all;
 }
 
 }  // namespace
 
-std::span<const DirtyKernel* const> all_kernels() {
-  static const std::vector<const DirtyKernel*> all = registry();
+std::span<const DirtyRoutine* const> all_routines() {
+  static const std::vector<const DirtyRoutine*> all = registry();
   return all;
 }
 
-const DirtyKernel* find_kernel(std::string_view name) {
-  for (const auto* k : all_kernels())
+const DirtyRoutine* find_routine(std::string_view name) {
+  for (const auto* k : all_routines())
     if (k->name == name) return k;
   return nullptr;
 }
 
-Availability kernel_available(const DirtyKernel& k, const Machine& m) {
+Availability routine_available(const DirtyRoutine& k, const Machine& m) {
   if (Availability a = components_available(k.uses, m); !a.ok) return a;
   return k.extra_requirement ? k.extra_requirement(m) : Availability::yes();
 }
 
-std::string kernel_instruction_text(const DirtyKernel& k, uint32_t offset) {
+std::string routine_instruction_text(const DirtyRoutine& k, uint32_t offset) {
   return disassemble(k.entry + offset, offset).text;
 }
 

@@ -1,5 +1,5 @@
-// The zeroing kernels' mutation tests: a handler that leaves the zeroing register nonzero (the
-// illumos-15254 effect on memclr's YMM0, a broken XMM0 for the SSE and non-temporal kernels)
+// The zeroing routines' mutation tests: a handler that leaves the zeroing register nonzero (the
+// illumos-15254 effect on memclr's YMM0, a broken XMM0 for the SSE and non-temporal routines)
 // must be caught by the buffer check, with the nonzero bytes decoded back to the handler's
 // pattern and its register.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include "engine/emulation.h"
 #include "runners/case_registry.h"
 #include "tests/support/run_case.h"
-#include "xstate/kernels/kernel.h"
+#include "xstate/routines/routine.h"
 
 namespace sigctx {
 namespace {
@@ -17,16 +17,16 @@ namespace {
 using test::live_machine;
 using test::run_case;
 
-const Finding* buffer_finding(const CaseResult& r, const std::string& kernel) {
+const Finding* buffer_finding(const CaseResult& r, const std::string& routine) {
   for (const Finding& f : r.findings)
-    if (f.check == kernel + ".buffer") return &f;
+    if (f.check == routine + ".buffer") return &f;
   return nullptr;
 }
 
-TEST(ZeroingKernels, IllumosEffectOnMemclrIsDecodedToTheHandlersYmm0) {
-  const DirtyKernel* k = find_kernel("memclr");
+TEST(ZeroingRoutines, IllumosEffectOnMemclrIsDecodedToTheHandlersYmm0) {
+  const DirtyRoutine* k = find_routine("memclr");
   ASSERT_NE(k, nullptr);
-  if (!kernel_available(*k, live_machine()).ok) GTEST_SKIP() << "no AVX";
+  if (!routine_available(*k, live_machine()).ok) GTEST_SKIP() << "no AVX";
   // Boundary 1: after the VXORPS that zeroes YMM0, before the first store.
   InjectionOverrides at1;
   at1.at = 1;
@@ -41,31 +41,31 @@ TEST(ZeroingKernels, IllumosEffectOnMemclrIsDecodedToTheHandlersYmm0) {
 }
 
 struct BrokenZeroRegister {
-  const char* kernel;
+  const char* routine;
   const char* fault;  // the zeroing register, broken by the handler at the first boundary
   const char* decoded;
   const char* first_run;  // the upper half of a register lands at an offset of its own
 };
 
-class ZeroingKernelFault : public ::testing::TestWithParam<BrokenZeroRegister> {};
+class ZeroingRoutineFault : public ::testing::TestWithParam<BrokenZeroRegister> {};
 
-TEST_P(ZeroingKernelFault, NonzeroBytesNameTheHandlersRegister) {
+TEST_P(ZeroingRoutineFault, NonzeroBytesNameTheHandlersRegister) {
   const BrokenZeroRegister& b = GetParam();
-  const DirtyKernel* k = find_kernel(b.kernel);
+  const DirtyRoutine* k = find_routine(b.routine);
   ASSERT_NE(k, nullptr);
-  const Availability a = kernel_available(*k, live_machine());
+  const Availability a = routine_available(*k, live_machine());
   if (!a.ok) GTEST_SKIP() << a.reason;
   // Boundary 1: right after the instruction that zeroes the register.
-  const CaseResult r = run_case(fmt::format("signal/step/{}", b.kernel), b.fault);
+  const CaseResult r = run_case(fmt::format("signal/step/{}", b.routine), b.fault);
   ASSERT_EQ(r.status, Status::kFail) << r.reason;
-  const Finding* f = buffer_finding(r, b.kernel);
-  ASSERT_NE(f, nullptr) << b.kernel;
+  const Finding* f = buffer_finding(r, b.routine);
+  ASSERT_NE(f, nullptr) << b.routine;
   EXPECT_NE(f->message.find(b.decoded), std::string::npos) << f->message;
   EXPECT_NE(f->message.find(b.first_run), std::string::npos) << f->message;
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Alloc, ZeroingKernelFault,
+    Alloc, ZeroingRoutineFault,
     ::testing::Values(
         BrokenZeroRegister{"sse_memclr", "sse:xmm0:leak@1", "xmm0 lane 0 of handler level 1",
                            "in 1 run: offset 0, 2048 bytes"},
@@ -76,24 +76,24 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenZeroRegister{"avx512_memclr", "zmm_hi256:zmm0:leak@1",
                            "zmm0 lane 4 of handler level 1", "offset 32, 32 bytes"}),
     [](const ::testing::TestParamInfo<BrokenZeroRegister>& info) {
-      return std::string(info.param.kernel);
+      return std::string(info.param.routine);
     });
 
-// Under a storm the sweep driver dirties a slice of an 8 MiB buffer, the kernel clears it, and
-// the driver checks it: the first delivery inside the kernel leaves the handler's register, and
+// Under a storm the sweep driver dirties a slice of an 8 MiB buffer, the routine clears it, and
+// the driver checks it: the first delivery inside the routine leaves the handler's register, and
 // the slice it lands in keeps the handler's values, decoded with their offsets.
 class ZeroingStormFault : public ::testing::TestWithParam<BrokenZeroRegister> {};
 
 TEST_P(ZeroingStormFault, TheBadSliceIsDecoded) {
   const BrokenZeroRegister& b = GetParam();
-  const DirtyKernel* k = find_kernel(b.kernel);
+  const DirtyRoutine* k = find_routine(b.routine);
   ASSERT_NE(k, nullptr);
-  const Availability a = kernel_available(*k, live_machine());
+  const Availability a = routine_available(*k, live_machine());
   if (!a.ok) GTEST_SKIP() << a.reason;
-  const CaseResult r = run_case(fmt::format("signal/storm/{}", b.kernel), b.fault);
+  const CaseResult r = run_case(fmt::format("signal/storm/{}", b.routine), b.fault);
   ASSERT_EQ(r.status, Status::kFail) << r.reason;
-  const Finding* f = buffer_finding(r, b.kernel);
-  ASSERT_NE(f, nullptr) << b.kernel;
+  const Finding* f = buffer_finding(r, b.routine);
+  ASSERT_NE(f, nullptr) << b.routine;
   EXPECT_NE(f->message.find(b.decoded), std::string::npos) << f->message;
   EXPECT_NE(f->message.find("storm, slice "), std::string::npos) << f->message;
 }
@@ -105,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(Alloc, ZeroingStormFault,
                                                               "xmm0 lane 0 of handler level 1",
                                                               ""}),
                          [](const ::testing::TestParamInfo<BrokenZeroRegister>& info) {
-                           return std::string(info.param.kernel);
+                           return std::string(info.param.routine);
                          });
 
 }  // namespace

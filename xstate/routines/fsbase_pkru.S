@@ -1,9 +1,9 @@
-/* fsbase_pkru: FS base, GS base and PKRU rewritten mid-kernel with WRFSBASE/WRGSBASE/WRPKRU,
+/* fsbase_pkru: FS base, GS base and PKRU rewritten mid-routine with WRFSBASE/WRGSBASE/WRPKRU,
  * each an xor with a constant (FS/GS stay canonical; PKRU only toggles key 1, never key 0's
  * rights), between GPR work. rax, rcx and rdx serve as scratch and are spilled to the stack. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(fsbase_pkru)
+SIGCTX_ROUTINE(fsbase_pkru)
   lea -32(%rsp), %rsp
   mov %rax, 0(%rsp)
   mov %rcx, 8(%rsp)
@@ -29,7 +29,7 @@ SIGCTX_KERNEL(fsbase_pkru)
   mov 16(%rsp), %rdx
   lea 32(%rsp), %rsp
   ret
-SIGCTX_KERNEL_CODE_END(fsbase_pkru)
-SIGCTX_KERNEL_END(fsbase_pkru)
+SIGCTX_ROUTINE_CODE_END(fsbase_pkru)
+SIGCTX_ROUTINE_END(fsbase_pkru)
 
 SIGCTX_NOEXECSTACK

@@ -1,9 +1,9 @@
 /* sse_mix: XMM0-15 through three rounds of PADDQ/PSUBQ/PXOR chains and PSHUFD lane moves,
  * legacy-SSE encoded so the upper halves of YMM/ZMM pass through untouched. Every step adds or
  * xors one register into the next, or permutes a register's lanes: a bijection. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(sse_mix)
+SIGCTX_ROUTINE(sse_mix)
   .rept 3
   paddq %xmm0, %xmm1
   pxor %xmm1, %xmm2
@@ -28,7 +28,7 @@ SIGCTX_KERNEL(sse_mix)
   paddq %xmm15, %xmm0
   .endr
   ret
-SIGCTX_KERNEL_CODE_END(sse_mix)
-SIGCTX_KERNEL_END(sse_mix)
+SIGCTX_ROUTINE_CODE_END(sse_mix)
+SIGCTX_ROUTINE_END(sse_mix)
 
 SIGCTX_NOEXECSTACK

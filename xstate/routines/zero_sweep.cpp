@@ -1,16 +1,16 @@
-#include "xstate/kernels/zero_sweep.h"
+#include "xstate/routines/zero_sweep.h"
 
 #include <cstdlib>
 #include <cstring>
 
 namespace sigctx {
 
-ZeroSweep::ZeroSweep(const DirtyKernel& k, size_t bytes)
+ZeroSweep::ZeroSweep(const DirtyRoutine& k, size_t bytes)
     : slice_(k.buffer_bytes), slices_(bytes / ((k.buffer_bytes + 63) & ~size_t{63})) {
-  // Slices stay 64-byte aligned: the kernels' aligned stores need 16.
+  // Slices stay 64-byte aligned: the routines' aligned stores need 16.
   const size_t stride = (slice_ + 63) & ~size_t{63};
   buffer_ = static_cast<uint8_t*>(std::aligned_alloc(64, (stride * slices_ + 63) & ~size_t{63}));
-  // Faulted in now, so that the storm's calibration run times the kernel, not page faults.
+  // Faulted in now, so that the storm's calibration run times the routine, not page faults.
   std::memset(buffer_, 0xa5, stride * slices_);
   evidence_.assign(slice_, 0);
   ZeroSweepState& s = sigctx_zero_sweep_state;

@@ -1,4 +1,4 @@
-#include "engine/kernel_trap.h"
+#include "engine/routine_trap.h"
 
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -14,7 +14,7 @@ namespace sigctx {
 
 namespace {
 
-KernelTrapState g_state;
+RoutineTrapState g_state;
 
 constexpr size_t kGregs = 23;
 constexpr size_t kGregBytes = kGregs * 8;
@@ -27,7 +27,7 @@ constexpr size_t kComparedGregs = REG_CSGSFS + 1;
 CpuImage g_live_image, g_recorded_image;
 
 // The frame slot of the edited register, or null when the frame lacks it.
-uint8_t* edit_slot(SignalFrame& f, const KernelTrapState& st, const Machine& m,
+uint8_t* edit_slot(SignalFrame& f, const RoutineTrapState& st, const Machine& m,
                    uint64_t* gpr_scratch) {
   if (st.edit_component->id == ComponentId::kGpr) {
     *gpr_scratch = f.gpr(st.edit_field->reg);
@@ -36,7 +36,7 @@ uint8_t* edit_slot(SignalFrame& f, const KernelTrapState& st, const Machine& m,
   return f.slot(*st.edit_component, *st.edit_field, m.xsave);
 }
 
-void write_edit_slot(SignalFrame& f, const KernelTrapState& st, const uint8_t* value,
+void write_edit_slot(SignalFrame& f, const RoutineTrapState& st, const uint8_t* value,
                      uint8_t* slot) {
   const size_t n = st.edit_field->size;
   if (st.edit_component->id == ComponentId::kGpr) {
@@ -50,8 +50,8 @@ void write_edit_slot(SignalFrame& f, const KernelTrapState& st, const uint8_t* v
 }
 
 // The edit made at the previous boundary must show in this frame; then the old value goes back,
-// so the kernel's result is the reference's.
-void finish_edit(KernelTrapState& st, SignalFrame& f, const Machine& m) {
+// so the routine's result is the reference's.
+void finish_edit(RoutineTrapState& st, SignalFrame& f, const Machine& m) {
   if (!st.edit_pending) return;
   st.edit_pending = false;
   uint64_t scratch = 0;
@@ -62,7 +62,7 @@ void finish_edit(KernelTrapState& st, SignalFrame& f, const Machine& m) {
   if (slot) write_edit_slot(f, st, st.edit_old, slot);
 }
 
-void start_edit(KernelTrapState& st, SignalFrame& f, const Machine& m, uint64_t boundary) {
+void start_edit(RoutineTrapState& st, SignalFrame& f, const Machine& m, uint64_t boundary) {
   uint64_t scratch = 0;
   uint8_t* slot = edit_slot(f, st, m, &scratch);
   if (!slot) {
@@ -77,7 +77,7 @@ void start_edit(KernelTrapState& st, SignalFrame& f, const Machine& m, uint64_t 
 
 }  // namespace
 
-KernelTrapState& kernel_trap_state() {
+RoutineTrapState& routine_trap_state() {
   return g_state;
 }
 
@@ -115,8 +115,8 @@ bool frame_matches(SignalFrame& f, uint64_t rsp_base, FrameRecord& record, size_
   return images_equal(g_recorded_image, g_live_image, compared, m);
 }
 
-const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerObservation* obs) {
-  KernelTrapState& st = g_state;
+const Irritator* on_routine_signal(int sig, siginfo_t*, void* ucontext, HandlerObservation* obs) {
+  RoutineTrapState& st = g_state;
   HandlerPlan& p = handler_plan();
   const Machine& m = *p.machine;
   SignalFrame frame = SignalFrame::live(ucontext);
@@ -140,7 +140,7 @@ const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerOb
     frame.set_rip(at);
   }
   if (st.injector == Injector::kStep && at == reinterpret_cast<uint64_t>(sigctx_hold_step_return)) {
-    // The kernel returned: stop stepping before the driver stores anything.
+    // The routine returned: stop stepping before the driver stores anything.
     frame.set_rflags(frame.rflags() & ~uint64_t{RFLAGS_TF});
     finish_edit(st, frame, m);
     return nullptr;
@@ -205,7 +205,7 @@ const Irritator* on_kernel_signal(int sig, siginfo_t*, void* ucontext, HandlerOb
       break;
   }
   // A fault acts after the transition: a frame check has compared the untouched frame, and a
-  // fault on the edited register undoes the edit, as a kernel that ignores frame edits would.
+  // fault on the edited register undoes the edit, as a routine that ignores frame edits would.
   if (p.fault.active && p.fault_armed && p.fault.level == 1 &&
       (st.fault_boundary < 0 || st.fault_boundary == static_cast<int64_t>(boundary))) {
     p.fault_armed = false;

@@ -1,4 +1,4 @@
-// One run of a dirty kernel inside the hold driver: plain (the reference), stepped with TF, or
+// One run of a dirty routine inside the hold driver: plain (the reference), stepped with TF, or
 // with a hardware breakpoint or an int3 at one dynamic boundary, the chosen transition firing
 // at each injected boundary.
 #pragma once
@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "engine/kernel_trap.h"
-#include "xstate/kernels/kernel.h"
+#include "engine/routine_trap.h"
+#include "xstate/routines/routine.h"
 
 namespace sigctx {
 
-struct KernelRunRequest {
-  const DirtyKernel* kernel = nullptr;
+struct RoutineRunRequest {
+  const DirtyRoutine* routine = nullptr;
   bool inject = true;  // false: the reference run, no trap at all
   Injector injector = Injector::kStep;
   HandlerAction action = HandlerAction::kClobber;
@@ -32,7 +32,7 @@ struct KernelRunRequest {
   bool force_fsetsig = false;  // hwbp: use the F_SETSIG route even where sigtrap works
 };
 
-struct KernelRunResult {
+struct RoutineRunResult {
   std::string error;  // the run could not be set up (no breakpoints here, ...)
   uint64_t boundaries = 0;
   uint64_t injected = 0;
@@ -42,9 +42,9 @@ struct KernelRunResult {
   HandlerObservation capture_entry{};  // FS/GS base as the capture signal found them
 };
 
-// Runs the kernel once: in -> (kernel) -> out. The loaders/stores lists and the handlers for
-// SIGTRAP, the nested and the capture signals must be in place (see kernel_cases.cpp).
-KernelRunResult run_kernel(const Machine& m, const KernelRunRequest& req, const HoldPlan& plan,
-                           const CpuImage& in, CpuImage& out, FrameSnapshot* capture);
+// Runs the routine once: in -> (routine) -> out. The loaders/stores lists and the handlers for
+// SIGTRAP, the nested and the capture signals must be in place (see routine_cases.cpp).
+RoutineRunResult run_routine(const Machine& m, const RoutineRunRequest& req, const HoldPlan& plan,
+                             const CpuImage& in, CpuImage& out, FrameSnapshot* capture);
 
 }  // namespace sigctx

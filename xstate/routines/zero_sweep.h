@@ -1,5 +1,5 @@
-// The storm driver of a zeroing kernel (zero_sweep.S): slices of a large buffer, each dirtied,
-// zeroed by the kernel under test and checked, round and round, with the first bad slice kept.
+// The storm driver of a zeroing routine (zero_sweep.S): slices of a large buffer, each dirtied,
+// zeroed by the routine under test and checked, round and round, with the first bad slice kept.
 #pragma once
 
 #include <cstddef>
@@ -7,14 +7,14 @@
 #include <memory>
 #include <vector>
 
-#include "xstate/kernels/kernel.h"
+#include "xstate/routines/routine.h"
 
 namespace sigctx {
 
 struct ZeroSweepState {
-  const char* target = nullptr;  // the zeroing kernel
+  const char* target = nullptr;  // the zeroing routine
   uint8_t* base = nullptr;
-  uint64_t slice = 0;  // bytes per call: the kernel's buffer_bytes
+  uint64_t slice = 0;  // bytes per call: the routine's buffer_bytes
   uint64_t slices = 0;
   uint64_t index = 0;           // the next slice
   int64_t bad = -1;             // the first slice that did not come back zero
@@ -35,8 +35,8 @@ void sigctx_zero_sweep();
 // Owns the buffer and points the driver at it.
 class ZeroSweep {
  public:
-  // About `bytes` of buffer in slices of the kernel's buffer_bytes.
-  ZeroSweep(const DirtyKernel& k, size_t bytes);
+  // About `bytes` of buffer in slices of the routine's buffer_bytes.
+  ZeroSweep(const DirtyRoutine& k, size_t bytes);
   ~ZeroSweep();
   // Before each run: the first slice next, nothing bad yet.
   void reset();

@@ -2,9 +2,9 @@
  * of 32-byte VMOVDQU stores of it over [rdi, rdi + rcx). A kernel that restores only the XMM
  * half of YMM0 after a signal makes the stores write the handler's upper half: the
  * illumos-15254 heap corruption. rcx must be a non-zero multiple of 128. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(memclr)
+SIGCTX_ROUTINE(memclr)
   vxorps %ymm0, %ymm0, %ymm0
 1:
   vmovdqu %ymm0, 0(%rdi)
@@ -15,7 +15,7 @@ SIGCTX_KERNEL(memclr)
   sub $128, %rcx
   jnz 1b
   ret
-SIGCTX_KERNEL_CODE_END(memclr)
-SIGCTX_KERNEL_END(memclr)
+SIGCTX_ROUTINE_CODE_END(memclr)
+SIGCTX_ROUTINE_END(memclr)
 
 SIGCTX_NOEXECSTACK

@@ -1,6 +1,6 @@
-// What the signal handler does when a dirty kernel traps (SIGTRAP from TF, a hardware
-// breakpoint or an int3) and when the capture signal arrives. One kernel run at a time per
-// process; the case sets this up (kernel_run.cpp) and the handler follows it.
+// What the signal handler does when a dirty routine traps (SIGTRAP from TF, a hardware
+// breakpoint or an int3) and when the capture signal arrives. One routine run at a time per
+// process; the case sets this up (routine_run.cpp) and the handler follows it.
 #pragma once
 
 #include <signal.h>
@@ -32,7 +32,7 @@ struct FrameRecord {
   uint8_t* slot(size_t i) { return arena.data() + i * stride; }
 };
 
-struct KernelTrapState {
+struct RoutineTrapState {
   bool active = false;
   Injector injector = Injector::kStep;
   HandlerAction action = HandlerAction::kClobber;
@@ -78,15 +78,15 @@ struct KernelTrapState {
   int64_t fault_boundary = -1;
 };
 
-KernelTrapState& kernel_trap_state();
+RoutineTrapState& routine_trap_state();
 
-// Called by sigctx_on_signal for SIGTRAP and the capture signal while a kernel run is active.
+// Called by sigctx_on_signal for SIGTRAP and the capture signal while a routine run is active.
 // Returns the irritator to load, or null.
-const Irritator* on_kernel_signal(int sig, siginfo_t* info, void* ucontext,
-                                  HandlerObservation* obs);
+const Irritator* on_routine_signal(int sig, siginfo_t* info, void* ucontext,
+                                   HandlerObservation* obs);
 
 // Whether a frame equals a recorded one: the bytes first, then (when the bytes differ)
-// component by component over `compared`, so XSAVE padding a kernel never wrote cannot count.
+// component by component over `compared`, so XSAVE padding a routine never wrote cannot count.
 // rsp counts relative to each run's boundary-0 rsp: runs may start at different stack depths.
 bool frame_matches(SignalFrame& f, uint64_t rsp_base, FrameRecord& record, size_t index,
                    ComponentMask compared, const Machine& m);

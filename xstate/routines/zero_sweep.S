@@ -1,9 +1,9 @@
-/* sigctx_zero_sweep: the storm driver of a zeroing kernel. The hold's KERNEL_LOOP calls it in
- * place of the kernel; each call takes the next slice (a multiple of 8 bytes, 64-byte aligned) of a large buffer, dirties it (0xa5 with
- * REP STOSB), calls the zeroing kernel on it with every other register as the loop left it,
+/* sigctx_zero_sweep: the storm driver of a zeroing routine. The hold's ROUTINE_LOOP calls it in
+ * place of the routine; each call takes the next slice (a multiple of 8 bytes, 64-byte aligned) of a large buffer, dirties it (0xa5 with
+ * REP STOSB), calls the zeroing routine on it with every other register as the loop left it,
  * and checks that the slice came back all zero. The first slice that did not is recorded, with
  * a copy of its bytes, so a corruption that a later pass would zero again is still seen. The
- * slices wrap around. It clobbers nothing the kernel does not (rax, rsi are put back) but the
+ * slices wrap around. It clobbers nothing the routine does not (rax, rsi are put back) but the
  * arithmetic flags and DF, the same in the reference loop and under a storm. State lives in
  * sigctx_zero_sweep_state (struct ZeroSweepState in zero_sweep.h). */
 #include "xstate/asm.h"

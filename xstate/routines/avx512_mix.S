@@ -1,9 +1,9 @@
 /* avx512_mix: ZMM0-31 and k0-k7. VPXORQ chains, merge-masked VPADDQ/VPSUBQ (the write mask
  * decides which lanes change, so a corrupted opmask changes the result), VALIGNQ lane rotations,
  * and KXORQ/KADDQ/KNOTQ on the opmasks (AVX512BW). */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(avx512_mix)
+SIGCTX_ROUTINE(avx512_mix)
   .rept 2
   vpxorq %zmm0, %zmm1, %zmm1
   vpaddq %zmm1, %zmm2, %zmm2{%k1}
@@ -54,7 +54,7 @@ SIGCTX_KERNEL(avx512_mix)
   kxorq %k7, %k0, %k0
   .endr
   ret
-SIGCTX_KERNEL_CODE_END(avx512_mix)
-SIGCTX_KERNEL_END(avx512_mix)
+SIGCTX_ROUTINE_CODE_END(avx512_mix)
+SIGCTX_ROUTINE_END(avx512_mix)
 
 SIGCTX_NOEXECSTACK

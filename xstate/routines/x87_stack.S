@@ -1,10 +1,10 @@
 /* x87_stack: a full x87 stack permuted by FXCH, FINCSTP/FDECSTP (TOP moves, tags stay) and FCHS,
- * with the control word changed mid-kernel: the incoming FCW is first folded into r8w, so it
+ * with the control word changed mid-routine: the incoming FCW is first folded into r8w, so it
  * still counts, then round-down single precision and later round-up double precision are
  * loaded. Control words go through the red zone, which signal delivery never touches. */
-#include "xstate/kernels/kernel_asm.h"
+#include "xstate/routines/routine_asm.h"
 
-SIGCTX_KERNEL(x87_stack)
+SIGCTX_ROUTINE(x87_stack)
   .rept 3
   fxch %st(3)
   fchs
@@ -36,7 +36,7 @@ SIGCTX_KERNEL(x87_stack)
   fxch %st(2)
   fchs
   ret
-SIGCTX_KERNEL_CODE_END(x87_stack)
-SIGCTX_KERNEL_END(x87_stack)
+SIGCTX_ROUTINE_CODE_END(x87_stack)
+SIGCTX_ROUTINE_END(x87_stack)
 
 SIGCTX_NOEXECSTACK

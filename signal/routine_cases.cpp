@@ -1,4 +1,4 @@
-#include "signal/kernel_cases.h"
+#include "signal/routine_cases.h"
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -12,12 +12,12 @@
 
 #include "engine/case_support.h"
 #include "engine/hwbp.h"
-#include "engine/kernel_run.h"
+#include "engine/routine_run.h"
 #include "engine/storm.h"
 #include "engine/yield_sibling.h"
 #include "xstate/component_registry.h"
-#include "xstate/kernels/zero_check.h"
-#include "xstate/kernels/zero_sweep.h"
+#include "xstate/routines/zero_check.h"
+#include "xstate/routines/zero_sweep.h"
 
 namespace sigctx {
 
@@ -37,14 +37,14 @@ enum class Kind {
 
 struct KindInfo {
   Kind kind;
-  const char* prefix;  // case id: <area>/<prefix>/<kernel>
+  const char* prefix;  // case id: <area>/<prefix>/<routine>
   const char* what;
   Injector injector;
   HandlerAction action;  // what the handler does at each boundary
   unsigned generations;
   const char* area = "signal";
-  const char* only_kernel = nullptr;  // registered for this kernel alone
-  const char* profile = nullptr;      // CaseDescriptor::profile
+  const char* only_routine = nullptr;  // registered for this routine alone
+  const char* profile = nullptr;       // CaseDescriptor::profile
 };
 
 constexpr KindInfo kKinds[] = {
@@ -57,7 +57,7 @@ constexpr KindInfo kKinds[] = {
      "sigreturn, that lands at the same boundary and clobbers again",
      Injector::kStep, HandlerAction::kNested, kStepVariantGenerations},
     {Kind::kStepEdit, "step-edit",
-     "at every boundary the handler edits a register the kernel never touches; the next "
+     "at every boundary the handler edits a register the routine never touches; the next "
      "boundary's frame must show the edit, which is then undone",
      Injector::kStep, HandlerAction::kEdit, kStepVariantGenerations},
     {Kind::kStepFrame, "step-frame",
@@ -73,11 +73,11 @@ constexpr KindInfo kKinds[] = {
      "run; the handler clobbers",
      Injector::kHwbp, HandlerAction::kClobber, 2},
     {Kind::kInt3, "int3",
-     "an int3 patched into a copy of the kernel fires at a sample of first executions, one per "
+     "an int3 patched into a copy of the routine fires at a sample of first executions, one per "
      "run; the handler clobbers",
      Injector::kInt3, HandlerAction::kClobber, 2},
     {Kind::kStorm, "storm",
-     "the kernel runs in a loop under signal storms from a sibling thread's tgkill, a POSIX "
+     "the routine runs in a loop under signal storms from a sibling thread's tgkill, a POSIX "
      "timer and a task-clock perf event; the result must equal the loop's without signals",
      Injector::kAsync, HandlerAction::kClobber, 1},
     // Go's asynchronous preemption (go#35326, illumos-15254): SIGURG from another thread while
@@ -91,7 +91,7 @@ constexpr KindInfo kKinds[] = {
 };
 
 constexpr uint8_t kBufferFill = 0xa5;
-constexpr size_t kSweepBytes = 8 << 20;    // a storm's zeroing kernel sweeps this much
+constexpr size_t kSweepBytes = 8 << 20;    // a storm's zeroing routine sweeps this much
 constexpr size_t kGoHeapBytes = 64 << 20;  // and go-preempt's
 constexpr double kGoPreemptDefaultSeconds = 10;
 constexpr size_t kBufferGuard = 64;
@@ -101,10 +101,10 @@ struct AlignedFree {
   void operator()(uint8_t* p) const { std::free(p); }
 };
 
-// Everything one kernel case works with.
-class KernelCase {
+// Everything one routine case works with.
+class RoutineCase {
  public:
-  KernelCase(const KindInfo& kind, const DirtyKernel& k, const CaseContext& ctx, CaseResult& r)
+  RoutineCase(const KindInfo& kind, const DirtyRoutine& k, const CaseContext& ctx, CaseResult& r)
       : kind_(kind), k_(k), m_(ctx.machine), ctx_(ctx), r_(r) {}
 
   void run();
@@ -112,13 +112,13 @@ class KernelCase {
  private:
   void prepare(unsigned generation);
   void reset_buffer();
-  // Runs the kernel; returns the result with `out_` filled.
-  KernelRunResult run_once(KernelRunRequest req);
+  // Runs the routine; returns the result with `out_` filled.
+  RoutineRunResult run_once(RoutineRunRequest req);
   // Compares `out_` (and the buffer) with the reference; appends to r_.
   bool differs_from_reference(std::vector<RegisterDiff>* diffs, std::vector<Finding>* findings,
                               const InjectionPoint& where);
   InjectionPoint point_at(int64_t boundary) const;
-  KernelRunRequest request(Injector injector, HandlerAction t) const;
+  RoutineRunRequest request(Injector injector, HandlerAction t) const;
   bool fails_with(const BoundarySelection& sel);
   void report_boundary(int64_t boundary, Injector injector, HandlerAction t);
   void run_step(unsigned generations);
@@ -126,11 +126,11 @@ class KernelCase {
   void run_at_boundaries(Injector injector, unsigned generations);
   void run_storm();
   void run_go_preempt();
-  // For a zeroing kernel: a sweep over `bytes` and the storm's check of it.
+  // For a zeroing routine: a sweep over `bytes` and the storm's check of it.
   std::unique_ptr<ZeroSweep> make_sweep(size_t bytes, StormMemory* memory);
   // Adds what a storm phase that differed from the reference produced.
   void report_storm_phase(const StormPhase& phase);
-  bool trace_kernel();
+  bool trace_routine();
   bool reference_run();
   uint64_t occurrence_of(uint64_t boundary) const;
   // Whether boundary lies between two iterations of a REP string instruction (its address
@@ -139,7 +139,7 @@ class KernelCase {
   std::string reproduce_options(int64_t boundary, HandlerAction t) const;
 
   const KindInfo& kind_;
-  const DirtyKernel& k_;
+  const DirtyRoutine& k_;
   const Machine& m_;
   const CaseContext& ctx_;
   CaseResult& r_;
@@ -164,7 +164,7 @@ class KernelCase {
   uint64_t boundaries_ = 0;  // dynamic boundaries of one run
 };
 
-void KernelCase::prepare(unsigned generation) {
+void RoutineCase::prepare(unsigned generation) {
   generation_ = generation;
   const uint8_t gen = static_cast<uint8_t>(generation);
   const PatternSource main{tag_, kRoleMain, gen};
@@ -193,22 +193,22 @@ void KernelCase::prepare(unsigned generation) {
     classify_.known.push_back({YieldSibling::source(tag_), Shape::kLanes});
 }
 
-void KernelCase::reset_buffer() {
+void RoutineCase::reset_buffer() {
   if (buffer_) std::memset(buffer_.get(), kBufferFill, k_.buffer_bytes + kBufferGuard);
 }
 
-KernelRunResult KernelCase::run_once(KernelRunRequest req) {
+RoutineRunResult RoutineCase::run_once(RoutineRunRequest req) {
   reset_buffer();
   out_->clear();
   out_->host_fsbase = sigctx_host_fsbase;
   out_->host_gsbase = host_gs_;
   handler_plan().fault_armed = ctx_.fault.active;
-  return run_kernel(m_, req, plan_, *in_, *out_, req.capture ? capture_bad_.get() : nullptr);
+  return run_routine(m_, req, plan_, *in_, *out_, req.capture ? capture_bad_.get() : nullptr);
 }
 
-KernelRunRequest KernelCase::request(Injector injector, HandlerAction t) const {
-  KernelRunRequest req;
-  req.kernel = &k_;
+RoutineRunRequest RoutineCase::request(Injector injector, HandlerAction t) const {
+  RoutineRunRequest req;
+  req.routine = &k_;
   req.injector = injector;
   req.action = t;
   req.compared = in_signal_frame(loaded_);
@@ -217,14 +217,14 @@ KernelRunRequest KernelCase::request(Injector injector, HandlerAction t) const {
   return req;
 }
 
-InjectionPoint KernelCase::point_at(int64_t boundary) const {
+InjectionPoint RoutineCase::point_at(int64_t boundary) const {
   InjectionPoint p;
-  p.kernel = std::string(k_.name);
+  p.routine = std::string(k_.name);
   p.boundary = boundary;
   p.boundaries = static_cast<int64_t>(boundaries_);
   if (boundary >= 0 && static_cast<size_t>(boundary) < trace_.size()) {
     p.offset = trace_[static_cast<size_t>(boundary)];
-    p.instruction = kernel_instruction_text(k_, static_cast<uint32_t>(p.offset));
+    p.instruction = routine_instruction_text(k_, static_cast<uint32_t>(p.offset));
   }
   return p;
 }
@@ -235,13 +235,13 @@ void relative_rsp(CpuImage& img, uint64_t frame_rsp) {
   img.gpr[kRsp] -= frame_rsp;
 }
 
-bool KernelCase::differs_from_reference(std::vector<RegisterDiff>* diffs,
-                                        std::vector<Finding>* findings,
-                                        const InjectionPoint& where) {
+bool RoutineCase::differs_from_reference(std::vector<RegisterDiff>* diffs,
+                                         std::vector<Finding>* findings,
+                                         const InjectionPoint& where) {
   DiffOptions o;
   o.checked = loaded_;
   o.gpr_skip = 0;
-  o.where = "after the kernel";
+  o.where = "after the routine";
   o.injection = where;
   auto expected = std::make_unique<CpuImage>(*ref_);
   auto actual = std::make_unique<CpuImage>(*out_);
@@ -262,7 +262,7 @@ bool KernelCase::differs_from_reference(std::vector<RegisterDiff>* diffs,
       differs = true;
       if (findings)
         findings->push_back({fmt::format("{}.buffer", k_.name),
-                             describe_zero_check(z, k_.buffer_bytes) + ", after the kernel",
+                             describe_zero_check(z, k_.buffer_bytes) + ", after the routine",
                              "all zero", fmt::format("{} non-zero bytes", z.nonzero_bytes)});
     }
     if (guard) {
@@ -276,15 +276,15 @@ bool KernelCase::differs_from_reference(std::vector<RegisterDiff>* diffs,
   return differs;
 }
 
-bool KernelCase::fails_with(const BoundarySelection& sel) {
-  KernelRunRequest req = request(kind_.injector, kind_.action);
+bool RoutineCase::fails_with(const BoundarySelection& sel) {
+  RoutineRunRequest req = request(kind_.injector, kind_.action);
   req.selection = sel;
-  const KernelRunResult res = run_once(req);
+  const RoutineRunResult res = run_once(req);
   return differs_from_reference(nullptr, nullptr, {}) || res.edit_failed_at >= 0 ||
          res.frame_mismatch_at >= 0;
 }
 
-std::string KernelCase::reproduce_options(int64_t boundary, HandlerAction t) const {
+std::string RoutineCase::reproduce_options(int64_t boundary, HandlerAction t) const {
   if (boundary < 0) return "";
   std::string s = fmt::format("--at {}", boundary);
   // A hardware breakpoint reaches the boundary without stepping through the rest; edits and
@@ -299,11 +299,11 @@ std::string KernelCase::reproduce_options(int64_t boundary, HandlerAction t) con
   return s;
 }
 
-bool KernelCase::inside_rep_iterations(uint64_t boundary) const {
+bool RoutineCase::inside_rep_iterations(uint64_t boundary) const {
   return boundary > 0 && boundary < trace_.size() && trace_[boundary] == trace_[boundary - 1];
 }
 
-uint64_t KernelCase::occurrence_of(uint64_t boundary) const {
+uint64_t RoutineCase::occurrence_of(uint64_t boundary) const {
   uint64_t n = 0;
   for (uint64_t j = 0; j <= boundary && j < trace_.size(); ++j)
     n += trace_[j] == trace_[boundary];
@@ -312,13 +312,13 @@ uint64_t KernelCase::occurrence_of(uint64_t boundary) const {
 
 // The state a sigreturn restored at `boundary`, captured by a signal delivered right after it,
 // against the same capture in a clean run: names the register and class of the damage.
-void KernelCase::report_boundary(int64_t boundary, Injector injector, HandlerAction t) {
+void RoutineCase::report_boundary(int64_t boundary, Injector injector, HandlerAction t) {
   const InjectionPoint where = point_at(boundary);
   r_.facts["failing_boundary"] = boundary;
   r_.facts["failing_generation"] = generation_;
   r_.reproduce_options = reproduce_options(boundary, t);
 
-  KernelRunRequest clean = request(Injector::kStep, HandlerAction::kNone);
+  RoutineRunRequest clean = request(Injector::kStep, HandlerAction::kNone);
   clean.selection.at = boundary;
   clean.capture = true;
   handler_plan().fault_armed = false;
@@ -326,16 +326,16 @@ void KernelCase::report_boundary(int64_t boundary, Injector injector, HandlerAct
   out_->clear();
   out_->host_fsbase = sigctx_host_fsbase;
   out_->host_gsbase = host_gs_;
-  const KernelRunResult a = run_kernel(m_, clean, plan_, *in_, *out_, capture_clean_.get());
+  const RoutineRunResult a = run_routine(m_, clean, plan_, *in_, *out_, capture_clean_.get());
   const uint64_t clean_frame_rsp = out_->rsp_before;
 
-  KernelRunRequest bad = request(injector, t);
+  RoutineRunRequest bad = request(injector, t);
   bad.selection.at = boundary;
   bad.target_dynamic = static_cast<uint64_t>(boundary);
   bad.target_offset = trace_[static_cast<size_t>(boundary)];
   bad.occurrence = occurrence_of(static_cast<uint64_t>(boundary));
   bad.capture = true;
-  const KernelRunResult b = run_once(bad);
+  const RoutineRunResult b = run_once(bad);
   const uint64_t bad_frame_rsp = out_->rsp_before;
   std::vector<RegisterDiff> final_diffs;
   std::vector<Finding> findings;
@@ -378,7 +378,7 @@ void KernelCase::report_boundary(int64_t boundary, Injector injector, HandlerAct
   }
   if (r_.diffs.empty()) {
     // Nothing visible in the restored registers: the damage is elsewhere (memory, a value the
-    // next frame holds): show what the kernel produced.
+    // next frame holds): show what the routine produced.
     for (auto& d : final_diffs)
       r_.diffs.push_back(std::move(d));
     if (!final_differs)
@@ -392,13 +392,13 @@ void KernelCase::report_boundary(int64_t boundary, Injector injector, HandlerAct
     r_.findings.push_back(std::move(f));
 }
 
-bool KernelCase::trace_kernel() {
+bool RoutineCase::trace_routine() {
   trace_.clear();
-  KernelRunRequest req = request(Injector::kStep, HandlerAction::kNone);
+  RoutineRunRequest req = request(Injector::kStep, HandlerAction::kNone);
   req.trace = &trace_;
   handler_plan().fault_armed = false;
   reset_buffer();
-  const KernelRunResult res = run_kernel(m_, req, plan_, *in_, *out_, nullptr);
+  const RoutineRunResult res = run_routine(m_, req, plan_, *in_, *out_, nullptr);
   boundaries_ = res.boundaries;
   if (boundaries_ == 0 || trace_.size() != boundaries_) {
     r_.status = Status::kError;
@@ -408,14 +408,14 @@ bool KernelCase::trace_kernel() {
   return true;
 }
 
-// The oracle: the kernel run without any trap. A buffer it does not clear by itself is the
-// kernel's own fault, not the OS's.
-bool KernelCase::reference_run() {
-  KernelRunRequest plain = request(Injector::kStep, HandlerAction::kNone);
+// The oracle: the routine run without any trap. A buffer it does not clear by itself is the
+// routine's own fault, not the OS's.
+bool RoutineCase::reference_run() {
+  RoutineRunRequest plain = request(Injector::kStep, HandlerAction::kNone);
   plain.inject = false;
   handler_plan().fault_armed = false;
   reset_buffer();
-  run_kernel(m_, plain, plan_, *in_, *ref_, nullptr);
+  run_routine(m_, plain, plan_, *in_, *ref_, nullptr);
   if (buffer_) {
     const ZeroCheck z = check_zero(buffer_.get(), k_.buffer_bytes);
     if (!z.zero()) {
@@ -428,7 +428,7 @@ bool KernelCase::reference_run() {
   return true;
 }
 
-void KernelCase::run_step(unsigned generations) {
+void RoutineCase::run_step(unsigned generations) {
   BoundarySelection all;
   all.at = ctx_.injection.at;
   all.stride = ctx_.injection.stride;
@@ -436,20 +436,20 @@ void KernelCase::run_step(unsigned generations) {
     prepare(g);
     if (!reference_run()) return;
     trace_.clear();
-    KernelRunRequest req = request(Injector::kStep, kind_.action);
+    RoutineRunRequest req = request(Injector::kStep, kind_.action);
     req.selection = all;
     req.trace = &trace_;
     if (kind_.kind == Kind::kStepFrame) {
       // A clean stepped run records every boundary's frame; the injected run must match them.
-      KernelRunRequest rec = request(Injector::kStep, HandlerAction::kRecordFrame);
+      RoutineRunRequest rec = request(Injector::kStep, HandlerAction::kRecordFrame);
       rec.frames = &frames_;
       frames_.prepare(boundaries_ + 1, m_.xsave.standard_size(m_.xcr0) + 64);
       handler_plan().fault_armed = false;
       reset_buffer();
-      run_kernel(m_, rec, plan_, *in_, *out_, nullptr);
+      run_routine(m_, rec, plan_, *in_, *out_, nullptr);
       req.frames = &frames_;
     }
-    const KernelRunResult res = run_once(req);
+    const RoutineRunResult res = run_once(req);
     r_.injections += res.injected;
     // Every boundary the selection names must have had its transition: a trap the OS dropped
     // would otherwise pass as "nothing went wrong there".
@@ -482,7 +482,7 @@ void KernelCase::run_step(unsigned generations) {
       r_.findings.push_back(
           {"edit.took_effect",
            fmt::format("{} edited in the frame at boundary {} ({}) did not hold the new value at "
-                       "the next boundary: the kernel ignored the frame edit",
+                       "the next boundary: the routine ignored the frame edit",
                        k_.edit_register, res.edit_failed_at, p.instruction),
            "the edited value", "another value"});
       r_.facts["failing_boundary"] = res.edit_failed_at;
@@ -528,7 +528,7 @@ void KernelCase::run_step(unsigned generations) {
 // Stepping with a sched_yield at every boundary, while a sibling pinned to the same CPU holds
 // its own pattern: each yield switches to it and back. Both must keep their state, and the
 // stepping thread must have been switched out at all.
-void KernelCase::run_step_yield(unsigned generations) {
+void RoutineCase::run_step_yield(unsigned generations) {
   YieldSibling sibling;
   std::string why;
   // One yield of the sibling per boundary of each generation, and room to spare: once the
@@ -561,13 +561,13 @@ void KernelCase::run_step_yield(unsigned generations) {
 }
 
 // One run per boundary, each with a single hardware breakpoint or int3.
-void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
+void RoutineCase::run_at_boundaries(Injector injector, unsigned generations) {
   if (kind_.action == HandlerAction::kEdit || kind_.action == HandlerAction::kCheckFrame) {
     return r_.set_error(fmt::format("--injector {}: {} needs the step injector",
                                     injector_name(injector), handler_action_name(kind_.action)));
   }
   prepare(1);
-  if (!trace_kernel()) return;
+  if (!trace_routine()) return;
   std::vector<uint64_t> targets;
   if (ctx_.injection.at >= 0) {
     if (static_cast<uint64_t>(ctx_.injection.at) >= boundaries_) {
@@ -607,11 +607,11 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
                         "boundary {} is execution {} of its instruction",
                         b, occurrence_of(b)));
       }
-      KernelRunRequest req = request(injector, kind_.action);
+      RoutineRunRequest req = request(injector, kind_.action);
       req.target_dynamic = b;
       req.target_offset = trace_[b];
       req.occurrence = occurrence_of(b);
-      const KernelRunResult res = run_once(req);
+      const RoutineRunResult res = run_once(req);
       if (!res.error.empty()) {
         return r_.set_error(res.error);
       }
@@ -628,9 +628,9 @@ void KernelCase::run_at_boundaries(Injector injector, unsigned generations) {
   }
 }
 
-// A zeroing kernel runs on slices of a large buffer through the sweep driver, which dirties each
-// slice, has the kernel clear it and checks it; a bad slice fails the phase.
-std::unique_ptr<ZeroSweep> KernelCase::make_sweep(size_t bytes, StormMemory* memory) {
+// A zeroing routine runs on slices of a large buffer through the sweep driver, which dirties each
+// slice, has the routine clear it and checks it; a bad slice fails the phase.
+std::unique_ptr<ZeroSweep> RoutineCase::make_sweep(size_t bytes, StormMemory* memory) {
   auto sweep = std::make_unique<ZeroSweep>(k_, bytes);
   memory->driver = reinterpret_cast<const char*>(&sigctx_zero_sweep);
   memory->check = [s = sweep.get(), bytes]() -> std::string {
@@ -645,14 +645,14 @@ std::unique_ptr<ZeroSweep> KernelCase::make_sweep(size_t bytes, StormMemory* mem
   return sweep;
 }
 
-void KernelCase::report_storm_phase(const StormPhase& phase) {
+void RoutineCase::report_storm_phase(const StormPhase& phase) {
   // The reference is the same loop without signals: compare what this phase produced.
   *ref_ = phase.ref;
   *out_ = phase.out;
   std::vector<RegisterDiff> diffs;
   differs_from_reference(&diffs, &r_.findings, {});
   for (auto& d : diffs) {
-    d.where = fmt::format("after the kernel loop under the {}", phase.name);
+    d.where = fmt::format("after the routine loop under the {}", phase.name);
     r_.diffs.push_back(std::move(d));
   }
   if (!phase.memory.empty())
@@ -661,12 +661,12 @@ void KernelCase::report_storm_phase(const StormPhase& phase) {
                            "non-zero bytes"});
 }
 
-void KernelCase::run_storm() {
+void RoutineCase::run_storm() {
   prepare(1);
   std::unique_ptr<ZeroSweep> sweep;
   StormMemory memory;
   if (k_.buffer_bytes) sweep = make_sweep(kSweepBytes, &memory);
-  // --inject-fault: the first delivery inside the hold or the kernel misbehaves (the reference
+  // --inject-fault: the first delivery inside the hold or the routine misbehaves (the reference
   // loop has none).
   handler_plan().fault_armed = ctx_.fault.active;
   StormResult storm = run_storms(
@@ -677,7 +677,7 @@ void KernelCase::run_storm() {
       },
       memory);
   if (sweep) r_.facts["sweep_calls_last_run"] = sweep->calls();
-  r_.injections = storm.delivered_in_kernel;
+  r_.injections = storm.delivered_in_routine;
   r_.facts["storm"] = storm.facts;
   if (!storm.error.empty()) {
     return r_.set_error(storm.error);
@@ -688,7 +688,7 @@ void KernelCase::run_storm() {
     report_storm_phase(phase);
 }
 
-void KernelCase::run_go_preempt() {
+void RoutineCase::run_go_preempt() {
   prepare(1);
   StormMemory memory;
   const std::unique_ptr<ZeroSweep> sweep = make_sweep(kGoHeapBytes, &memory);
@@ -696,11 +696,11 @@ void KernelCase::run_go_preempt() {
   o.signal = SIGURG;
   o.seconds = ctx_.duration_s > 0 ? ctx_.duration_s : kGoPreemptDefaultSeconds;
   o.baseline_seconds = std::min(1.0, o.seconds / 10);
-  // --inject-fault: the first delivery inside the hold or the kernel misbehaves.
+  // --inject-fault: the first delivery inside the hold or the routine misbehaves.
   handler_plan().fault_armed = ctx_.fault.active;
   PreemptStormResult storm = run_preempt_storm(
       m_, k_, plan_, *in_, *out_, *ref_, loaded_, [s = sweep.get()] { s->reset(); }, memory, o);
-  r_.injections = storm.delivered_in_kernel;
+  r_.injections = storm.delivered_in_routine;
   const double gib = double(1 << 30);
   const double slice = static_cast<double>(sweep->slice_bytes());
   const double baseline_gib_s =
@@ -717,7 +717,7 @@ void KernelCase::run_go_preempt() {
   if (baseline_gib_s > 0) r_.facts["throughput_under_storm_ratio"] = storm_gib_s / baseline_gib_s;
   r_.facts["sigurg_sent"] = storm.sent;
   r_.facts["sigurg_delivered"] = storm.delivered;
-  r_.facts["sigurg_in_memclr"] = storm.delivered_in_kernel;
+  r_.facts["sigurg_in_memclr"] = storm.delivered_in_routine;
   r_.facts["sigurg_per_s"] =
       storm.storm_seconds > 0 ? static_cast<double>(storm.delivered) / storm.storm_seconds : 0;
   r_.facts["chunks"] = storm.chunks;
@@ -731,7 +731,7 @@ void KernelCase::run_go_preempt() {
     report_storm_phase(chunk);
 }
 
-void KernelCase::run() {
+void RoutineCase::run() {
   init_signal_runtime(m_);
   HandlerPlan& plan = handler_plan();
   plan.fault = ctx_.fault;
@@ -739,7 +739,7 @@ void KernelCase::run() {
   loaded_ = available;
   // Without RD/WRFSBASE every read or write of FS or GS base is an arch_prctl, an MSR access a
   // hypervisor may trap: with patterned bases, each boundary's handler took four (1.64 times the
-  // bare step on a nested hypervisor). A kernel that does not move them holds the host's then,
+  // bare step on a nested hypervisor). A routine that does not move them holds the host's then,
   // and the handler takes them as known; signal/*/fsbase and gsbase check them across signals.
   const bool bases_held = m_.fsgsbase_instructions() || (k_.uses & kSegmentBases);
   if (!bases_held) {
@@ -753,7 +753,7 @@ void KernelCase::run() {
   loaders_ = loaders_for(m_, loaded_);
   stores_ = stores_for(m_, loaded_);
   irritator_loaders_ = loaders_for(m_, irritated_);
-  plan_ = {PLAN_ACTION_KERNEL, loaders_.data(), stores_.data(), default_hold_options(m_)};
+  plan_ = {PLAN_ACTION_ROUTINE, loaders_.data(), stores_.data(), default_hold_options(m_)};
   tag_ = seed_tag(ctx_.seed);
   host_gs_ = current_gsbase();
   trace_.reserve(kTraceCapacity);
@@ -770,7 +770,7 @@ void KernelCase::run() {
   if (storm && !m_.platform.trap_flag.usable()) {
     r_.facts["boundaries"] = "not traced: " + m_.platform.trap_flag.detail;
   } else {
-    if (!trace_kernel()) return;
+    if (!trace_routine()) return;
     r_.facts["boundaries"] = boundaries_;
     r_.facts["instructions"] = std::set<uint32_t>(trace_.begin(), trace_.end()).size();
   }
@@ -819,7 +819,7 @@ void KernelCase::run() {
 
 }  // namespace
 
-// What an injector needs of the platform beyond the TF stepping that traces every kernel.
+// What an injector needs of the platform beyond the TF stepping that traces every routine.
 Availability injector_allowed(const Machine& m, Injector injector) {
   using P = PlatformCapabilities;
   if (injector == Injector::kHwbp) {
@@ -834,8 +834,8 @@ Availability injector_allowed(const Machine& m, Injector injector) {
 }
 
 // The catalog entries (runners/bug_catalog.cpp) whose symptom a case would show. Every kind
-// checks every component available, whatever the kernel moves, after a handler that clobbers.
-std::vector<std::string> guards_for(Kind kind, const DirtyKernel& k) {
+// checks every component available, whatever the routine moves, after a handler that clobbers.
+std::vector<std::string> guards_for(Kind kind, const DirtyRoutine& k) {
   std::vector<std::string> g = {"illumos-15254", "linux-6.12-pkru"};
   // The only asynchronous signals.
   if (kind == Kind::kStorm || kind == Kind::kGoPreempt) g.push_back("darwin-opmask");
@@ -845,11 +845,11 @@ std::vector<std::string> guards_for(Kind kind, const DirtyKernel& k) {
   return g;
 }
 
-std::vector<CaseDescriptor> kernel_cases() {
+std::vector<CaseDescriptor> routine_cases() {
   std::vector<CaseDescriptor> out;
   for (const KindInfo& kind : kKinds)
-    for (const DirtyKernel* k : all_kernels()) {
-      if (kind.only_kernel && k->name != std::string_view(kind.only_kernel)) continue;
+    for (const DirtyRoutine* k : all_routines()) {
+      if (kind.only_routine && k->name != std::string_view(kind.only_routine)) continue;
       CaseDescriptor d;
       d.id = fmt::format("{}/{}/{}", kind.area, kind.prefix, k->name);
       d.description = fmt::format("{}: {}", k->description, kind.what);
@@ -857,7 +857,7 @@ std::vector<CaseDescriptor> kernel_cases() {
       d.transition = fmt::format("{}/{}", kind.area, kind.prefix);
       d.handler = handler_action_name(kind.action);
       d.injector = injector_name(kind.injector);
-      d.kernel = std::string(k->name);
+      d.routine = std::string(k->name);
       d.components = k->uses;
       if (kind.profile) d.profile = kind.profile;
       const Kind which = kind.kind;
@@ -865,9 +865,9 @@ std::vector<CaseDescriptor> kernel_cases() {
       d.takes_boundaries = which != Kind::kStorm && which != Kind::kGoPreempt;
       const Injector injector = kind.injector;
       d.applicable = [k, which, injector](const Machine& m) {
-        Availability a = kernel_available(*k, m);
+        Availability a = routine_available(*k, m);
         if (!a.ok) return a;
-        // Every kind but the storms traces its kernel with TF single steps first.
+        // Every kind but the storms traces its routine with TF single steps first.
         if (which != Kind::kStorm && which != Kind::kGoPreempt) {
           a = platform_allows(m, &PlatformCapabilities::trap_flag);
           if (!a.ok) return a;
@@ -876,7 +876,7 @@ std::vector<CaseDescriptor> kernel_cases() {
       };
       const KindInfo* info = &kind;
       d.run = [k, info](const CaseContext& ctx, CaseResult& r) {
-        KernelCase(*info, *k, ctx, r).run();
+        RoutineCase(*info, *k, ctx, r).run();
       };
       out.push_back(std::move(d));
     }

@@ -1,4 +1,4 @@
-#include "xstate/kernels/zeroing_kernels.h"
+#include "xstate/routines/zeroing_routines.h"
 
 #include <array>
 
@@ -19,11 +19,11 @@ Availability needs_avx512bw(const Machine& m) {
                              : Availability::no("CPU lacks AVX512BW (VMOVDQU8, KMOVQ)");
 }
 
-const DirtyKernel kMemclr = {
+const DirtyRoutine kMemclr = {
     "memclr",
     "Go's AVX memclr: YMM0 zeroed once, then a loop of 32-byte VMOVDQU stores; the buffer must "
     "end all zero",
-    SIGCTX_KERNEL_CODE(memclr),
+    SIGCTX_ROUTINE_CODE(memclr),
     component_bit(ComponentId::kAvx),
     nullptr,
     4096,
@@ -31,10 +31,10 @@ const DirtyKernel kMemclr = {
     "r15",
 };
 
-const DirtyKernel kSseMemclr = {
+const DirtyRoutine kSseMemclr = {
     "sse_memclr",
     "XMM0 zeroed once, then a loop of 16-byte MOVDQA stores; the buffer must end all zero",
-    SIGCTX_KERNEL_CODE(sse_memclr),
+    SIGCTX_ROUTINE_CODE(sse_memclr),
     component_bit(ComponentId::kSse),
     nullptr,
     2048,
@@ -42,11 +42,11 @@ const DirtyKernel kSseMemclr = {
     "r15",
 };
 
-const DirtyKernel kAvx512Memclr = {
+const DirtyRoutine kAvx512Memclr = {
     "avx512_memclr",
     "ZMM0 zeroed once, 64-byte VMOVDQU64 stores, and a 40-byte tail stored under an opmask; the "
     "buffer must end all zero",
-    SIGCTX_KERNEL_CODE(avx512_memclr),
+    SIGCTX_ROUTINE_CODE(avx512_memclr),
     component_bit(ComponentId::kSse) | component_bit(ComponentId::kAvx) |
         component_bit(ComponentId::kZmmHi256) | component_bit(ComponentId::kOpmask),
     needs_avx512bw,
@@ -55,11 +55,11 @@ const DirtyKernel kAvx512Memclr = {
     "r15",
 };
 
-const DirtyKernel kRepStosb = {
+const DirtyRoutine kRepStosb = {
     "rep_stosb",
     "REP STOSB of AL = 0, interrupted between iterations of the string instruction; the buffer "
     "must end all zero",
-    SIGCTX_KERNEL_CODE(rep_stosb),
+    SIGCTX_ROUTINE_CODE(rep_stosb),
     component_bit(ComponentId::kGpr) | component_bit(ComponentId::kRflags),
     nullptr,
     512,
@@ -67,11 +67,11 @@ const DirtyKernel kRepStosb = {
     "xmm9",
 };
 
-const DirtyKernel kNtMemclr = {
+const DirtyRoutine kNtMemclr = {
     "nt_memclr",
     "XMM0 zeroed once, a loop of non-temporal MOVNTDQ stores, then SFENCE; the buffer must end "
     "all zero",
-    SIGCTX_KERNEL_CODE(nt_memclr),
+    SIGCTX_ROUTINE_CODE(nt_memclr),
     component_bit(ComponentId::kSse),
     nullptr,
     2048,
@@ -79,13 +79,13 @@ const DirtyKernel kNtMemclr = {
     "r15",
 };
 
-// One line per kernel.
-constexpr std::array<const DirtyKernel*, 5> kZeroing = {&kMemclr, &kSseMemclr, &kAvx512Memclr,
-                                                        &kRepStosb, &kNtMemclr};
+// One line per routine.
+constexpr std::array<const DirtyRoutine*, 5> kZeroing = {&kMemclr, &kSseMemclr, &kAvx512Memclr,
+                                                         &kRepStosb, &kNtMemclr};
 
 }  // namespace
 
-std::span<const DirtyKernel* const> zeroing_kernels() {
+std::span<const DirtyRoutine* const> zeroing_routines() {
   return kZeroing;
 }
 

@@ -1,4 +1,4 @@
-#include "engine/kernel_run.h"
+#include "engine/routine_run.h"
 
 #include <fmt/format.h>
 
@@ -8,12 +8,12 @@
 
 namespace sigctx {
 
-KernelRunResult run_kernel(const Machine& m, const KernelRunRequest& req, const HoldPlan& plan,
-                           const CpuImage& in, CpuImage& out, FrameSnapshot* capture) {
-  KernelRunResult result;
-  const DirtyKernel& k = *req.kernel;
-  KernelTrapState& st = kernel_trap_state();
-  st = KernelTrapState{};
+RoutineRunResult run_routine(const Machine& m, const RoutineRunRequest& req, const HoldPlan& plan,
+                             const CpuImage& in, CpuImage& out, FrameSnapshot* capture) {
+  RoutineRunResult result;
+  const DirtyRoutine& k = *req.routine;
+  RoutineTrapState& st = routine_trap_state();
+  st = RoutineTrapState{};
   st.injector = req.injector;
   st.action = req.action;
   st.selection = req.selection;
@@ -31,23 +31,23 @@ KernelRunResult run_kernel(const Machine& m, const KernelRunRequest& req, const 
       if (f.name == k.edit_register) st.edit_field = &f;
     st.edit_values = req.edit_values;
     if (!st.edit_field || !st.edit_values) {
-      result.error = fmt::format("kernel {} names no editable register", k.name);
+      result.error = fmt::format("routine {} names no editable register", k.name);
       return result;
     }
   }
   if (capture) capture->captured = false;
 
   HoldPlan p = plan;
-  sigctx_active_kernel = k.entry;
+  sigctx_active_routine = k.entry;
   std::unique_ptr<HardwareBreakpoint> breakpoint;
   std::unique_ptr<Int3Copy> copy;
   if (!req.inject) {
-    p.action = PLAN_ACTION_KERNEL;
+    p.action = PLAN_ACTION_ROUTINE;
   } else if (req.injector == Injector::kStep) {
-    p.action = PLAN_ACTION_KERNEL_STEP;
+    p.action = PLAN_ACTION_ROUTINE_STEP;
     st.active = true;
   } else {
-    p.action = PLAN_ACTION_KERNEL;
+    p.action = PLAN_ACTION_ROUTINE;
     st.target_dynamic = req.target_dynamic;
     st.occurrence = req.occurrence;
     if (req.injector == Injector::kHwbp) {
@@ -57,7 +57,7 @@ KernelRunResult run_kernel(const Machine& m, const KernelRunRequest& req, const 
     } else if (req.injector == Injector::kInt3) {
       copy = Int3Copy::make(k.entry, k.end, req.target_offset, &result.error);
       if (!copy) return result;
-      sigctx_active_kernel = reinterpret_cast<const char*>(copy->code());
+      sigctx_active_routine = reinterpret_cast<const char*>(copy->code());
       st.code_start = reinterpret_cast<uint64_t>(copy->code());
       st.code_end = st.code_start + static_cast<uint64_t>(k.code_end - k.entry);
       st.target_address = st.code_start + req.target_offset;
@@ -74,7 +74,7 @@ KernelRunResult run_kernel(const Machine& m, const KernelRunRequest& req, const 
 
   breakpoint.reset();
   st.active = false;
-  sigctx_active_kernel = nullptr;
+  sigctx_active_routine = nullptr;
   result.boundaries = st.injector == Injector::kStep ? st.boundaries : st.hits;
   result.injected = st.injected;
   result.edit_failed_at = st.edit_failed_at;

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include "alloc/go_preempt_cases.h"
 #include "alloc/os_zero_cases.h"
 #include "context/context_cases.h"
 #include "core/core_case.h"
@@ -33,6 +34,8 @@ const std::vector<CaseDescriptor>& all_cases() {
     add(core_cases());
     add(os_zero_cases());
     add(routine_cases());
+    add(step_yield_cases());
+    add(go_preempt_cases());
     return all;
   }();
   return cases;

@@ -8,5 +8,7 @@
 namespace sigctx {
 
 std::vector<CaseDescriptor> switch_cases();
+// switch/step-yield/<routine> (step_yield_cases.cpp).
+std::vector<CaseDescriptor> step_yield_cases();
 
 }  // namespace sigctx

@@ -26,6 +26,7 @@
 #include "base/exit_cleanup.h"
 #include "base/tied_fork.h"
 #include "core/core_file.h"
+#include "core/core_reproducer.h"
 #include "engine/case_support.h"
 #include "engine/hold.h"
 #include "engine/switch_variants.h"
@@ -327,6 +328,7 @@ std::vector<CaseDescriptor> core_cases() {
     };
     const ComponentMask mask = v.components;
     d.run = [mask](const CaseContext& ctx, CaseResult& r) { run_core_case(mask, ctx, r); };
+    d.reproducer = [v](const Machine&) { return core_reproducer(v); };
     cases.push_back(std::move(d));
   }
   return cases;

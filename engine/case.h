@@ -10,6 +10,7 @@
 #include "engine/emulation.h"
 #include "engine/fault.h"
 #include "engine/injection.h"
+#include "engine/reproducer.h"
 #include "model/case_result.h"
 #include "probes/machine.h"
 #include "xstate/component.h"
@@ -54,6 +55,8 @@ struct CaseDescriptor {
   // Whether the case can run here; the reason names what is missing.
   std::function<Availability(const Machine&)> applicable;
   std::function<void(const CaseContext&, CaseResult&)> run;
+  // The case as a standalone C program (`sigctx reproduce`); unset: the family has none.
+  std::function<ReproducerPlan(const Machine&)> reproducer;
 };
 
 }  // namespace sigctx

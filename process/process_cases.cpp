@@ -10,6 +10,7 @@
 #include "engine/switch_variants.h"
 #include "process/exec_case.h"
 #include "process/fork_case.h"
+#include "process/fork_reproducer.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -74,6 +75,7 @@ std::vector<CaseDescriptor> process_cases() {
       d.injector = in_handler ? "raw tgkill, then fork in the handler" : "raw fork syscall";
       const ForkCaseSpec spec{in_handler, v.components};
       d.run = [spec](const CaseContext& ctx, CaseResult& r) { run_fork_case(spec, ctx, r); };
+      if (!in_handler) d.reproducer = [v](const Machine&) { return fork_reproducer(v); };
       cases.push_back(std::move(d));
     }
   }

@@ -4,6 +4,7 @@
 
 #include "engine/switch_variants.h"
 #include "ptrace/ptrace_case.h"
+#include "ptrace/ptrace_reproducer.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -55,6 +56,7 @@ std::vector<CaseDescriptor> ptrace_cases() {
                     "ARCH_PRCTL show them must equal what it holds, and it goes on with them",
                     held),
         {PtraceMode::kRead, v.components}, v.components));
+    cases.back().reproducer = [v](const Machine&) { return ptrace_reproducer(v, false); };
     cases.push_back(ptrace_case(
         fmt::format("ptrace/write/{}", v.name),
         fmt::format("{}: the tracer writes its own values (SETREGS, SETREGSET NT_X86_XSTATE, "
@@ -62,6 +64,7 @@ std::vector<CaseDescriptor> ptrace_cases() {
                     "must go on with exactly them",
                     held),
         {PtraceMode::kWrite, v.components}, v.components));
+    cases.back().reproducer = [v](const Machine&) { return ptrace_reproducer(v, true); };
   }
   for (const ComponentDescriptor* c : all_components()) {
     if (c->xsave_index < 0 || !c->xstate_bv_governs) continue;

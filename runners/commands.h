@@ -86,6 +86,15 @@ int soak_command(const RunOptions& o, const SoakOptions& s);
 // BUG or CASE; empty: the catalog's index.
 int explain_command(const std::string& what);
 
+// sigctx reproduce CASE -o FILE.c (runners/reproduce_command.cpp).
+struct ReproduceOptions {
+  std::string case_id;
+  uint64_t seed = kDefaultSeed;
+  std::string inject_fault;
+  std::string output;  // "-": standard output
+};
+int reproduce_command(const ReproduceOptions& o);
+
 int vm_command(const VmOptions& o);
 int matrix_command(const VmOptions& vm, const MatrixOptions& m);
 

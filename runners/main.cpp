@@ -190,6 +190,17 @@ int main(int argc, char** argv) {
   auto* explain = app.add_subcommand("explain", "what a case checks, or a catalog bug's story");
   explain->add_option("what", explain_what, "a catalog bug id or a case id; none: the catalog");
 
+  ReproduceOptions repro_opts;
+  std::string repro_seed;
+  auto* reproduce = app.add_subcommand(
+      "reproduce", "write a case as one self-contained C program that fails where it fails");
+  reproduce->add_option("case", repro_opts.case_id, "the case id (sigctx list)")->required();
+  reproduce->add_option("--seed", repro_seed, "pattern seed, as for run (default 0x6a09e667)");
+  reproduce->add_option("--inject-fault", repro_opts.inject_fault,
+                        "the fault -DSIGCTX_INJECT_FAULT compiles in, as for run");
+  reproduce->add_option("-o,--output", repro_opts.output, "FILE.c, or - for standard output")
+      ->required();
+
   std::string compare_old, compare_new;
   auto* compare = app.add_subcommand(
       "compare",
@@ -264,6 +275,15 @@ int main(int argc, char** argv) {
     if (*list) return list_command(list_cases, list_ctest);
     if (*explain) return explain_command(explain_what);
     if (*compare) return compare_command(compare_old, compare_new);
+    if (*reproduce) {
+      if (const std::string err =
+              repro_seed.empty() ? "" : parse_seed(repro_seed, &repro_opts.seed);
+          !err.empty()) {
+        fmt::print(stderr, "sigctx: error: --seed: {}\n", err);
+        return usage_status;
+      }
+      return reproduce_command(repro_opts);
+    }
     if (*report) return report_command(report_inputs, report_out);
     if (*vm) return vm_command(vm_opts);
     if (*matrix) return matrix_command(vm_opts, matrix_opts);

@@ -9,10 +9,8 @@
 
 namespace sigctx {
 
-namespace {
+namespace {}  // namespace
 
-// Seeds are given in decimal or 0x-prefixed hex: never octal (010 is ten), never signed or
-// padded with spaces, which strtoull would accept.
 std::string parse_seed(const std::string& text, uint64_t* out) {
   if (text.empty()) return "the seed is empty";
   const bool hex = text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0;
@@ -27,8 +25,6 @@ std::string parse_seed(const std::string& text, uint64_t* out) {
   *out = v;
   return "";
 }
-
-}  // namespace
 
 void add_run_options(CLI::App* sub, RunOptions* o, std::string* seed_text) {
   sub->add_option("--cases", o->cases, "glob of case ids (repeatable); default: every case");

@@ -8,6 +8,7 @@
 // sees no XSAVE frame (valgrind's) changes nothing. Each delivery runs in a forked grandchild,
 // whose restored state comes back over shared memory, so a SIGSEGV ends only the grandchild.
 #include "signal/badframe_cases.h"
+#include "signal/signal_reproducer.h"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -135,6 +136,9 @@ struct BadFrame {
   void (*mangle)(SignalFrame&, const Machine&);
   ComponentMask (*declares)(const Machine&, ComponentMask loaded);
   Availability (*needs)(const Machine&);
+  // The same change in the reproducer's C (signal_reproducer.h): statements on the frame's
+  // XSAVE area `xs`, whose xstate_size is `size`.
+  const char* c_mangle;
 };
 
 const std::vector<BadFrame>& bad_frames() {
@@ -144,51 +148,70 @@ const std::vector<BadFrame>& bad_frames() {
        {"valgrind-sigcontext"},
        break_magic1,
        declares_fp_sse,
-       needs_xsave_frames},
+       needs_xsave_frames,
+       R"C(put32(xs + 464, ~0x46505853u); /* magic1 */)C"},
       {"magic2",
        "magic2 after xstate_size broken",
        {},
        break_magic2,
        declares_all,
-       needs_xsave_frames},
+       needs_xsave_frames,
+       R"C(put32(xs + size, ~0x46505845u); /* magic2 */)C"},
       {"magic2-missing",
        "magic2 after xstate_size zeroed",
        {},
        drop_magic2,
        declares_all,
-       needs_xsave_frames},
+       needs_xsave_frames,
+       R"C(put32(xs + size, 0); /* magic2 */)C"},
       {"xstate-size-smaller",
        "a well-formed smaller frame as CRIU and gVisor write it: xstate_size, xfeatures and "
        "XSTATE_BV cover FP, SSE and AVX only, magic2 at the smaller size",
        {"linux-fx-only-fallback", "illumos-15254", "valgrind-sigcontext"},
        shrink_to_fp_sse_avx,
        declares_smaller,
-       needs_state_beyond_fp_sse_avx},
+       needs_state_beyond_fp_sse_avx,
+       R"C(/* FP, SSE and (where enabled) AVX only: extended_size, xfeatures, xstate_size, magic2 */
+    unsigned a, b, c, d;
+    __cpuid_count(0xd, 2, a, b, c, d);
+    const uint64_t features = xcr0 & 7;
+    const uint32_t small = features & 4 ? b + a : 576;
+    put32(xs + 468, small + 4);
+    put64(xs + 472, features);
+    put32(xs + 480, small);
+    put32(xs + small, 0x46505845);
+    put64(xs + 512, get64(xs + 512) & features);)C"},
       {"xstate-bv-init",
        "XSTATE_BV cleared for every component above SSE, their data left in the frame: a valid "
        "request for their init state",
        {"qemu-user-xfeatures", "illumos-15254", "valgrind-sigcontext"},
        clear_xstate_bv_above_sse,
        declares_fp_sse,
-       needs_xsave_frames},
+       needs_xsave_frames,
+       R"C(put64(xs + 512, get64(xs + 512) & 3); /* XSTATE_BV: FP and SSE only */)C"},
       {"xstate-bv-unsupported",
        "XSTATE_BV with a bit XCR0 does not enable",
        {"cve-2017-15537"},
        set_unsupported_bit,
        declares_all,
-       needs_unsupported_bit},
+       needs_unsupported_bit,
+       R"C(int bit = 3; /* the lowest XSTATE_BV bit above AVX that XCR0 lacks */
+    while (xcr0 >> bit & 1) bit++;
+    put64(xs + 512, get64(xs + 512) | 1ull << bit);)C"},
       {"header-reserved",
        "non-zero reserved bytes in the XSAVE header",
        {"cve-2017-15537"},
        set_header_reserved,
        declares_all,
-       needs_xsave_frames},
+       needs_xsave_frames,
+       R"C(xs[512 + 16] = 0x01, xs[512 + 40] = 0x80; /* reserved header bytes */)C"},
       {"xcomp-bv",
        "a non-zero XCOMP_BV in a standard-format frame",
        {"cve-2017-15537"},
        set_xcomp_bv,
        declares_all,
-       needs_xsave_frames},
+       needs_xsave_frames,
+       R"C(put64(xs + 520, 1); /* XCOMP_BV */)C"},
   };
   return frames;
 }
@@ -318,6 +341,51 @@ void run_badframe(const BadFrame& bf, const CaseContext& ctx, CaseResult& r) {
   munmap(shared, sizeof(Shared));
 }
 
+constexpr const char* kBadframeHooks = R"C(
+__attribute__((unused)) static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+__attribute__((unused)) static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+__attribute__((unused)) static uint64_t get64(const uint8_t *p) { uint64_t v; return memcpy(&v, p, 8), v; }
+static void set_up(struct sigaction *sa) { (void)sa; }
+static void arm(void) { arm_tgkill(SIGNO); }
+static void disarm(void) {}
+static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
+  (void)uc;
+  if (lv == 1 && xs) {
+    uint32_t size;
+    memcpy(&size, xs + 480, 4);
+    MANGLE
+  }
+  return 1;
+}
+)C";
+
+// The FPU state the frame header governs, the GPRs aside, as run_badframe loads it.
+ReproducerPlan badframe_reproducer(const BadFrame& bf, const Machine& m) {
+  ReproducerPlan p;
+  ComponentMask fpu = 0;
+  for (const ComponentDescriptor* c : all_components())
+    if (c->in_signal_frame && c->id != ComponentId::kGpr && c->id != ComponentId::kRflags &&
+        reproducer_component_gap(component_bit(c->id)).empty())
+      fpu |= component_bit(c->id);
+  p.checked = fpu;
+  p.available_only = true;
+  p.what = fmt::format("signal/badframe/{}: {}", bf.name, bf.description);
+  p.macros = fmt::format(
+      "#define SIGNO SIGUSR1\n#define PER_HOLD 1\n#define SIGSEGV_ALLOWED 1\n"
+      "#define EXPECT MAIN\n/* What the broken frame no longer declares comes back in its init "
+      "state. */\n#define EXPECT_INIT {:#x}u\n",
+      fpu & ~bf.declares(m, fpu));
+  p.driver = kSignalDriver;
+  std::string hooks = fmt::format(
+      "\n/* signal/badframe/{}: {}. The handler changes its frame so; the kernel must kill the "
+      "task with SIGSEGV or restore exactly the components the frame still declares. */",
+      bf.name, bf.description);
+  std::string body = kBadframeHooks;
+  body.replace(body.find("MANGLE"), 6, bf.c_mangle);
+  p.hooks = hooks + body;
+  return p;
+}
+
 }  // namespace
 
 std::vector<CaseDescriptor> badframe_cases() {
@@ -337,6 +405,7 @@ std::vector<CaseDescriptor> badframe_cases() {
     d.applicable = bf.needs;
     const BadFrame* which = &bf;
     d.run = [which](const CaseContext& ctx, CaseResult& r) { run_badframe(*which, ctx, r); };
+    d.reproducer = [which](const Machine& m) { return badframe_reproducer(*which, m); };
     out.push_back(std::move(d));
   }
   return out;

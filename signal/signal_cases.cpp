@@ -6,6 +6,7 @@
 #include "signal/altstack_size_case.h"
 #include "signal/amx_rules_case.h"
 #include "signal/pkey_altstack_case.h"
+#include "signal/signal_reproducer.h"
 #include "signal/signal_transition.h"
 #include "xstate/component_registry.h"
 
@@ -61,6 +62,7 @@ CaseDescriptor make_case(const SignalTransitionRow& row,
     const std::unique_ptr<SignalTransition> fresh = make();
     run_signal_case(*fresh, v, ctx, r);
   };
+  d.reproducer = [shared_t, v](const Machine&) { return signal_reproducer(*shared_t, v); };
   return d;
 }
 

@@ -14,6 +14,7 @@
 #include "engine/case.h"
 #include "engine/handler.h"
 #include "engine/hold.h"
+#include "engine/reproducer.h"
 #include "xstate/classify.h"
 #include "xstate/diff.h"
 
@@ -113,6 +114,10 @@ class SignalTransition {
   // The case checks the frame, so a component the frame lacks cannot be tested this way.
   virtual bool needs_frame() const { return false; }
   virtual Availability platform_needs(const Machine&) const { return Availability::yes(); }
+  // C text for the case's standalone reproducer (signal_reproducer.h): the macros SIGNO,
+  // PER_HOLD, EXPECT and EXPECT_INIT, and the hooks set_up, arm, disarm and on_entry. Empty: the
+  // transition has none.
+  virtual ReproducerHooks reproducer_hooks() const { return {}; }
 
   // Hooks, in the order the driver calls them. A hook that returns false has set r's error.
   virtual bool spins() const { return false; }  // hold in a spin loop instead of a SYSCALL

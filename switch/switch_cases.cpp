@@ -4,6 +4,7 @@
 
 #include "engine/switch_case_engine.h"
 #include "engine/switch_variants.h"
+#include "switch/yield_reproducer.h"
 
 namespace sigctx {
 
@@ -41,6 +42,8 @@ std::vector<CaseDescriptor> switch_cases() {
                                        v.description, mi.what),
                            {mi.mode, SwitchUnit::kThread, v.components, v.mixed}, v);
       d.injector = mi.injector;
+      if (mi.mode == SwitchMode::kYield)
+        d.reproducer = [v](const Machine&) { return yield_reproducer(v); };
       cases.push_back(std::move(d));
     }
   return cases;

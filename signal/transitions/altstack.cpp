@@ -44,6 +44,44 @@ void AltstackTransition::add_guards(const SignalVariant& v, std::vector<std::str
   // trigger, a stack smaller than the frame, is signal/altstack/size's.
 }
 
+ReproducerHooks AltstackTransition::reproducer_hooks() const {
+  return {
+      "#include <sys/auxv.h>\n#include <sys/mman.h>\n#define SIGNO SIGUSR1\n#define PER_HOLD "
+      "1\n#define EXPECT MAIN\n#define EXPECT_INIT 0u\n",
+      R"C(
+/* signal/altstack: each delivery lands on a freshly mapped sigaltstack (SA_ONSTACK), alternately
+ * of AT_MINSIGSTKSZ bytes plus 2 KiB for this C handler and of 64 KiB, with an inaccessible page
+ * right below it: the state must come back, and the frame must stay on the stack. */
+static char *map;
+static size_t map_len, stack_size;
+static int holds;
+static void set_up(struct sigaction *sa) { sa->sa_flags |= SA_ONSTACK; }
+static void arm(void) {
+  size_t min = getauxval(51 /* AT_MINSIGSTKSZ */);
+  stack_size = holds++ & 1 ? 65536 : (min > 2048 ? min : 2048) + 2048;
+  map_len = 4096 + ((stack_size + 4095) & ~(size_t)4095);
+  map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  stack_t ss = {map + 4096, 0, stack_size};
+  if (map == MAP_FAILED || mprotect(map, 4096, PROT_NONE) || sigaltstack(&ss, NULL))
+    perror("sigaltstack"), exit(2);
+  arm_tgkill(SIGNO);
+}
+static void disarm(void) {
+  stack_t ss = {NULL, SS_DISABLE, 0};
+  sigaltstack(&ss, NULL);
+  munmap(map, map_len);
+}
+static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
+  (void)xs;
+  if (lv == 1 && ((char *)uc < map + 4096 || (char *)uc >= map + 4096 + stack_size)) {
+    printf("  the handler's frame at %p is not on the sigaltstack\n", (void *)uc);
+    trouble++;
+  }
+  return 1;
+}
+)C"};
+}
+
 bool AltstackTransition::prepare(SignalRun& run, CaseResult& r) {
   install_handler(kPrimarySignal, true);
   const size_t frame = measure_frame_size(run.plan);

@@ -20,6 +20,7 @@ class AltstackTransition : public SignalTransition {
   bool arm(SignalRun& run, CaseResult& r) override;
   bool fire(SignalRun& run, CaseResult& r) override;
   void check(SignalRun& run, CaseResult& r) override;
+  ReproducerHooks reproducer_hooks() const override;
 
  protected:
   std::unique_ptr<GuardedAltstack> stack_;  // this iteration's

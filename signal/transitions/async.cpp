@@ -38,6 +38,34 @@ class Async : public SignalTransition {
     run.intended += kAsyncSignalsPerIteration;
     return true;
   }
+  ReproducerHooks reproducer_hooks() const override {
+    return {
+        "#include <pthread.h>\n#define SIGNO SIGUSR1\n#define PER_HOLD 64\n#define EXPECT "
+        "MAIN\n#define EXPECT_INIT 0u\n",
+        R"C(
+/* signal/async: a sibling thread sends SIGNO with tgkill as fast as it can while the state is
+ * held in a spin loop, which ends after PER_HOLD deliveries that interrupted it. */
+static pid_t main_tid;
+static pthread_t sender_thread;
+static void *sender(void *arg) {
+  (void)arg;
+  while (!spin_flag) syscall(SYS_tgkill, getpid(), main_tid, SIGNO);
+  return NULL;
+}
+static void set_up(struct sigaction *sa) { (void)sa, main_tid = syscall(SYS_gettid); }
+static void arm(void) {
+  spin_flag = 0;
+  tr = (struct transition){0, {0}, 0, &spin_flag};
+  pthread_create(&sender_thread, NULL, sender, NULL);
+}
+static void disarm(void) { pthread_join(sender_thread, NULL); }
+/* Only a delivery that interrupted the spin loop counts. */
+static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
+  const char *rip = (const char *)uc->uc_mcontext.gregs[REG_RIP];
+  return (void)lv, (void)xs, rip >= live_spin_begin && rip <= live_spin_end;
+}
+)C"};
+  }
 };
 
 }  // namespace

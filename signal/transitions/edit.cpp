@@ -31,6 +31,30 @@ class Edit : public SignalTransition {
     run.plan.edit_mask = run.edited;
     return true;
   }
+  ReproducerHooks reproducer_hooks() const override {
+    return {
+        "#define SIGNO SIGUSR1\n#define PER_HOLD 1\n#define EXPECT EDIT\n#define EXPECT_INIT 0u\n",
+        R"C(
+/* signal/edit: the handler writes the frame edit's values into its frame (the XSAVE area, with
+ * their XSTATE_BV bits, and the GPRs); sigreturn must load them. */
+static void set_up(struct sigaction *sa) { (void)sa; }
+static void arm(void) { arm_tgkill(SIGNO); }
+static void disarm(void) {}
+static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
+  if (lv != 1) return 1;
+  if (!xs) {
+    printf("  the signal frame has no XSAVE area (FP_XSTATE_MAGIC1 missing)\n");
+    trouble++;
+    return 1;
+  }
+  uint64_t g[NGPR];
+  for (int i = 0; i < NGPR; i++) g[i] = uc->uc_mcontext.gregs[greg_of[i]];
+  put_role(xs, g, EDIT);
+  for (int i = 0; i < NGPR; i++) uc->uc_mcontext.gregs[greg_of[i]] = g[i];
+  return 1;
+}
+)C"};
+  }
 };
 
 }  // namespace

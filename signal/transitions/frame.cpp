@@ -54,6 +54,35 @@ class Frame : public SignalTransition {
     r.add_diffs(diff_images(expected, *run.img.seen, m,
                             run.options(readable, "in the signal frame"), run.cls));
   }
+  ReproducerHooks reproducer_hooks() const override {
+    return {
+        "#define SIGNO SIGUSR1\n#define PER_HOLD 1\n#define EXPECT MAIN\n#define EXPECT_INIT 0u\n",
+        R"C(
+/* signal/frame: the handler compares its signal frame (the XSAVE area and the GPRs) with the
+ * values the interrupted code held; after sigreturn the registers are compared too. */
+static uint8_t *seen;
+static void set_up(struct sigaction *sa) { (void)sa, seen = aligned_alloc(64, xsave_bytes); }
+static void arm(void) { arm_tgkill(SIGNO); }
+static void disarm(void) {}
+static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
+  if (lv != 1) return 1;
+  if (!xs) {
+    printf("  the signal frame has no XSAVE area (FP_XSTATE_MAGIC1 missing)\n");
+    trouble++;
+    return 1;
+  }
+  uint32_t size; /* the frame's xstate_size */
+  memcpy(&size, xs + 464 + 16, 4);
+  memset(seen, 0, xsave_bytes);
+  memcpy(seen, xs, size < xsave_bytes ? size : xsave_bytes);
+  normalise(seen);
+  uint64_t g[NGPR];
+  for (int i = 0; i < NGPR; i++) g[i] = uc->uc_mcontext.gregs[greg_of[i]];
+  trouble += compare(seen, g, MAIN, 0, "in the signal frame");
+  return 1;
+}
+)C"};
+  }
 };
 
 }  // namespace

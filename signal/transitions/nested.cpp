@@ -78,6 +78,32 @@ class Nested : public SignalTransition {
 
  private:
   NestedHold hold_;
+  ReproducerHooks reproducer_hooks() const override {
+    return {
+        "#define SIGNO SIGUSR1\n#define PER_HOLD 1\n#define EXPECT MAIN\n#define EXPECT_INIT 0u\n",
+        R"C(
+/* signal/nested: handler level 1 holds its own values across a second signal (SIGUSR2, same
+ * handler, level 2), then checks them; level 2 clobbers every register. */
+static uint8_t *got1;
+static uint64_t got1_gpr[NGPR];
+static void set_up(struct sigaction *sa) {
+  got1 = aligned_alloc(64, xsave_bytes);
+  sigaction(SIGUSR2, sa, NULL);
+}
+static void arm(void) { arm_tgkill(SIGNO); }
+static void disarm(void) {}
+static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
+  (void)uc, (void)xs;
+  if (lv != 1) return 1;
+  struct transition tr2 = {SYS_tgkill, {getpid(), syscall(SYS_gettid), SIGUSR2}, 1, NULL};
+  memset(got1, 0, xsave_bytes);
+  live_transition(img[HANDLER1], got1, gpr[HANDLER1], got1_gpr, &tr2);
+  normalise(got1);
+  trouble += compare(got1, got1_gpr, HANDLER1, 0, "in handler level 1 after the nested signal");
+  return 1;
+}
+)C"};
+  }
 };
 
 }  // namespace

@@ -78,7 +78,8 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
        "report -o: 'matrix.txt' must end in .html or .md"},
       {{"report", "/nonexistent/a.json", "-o", "/tmp/m.md"}, "/nonexistent/a.json"},
       {{"explode"},
-       "unknown command 'explode' (commands: probe, list, explain, compare, report, run, soak, "
+       "unknown command 'explode' (commands: probe, list, explain, reproduce, compare, report, "
+       "run, soak, "
        "vm, matrix)"},
       {{"vm", "--kernel", "/nonexistent/bzImage"}, "--kernel /nonexistent/bzImage: no such file"},
       {{"vm", "--kernel", "debian:latest"}, "'latest' is neither a Debian kernel release"},

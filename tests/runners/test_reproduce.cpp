@@ -1,0 +1,190 @@
+// sigctx reproduce: every covered family's program builds with plain cc (and musl-gcc where it
+// exists), passes on this kernel, and fails naming the component and register when built with
+// -DSIGCTX_INJECT_FAULT, the fault --inject-fault applies. A family without a reproducer says
+// why, with exit status 2.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/reproducer.h"
+#include "runners/case_registry.h"
+#include "runners/fingerprint.h"
+#include "tests/support/scratch_dir.h"
+#include "tests/support/spawn.h"
+
+namespace sigctx {
+namespace {
+
+using test::Outcome;
+
+const std::string kSigctx = std::string(SIGCTX_BINARY_DIR) + "/sigctx";
+
+class Reproduce : public ::testing::Test {
+ protected:
+  test::ScratchDir scratch_{"sigctx-reproduce"};
+
+  // Writes CASE's program (with extra reproduce flags) and returns its path.
+  std::string write(const std::string& id, std::vector<std::string> extra = {}) {
+    const std::string file = scratch_.path(fmt::format("{}.c", std::hash<std::string>{}(id)));
+    std::vector<std::string> argv = {kSigctx, "reproduce", id, "-o", file};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const Outcome o = test::spawn_and_wait(argv);
+    EXPECT_EQ(o.status, 0) << id << ": " << o.err;
+    return file;
+  }
+  // Builds `file` with `cc` and the given flags and runs it.
+  Outcome build_and_run(const std::string& file, const std::string& cc,
+                        std::vector<std::string> flags = {}) {
+    const std::string exe = file + ".exe";
+    std::vector<std::string> argv = {cc, "-O2", "-Wall", "-Wextra", "-Werror", "-o", exe, file};
+    argv.insert(argv.begin() + 2, flags.begin(), flags.end());
+    const Outcome built = test::spawn_and_wait(argv);
+    if (built.status != 0) {
+      ADD_FAILURE() << cc << " failed on " << file << ":\n" << built.err;
+      return built;
+    }
+    return test::spawn_and_wait({exe});
+  }
+};
+
+// One case of each covered family, and the register its default fault breaks: the first
+// checked component's representative register (r12 for the cases over every component).
+struct Covered {
+  const char* id;
+  const char* fault_line;  // what the fault build must print
+};
+const Covered kCovered[] = {
+    {"signal/sync/all", "gpr: r12"},        {"signal/async/all", "gpr: r12"},
+    {"signal/nested/all", "gpr: r12"},      {"signal/altstack/all", "gpr: r12"},
+    {"signal/frame/all", "gpr: r12"},       {"signal/edit/all", "gpr: r12"},
+    {"signal/badframe/magic1", "x87: st3"}, {"process/fork/all", "gpr: r12"},
+    {"switch/yield/all", "gpr: r12"},       {"core/all", "gpr: r12"},
+    {"ptrace/read/all", "gpr: r12"},        {"ptrace/write/all", "gpr: r12"},
+};
+
+TEST_F(Reproduce, EveryCoveredFamilyPassesHereAndFailsUnderTheFaultDefine) {
+  for (const Covered& c : kCovered) {
+    SCOPED_TRACE(c.id);
+    const std::string file = write(c.id);
+    const Outcome pass = build_and_run(file, "cc");
+    if (pass.status == 77) {  // core_pattern pipes to a program: said, not run
+      EXPECT_NE(pass.out.find("SKIP"), std::string::npos) << pass.out;
+      continue;
+    }
+    EXPECT_EQ(pass.status, 0) << pass.out;
+    EXPECT_NE(pass.out.find(fmt::format("PASS {}", c.id)), std::string::npos) << pass.out;
+    const Outcome fail = build_and_run(file, "cc", {"-DSIGCTX_INJECT_FAULT"});
+    EXPECT_EQ(fail.status, 1) << fail.out;
+    EXPECT_NE(fail.out.find(c.fault_line), std::string::npos) << fail.out;
+    EXPECT_NE(fail.out.find(fmt::format("FAIL {}", c.id)), std::string::npos) << fail.out;
+  }
+}
+
+TEST_F(Reproduce, AGivenFaultNamesItsComponentRegisterAndClass) {
+  struct Given {
+    const char* id;
+    const char* fault;
+    const char* line;
+    const char* cls;
+  };
+  const Given kGiven[] = {
+      {"signal/sync/sse", "sse:xmm3:bitflip", "sse: xmm3", "class bitflip"},
+      {"signal/sync/mxcsr", "mxcsr::zero", "mxcsr: mxcsr", "class zeroed"},
+      {"signal/nested/x87", "x87:st3:leak:2", "x87: st3 in handler level 1", "class handler"},
+      {"signal/edit/avx", "avx:ymm9", "avx: ymm9 [255:128]", "class handler"},
+      {"switch/yield/sse", "sse:xmm15", "sse: xmm15", "class foreign"},
+  };
+  for (const Given& g : kGiven) {
+    SCOPED_TRACE(g.id);
+    const std::string file = write(g.id, {"--inject-fault", g.fault});
+    EXPECT_EQ(build_and_run(file, "cc").status, 0);
+    const Outcome fail = build_and_run(file, "cc", {"-DSIGCTX_INJECT_FAULT"});
+    EXPECT_EQ(fail.status, 1) << fail.out;
+    EXPECT_NE(fail.out.find(g.line), std::string::npos) << fail.out;
+    EXPECT_NE(fail.out.find(g.cls), std::string::npos) << fail.out;
+  }
+}
+
+TEST_F(Reproduce, ARefusedFrameIsAllowedAndSaidSo) {
+  const Outcome o = build_and_run(write("signal/badframe/xcomp-bv"), "cc");
+  EXPECT_EQ(o.status, 0) << o.out;
+  EXPECT_NE(o.out.find("SIGSEGV, the kernel refused the frame"), std::string::npos) << o.out;
+}
+
+TEST_F(Reproduce, BuildsWithMuslWhereItExists) {
+  if (!test::on_path("musl-gcc")) GTEST_SKIP() << "musl-gcc is not installed";
+  for (const Covered& c : kCovered) {
+    const Outcome o = build_and_run(write(c.id), "musl-gcc");
+    EXPECT_TRUE(o.status == 0 || o.status == 77) << c.id << ": " << o.out;
+    const Outcome fail = build_and_run(write(c.id), "musl-gcc", {"-DSIGCTX_INJECT_FAULT"});
+    EXPECT_TRUE(fail.status == 1 || fail.status == 77) << c.id << ": " << fail.out;
+  }
+}
+
+TEST_F(Reproduce, StaysReadable) {
+  for (const char* id : {"signal/nested/all", "signal/frame/all", "ptrace/write/all"}) {
+    const std::string text = test::read_file(write(id));
+    EXPECT_LT(std::count(text.begin(), text.end(), '\n'), 500) << id;
+    EXPECT_NE(text.find("/* ----"), std::string::npos) << id << ": the driver's comment";
+  }
+}
+
+TEST_F(Reproduce, WhatCannotBeStandaloneSaysWhyWithStatusTwo) {
+  struct Refused {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  const Refused kRefused[] = {
+      {{"context/setcontext/sse"}, "the context family has no standalone reproducer"},
+      {{"signal/sync/fsbase"}, "fsbase: glibc keeps its thread pointer in FS base"},
+      {{"signal/sync/all-zero"}, "reproducers load lane patterns only"},
+      {{"signal/nope"}, "no case 'signal/nope'"},
+      {{"signal/sync/sse", "--inject-fault", "avx:ymm1"}, "holds no register 'ymm1' of avx"},
+      {{"signal/sync/sse", "--seed", "pear"}, "--seed"},
+  };
+  for (const Refused& r : kRefused) {
+    std::vector<std::string> argv = {kSigctx, "reproduce"};
+    argv.insert(argv.end(), r.args.begin(), r.args.end());
+    argv.insert(argv.end(), {"-o", scratch_.path("refused.c")});
+    const Outcome o = test::spawn_and_wait(argv);
+    EXPECT_EQ(o.status, 2) << r.args[0];
+    EXPECT_NE(o.err.find(r.says), std::string::npos) << r.args[0] << ": " << o.err;
+  }
+}
+
+// In-process, without compiling: every case either writes a program or says why not, and the
+// families the issue names are covered for each lane-pattern variant.
+TEST(ReproducePlans, EveryCaseWritesAProgramOrSaysWhy) {
+  const Machine& m = live_machine();
+  unsigned written = 0, refused = 0;
+  for (const CaseDescriptor& c : all_cases()) {
+    SCOPED_TRACE(c.id);
+    const ReproducerPlan p = c.reproducer ? c.reproducer(m) : ReproducerPlan{};
+    std::string why = c.reproducer ? p.unsupported : "no reproducer";
+    if (why.empty()) why = reproducer_component_gap(p.checked);
+    if (!why.empty()) {
+      ++refused;
+      continue;
+    }
+    std::string error;
+    const std::string text = emit_reproducer(c.id, p, 1, {}, m, "test", "x.c", &error);
+    EXPECT_NE(text.find("static int run_case(void)"), std::string::npos) << error;
+    ++written;
+  }
+  EXPECT_GE(written, 100u);
+  EXPECT_GT(refused, 0u);
+  for (const char* id :
+       {"signal/sync/sse", "signal/async/sse", "signal/nested/sse", "signal/altstack/sse",
+        "signal/frame/sse", "signal/edit/sse", "signal/badframe/magic2", "process/fork/sse",
+        "switch/yield/sse", "core/sse", "ptrace/read/sse", "ptrace/write/sse"}) {
+    const CaseDescriptor* c = find_case(id);
+    ASSERT_NE(c, nullptr) << id;
+    ASSERT_TRUE(c->reproducer) << id;
+    EXPECT_EQ(c->reproducer(m).unsupported, "") << id;
+  }
+}
+
+}  // namespace
+}  // namespace sigctx

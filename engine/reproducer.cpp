@@ -1,6 +1,7 @@
 #include "engine/reproducer.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -243,10 +244,9 @@ std::string reproducer_component_gap(ComponentMask checked) {
 }
 
 std::string reproduce_command(const std::string& case_id, uint64_t seed) {
-  const auto slash = case_id.rfind('/');
-  std::string file = case_id.substr(slash == std::string::npos ? 0 : slash + 1);
-  std::string prefix = case_id.substr(0, case_id.find('/'));
-  return fmt::format("sigctx reproduce {} --seed {:#x} -o {}-{}.c", case_id, seed, prefix, file);
+  std::string file = case_id;
+  std::replace(file.begin(), file.end(), '/', '-');
+  return fmt::format("sigctx reproduce {} --seed {:#x} -o {}.c", case_id, seed, file);
 }
 
 std::string emit_reproducer(const std::string& case_id, const ReproducerPlan& plan, uint64_t seed,

@@ -63,6 +63,7 @@ nlohmann::json case_result_to_json(const CaseResult& r) {
       {"expectation", expectation},
   };
   if (!r.usage_error.empty()) j["usage_error"] = r.usage_error;
+  if (!r.reproducer.empty()) j["reproducer"] = r.reproducer;
   return j;
 }
 
@@ -122,6 +123,7 @@ bool case_result_from_json(const nlohmann::json& j, CaseResult* r, std::string* 
                              f.value("actual", "")});
     r->reproduce = j.value("reproduce", "");
     r->reproduce_options = j.value("reproduce_options", "");
+    r->reproducer = j.value("reproducer", "");
     r->output = j.value("output", "");
     r->facts = j.value("facts", nlohmann::json::object());
     r->expectation = {};

@@ -49,7 +49,10 @@ struct CaseResult {
   std::vector<Finding> findings;
   std::string reproduce;
   std::string reproduce_options;  // what the reproduce line needs beyond id and seed ("--at 17")
-  std::string output;             // the child's captured stdout/stderr, kept on error
+  // The command that writes the case as a standalone C program (sigctx reproduce), where its
+  // family has one; empty otherwise.
+  std::string reproducer;
+  std::string output;  // the child's captured stdout/stderr, kept on error
   nlohmann::json facts = nlohmann::json::object();  // case-specific measurements
   ExpectationVerdict expectation;
   // Set when the case could not run as told for a reason outside the platform under test: a

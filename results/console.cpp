@@ -136,6 +136,7 @@ void ConsoleReporter::case_done(const CaseResult& r) {
       fmt::print(out_, "{}", describe_failure(r));
       fmt::print(out_, "{}", describe_expectation(r));
       fmt::print(out_, "  reproduce: {}\n", r.reproduce);
+      if (!r.reproducer.empty()) fmt::print(out_, "  program:   {}\n", r.reproducer);
       break;
     }
     case Status::kError:

@@ -105,9 +105,10 @@ std::string run_result_to_junit(const RunResult& r) {
           break;
         case Status::kFail:
           body += fmt::format(
-              ">\n      <failure message=\"{}\" type=\"fail\">{}  reproduce: {}\n</failure>\n"
+              ">\n      <failure message=\"{}\" type=\"fail\">{}  reproduce: {}\n{}</failure>\n"
               "    </testcase>\n",
-              xml_escape(c->reason), xml_escape(detail), xml_escape(c->reproduce));
+              xml_escape(c->reason), xml_escape(detail), xml_escape(c->reproduce),
+              c->reproducer.empty() ? "" : "  program:   " + xml_escape(c->reproducer) + "\n");
           break;
         case Status::kError:
           body += fmt::format(

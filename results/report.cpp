@@ -53,6 +53,7 @@ std::string cell_detail(const CaseResult& r) {
     if (!r.reason.empty()) d += r.reason + "\n";
     d += describe_failure(r, 12);
     if (!r.reproduce.empty()) d += "  reproduce: " + r.reproduce + "\n";
+    if (!r.reproducer.empty()) d += "  program:   " + r.reproducer + "\n";
   } else if (!r.reason.empty()) {
     d = r.reason;
   }

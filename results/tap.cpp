@@ -44,7 +44,8 @@ std::string tap_test_point(const CaseResult& r, size_t n) {
       return fmt::format("ok {} {} # XFAIL {}\n", n, id, tap_text(r.reason));
     case Status::kFail:
       return fmt::format("not ok {} {}\n", n, id) +
-             as_diagnostics(describe_failure(r) + "  reproduce: " + r.reproduce);
+             as_diagnostics(describe_failure(r) + "  reproduce: " + r.reproduce +
+                            (r.reproducer.empty() ? "" : "\n  program:   " + r.reproducer));
     case Status::kError:
       return fmt::format("not ok {} {} # error: {}\n", n, id, tap_text(r.reason)) +
              as_diagnostics("  reproduce: " + r.reproduce);

@@ -94,6 +94,10 @@ struct ReproduceOptions {
   std::string output;  // "-": standard output
 };
 int reproduce_command(const ReproduceOptions& o);
+// The sigctx reproduce command for a case of a run with this seed and --inject-fault, or "" when
+// the case cannot be made standalone.
+std::string reproducer_line(const std::string& case_id, uint64_t seed,
+                            const std::string& inject_fault);
 
 int vm_command(const VmOptions& o);
 int matrix_command(const VmOptions& vm, const MatrixOptions& m);

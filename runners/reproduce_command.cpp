@@ -12,6 +12,17 @@
 
 namespace sigctx {
 
+std::string reproducer_line(const std::string& case_id, uint64_t seed,
+                            const std::string& inject_fault) {
+  const CaseDescriptor* c = find_case(case_id);
+  if (!c || !c->reproducer) return "";
+  const ReproducerPlan plan = c->reproducer(live_machine());
+  if (!plan.unsupported.empty() || !reproducer_component_gap(plan.checked).empty()) return "";
+  std::string line = reproduce_command(case_id, seed);
+  if (!inject_fault.empty()) line.insert(line.rfind(" -o "), " --inject-fault " + inject_fault);
+  return line;
+}
+
 int reproduce_command(const ReproduceOptions& o) {
   const CaseDescriptor* c = find_case(o.case_id);
   if (!c) {

@@ -40,6 +40,7 @@ std::vector<ReportColumn> two_machines() {
                  result("signal/sync/pkru", Status::kPass),
                  result("signal/altstack-churn/avx", Status::kXfail, "excused"),
                  result("signal/sync/pkru", Status::kError, "iteration 2 died")};
+  b.run.cases[0].reproducer = "sigctx reproduce signal/sync/avx --seed 0x6a09e667 -o x.c";
   // As read_result_file leaves them: the summary counted from the cases.
   for (ReportColumn* c : {&a, &b})
     for (const CaseResult& r : c->run.cases)
@@ -54,6 +55,9 @@ TEST(ReportData, OneCellPerCaseAndMachine) {
   EXPECT_EQ(d["cases"][0]["id"], "signal/sync/avx");
   EXPECT_EQ(d["cases"][0]["cells"][1]["status"], "fail");
   EXPECT_NE(d["cases"][0]["cells"][1]["detail"].get<std::string>().find("reproduce: sigctx run"),
+            std::string::npos);
+  EXPECT_NE(d["cases"][0]["cells"][1]["detail"].get<std::string>().find(
+                "program:   sigctx reproduce signal/sync/avx"),
             std::string::npos);
   EXPECT_EQ(d["cases"][1]["cells"][1]["status"], "error");  // the worst iteration
   EXPECT_EQ(d["cases"][3]["id"], "signal/altstack-churn/avx");

@@ -41,6 +41,7 @@ RunResult one_of_each() {
              result("signal/sync/pkru", Status::kSkip, "CPU lacks PKU"),
              result("signal/frame/gpr", Status::kXfail, "valgrind # builds no frame"),
              result("alloc/os-zero/mmap", Status::kError, "the case's child died")};
+  r.cases[1].reproducer = "sigctx reproduce signal/sync/sse --seed 0x1 -o signal-sync-sse.c";
   for (const CaseResult& c : r.cases)
     r.summary.add(c);
   return r;
@@ -80,6 +81,9 @@ TEST(JUnit, EachStatusIsItsElementAndTheDocumentValidates) {
             std::string::npos)
       << xml;
   EXPECT_NE(xml.find("sse: xmm4 differs &lt;&amp;&quot;&apos;\xef\xbf\xbd&gt;"), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("program:   sigctx reproduce signal/sync/sse --seed 0x1 -o signal-sync-sse.c"),
+            std::string::npos)
       << xml;
   const Outcome v = xmllint(write("junit.xml", xml));
   ASSERT_NE(v.status, -1) << "xmllint is missing: install libxml2-utils";

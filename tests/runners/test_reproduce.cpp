@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "engine/reproducer.h"
 #include "runners/case_registry.h"
@@ -152,6 +153,30 @@ TEST_F(Reproduce, WhatCannotBeStandaloneSaysWhyWithStatusTwo) {
     EXPECT_EQ(o.status, 2) << r.args[0];
     EXPECT_NE(o.err.find(r.says), std::string::npos) << r.args[0] << ": " << o.err;
   }
+}
+
+// A failing case's console block and result file name the command that writes its program, and
+// that command, pasted as printed, writes a program that fails the same way.
+TEST_F(Reproduce, TheFailingRunPrintsTheCommandThatWritesItsProgram) {
+  const std::string json = scratch_.path("run.json");
+  const Outcome run = test::spawn_and_wait({kSigctx, "run", "--cases", "signal/sync/sse",
+                                            "--inject-fault", "sse:xmm11:leak", "--json", json});
+  EXPECT_EQ(run.status, 1) << run.out << run.err;
+  const std::string printed =
+      "sigctx reproduce signal/sync/sse --seed 0x6a09e667 --inject-fault sse:xmm11:leak -o "
+      "signal-sync-sse.c";
+  EXPECT_NE(run.out.find("  program:   " + printed), std::string::npos) << run.out;
+  EXPECT_NE(test::read_file(json).find("\"reproducer\": \"" + printed + "\""), std::string::npos);
+  std::vector<std::string> argv = {kSigctx};
+  std::istringstream words(printed.substr(std::string("sigctx ").size()));
+  for (std::string w; words >> w;)
+    argv.push_back(w == "signal-sync-sse.c" ? scratch_.path(w) : w);
+  ASSERT_EQ(test::spawn_and_wait(argv).status, 0);
+  const Outcome fail =
+      build_and_run(scratch_.path("signal-sync-sse.c"), "cc", {"-DSIGCTX_INJECT_FAULT"});
+  EXPECT_EQ(fail.status, 1) << fail.out;
+  EXPECT_NE(fail.out.find("sse: xmm11 after sigreturn"), std::string::npos) << fail.out;
+  EXPECT_NE(fail.out.find("class handler"), std::string::npos) << fail.out;
 }
 
 // In-process, without compiling: every case either writes a program or says why not, and the

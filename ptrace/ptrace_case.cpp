@@ -312,6 +312,9 @@ bool set_up(PtraceRun& run, CaseResult& r) {
   run.cls.known = {
       {run.own, Shape::kLanes}, {run.tracer, Shape::kLanes}, {run.other, Shape::kLanes}};
   run.cls.expected = {run.own, Shape::kLanes};
+  // The kRoleEdit values are the tracer's: one the tracee still holds means its write was lost.
+  run.cls.edit_writer = "the tracer's write";
+  run.cls.edit_not_taken = "the tracer's write did not take effect";
   run.o.injection = hold_injection_point(sigctx_hold_none);
   return true;
 }

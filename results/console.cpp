@@ -132,6 +132,9 @@ void ConsoleReporter::case_done(const CaseResult& r) {
                                inj.boundary, inj.boundaries, inj.instruction)
                  : fmt::format("  at {}+{:#x} ({})", inj.routine, inj.offset, inj.instruction);
       }
+      // Which delivery of the case failed, where it says (signal cases).
+      if (const auto d = r.facts.find("failed_delivery"); d != r.facts.end() && d->is_string())
+        at += (at.empty() ? "  " : ", ") + d->get<std::string>();
       fmt::print(out_, "{} {}{}\n", label, r.id, at);
       fmt::print(out_, "{}", describe_failure(r));
       fmt::print(out_, "{}", describe_expectation(r));

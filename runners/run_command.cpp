@@ -21,6 +21,7 @@
 #include "runners/fingerprint.h"
 #include "runners/profiles.h"
 #include "runners/run_options.h"
+#include "runners/vm/guest_protocol.h"
 #include "sigctx_version.h"
 #include "xstate/component_registry.h"
 
@@ -36,7 +37,10 @@ namespace {
 // the failure is (a dirty routine's --at boundary and injector); otherwise the run's own
 // injection options.
 std::string reproduce_line(const CaseResult& r, const RunOptions& o) {
-  std::string s = fmt::format("sigctx run --cases {} --seed {:#x}", r.id, r.seed);
+  // In a sigctx vm guest: the host's command that boots the same guest (guest_protocol.h).
+  const char* via = std::getenv(kReproduceViaEnv);
+  std::string s = via && *via ? fmt::format("{} -- --cases {} --seed {:#x}", via, r.id, r.seed)
+                              : fmt::format("sigctx run --cases {} --seed {:#x}", r.id, r.seed);
   if (!o.inject_fault.empty()) s += " --inject-fault " + o.inject_fault;
   if (!o.emulate.empty()) s += " --emulate " + o.emulate;
   if (!r.reproduce_options.empty()) return s + " " + r.reproduce_options;
@@ -236,6 +240,7 @@ class OrderedRun {
       CaseResult& r = slots_[next_report_].result;
       r.reproduce = reproduce_line(r, o_);
       r.reproducer = reproducer_line(r.id, r.seed, o_.inject_fault);
+      lead_with_root(r.diffs);
       // A result that carries differences is a failure, whatever the case set.
       if (r.failed() && (r.status == Status::kPass || r.status == Status::kXfail))
         r.status = Status::kFail;

@@ -175,6 +175,16 @@ bool expect(SignalRun& run, CaseResult& r) {
   return true;
 }
 
+// Which delivery the first difference came back from: "signal 3 of 8", or for transitions that
+// hold the state across several, "iteration 2 of 4 (signals 65 to 128 of 256)".
+std::string failed_delivery(const SignalRun& run) {
+  const uint64_t done = run.iteration + 1;
+  const uint64_t per = done ? run.intended / done : 0;
+  if (per <= 1) return fmt::format("signal {} of {}", done, run.iterations);
+  return fmt::format("iteration {} of {} (signals {} to {} of {})", done, run.iterations,
+                     run.intended - per + 1, run.intended, per * run.iterations);
+}
+
 // What every transition checks: the state after sigreturn, the frame edit's values, and what
 // the handler was entered with.
 void check_shared(SignalRun& run, CaseResult& r) {
@@ -188,6 +198,7 @@ void check_shared(SignalRun& run, CaseResult& r) {
   run.cls.expected = {run.main, run.variant.shape};
   const CpuImage& expected = *run.img.expected;
   if (!run.delivered_now) return;
+  const bool first_failure = !r.failed();
   r.add_diffs(diff_images(expected, *run.img.out, m,
                           run.options(run.loaded & ~run.edited, "after sigreturn"), run.cls));
   if (run.edited) {
@@ -196,6 +207,7 @@ void check_shared(SignalRun& run, CaseResult& r) {
     r.add_diffs(diff_images(expected, *run.img.out, m,
                             run.options(run.edited, "after sigreturn (frame edit)"), cls_edit));
   }
+  if (first_failure && r.failed()) r.facts["failed_delivery"] = failed_delivery(run);
   const HandlerObservation& obs = run.plan.observed[1];
   if ((run.loaded & component_bit(ComponentId::kRflags)) && (obs.rflags & RFLAGS_DF))
     r.findings.push_back({"handler.rflags.df",

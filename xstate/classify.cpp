@@ -107,10 +107,20 @@ std::optional<LaneOrigin> decode_narrow(const ComponentDescriptor& comp, const F
   return std::nullopt;
 }
 
+// Whether a decoded origin names a lane that exists: a value a routine computed from patterns
+// can carry the magic and still name gpr[243] lane 209, which no pattern wrote.
+bool names_a_real_lane(const LaneOrigin& o, const Machine* m) {
+  const ComponentDescriptor* c = find_component(static_cast<ComponentId>(o.component));
+  if (!c || !m) return c != nullptr;
+  for (const Field& f : fields_of(*c, *m))
+    if (f.reg == o.reg && o.lane >= f.first_lane && o.lane < f.first_lane + f.lanes()) return true;
+  return false;
+}
+
 Classification from_origin(const LaneOrigin& o, const ComponentDescriptor& comp, const Field& f,
                            unsigned lane, const ClassifyContext& ctx, bool has_seed_tag) {
   const PatternSource& exp = ctx.expected.source;
-  std::string src = describe_origin(o);
+  std::string src = describe_origin(o, ctx.edit_writer);
   if (has_seed_tag && o.source.seed_tag != exp.seed_tag)
     return {DiffClass::kForeign,
             fmt::format("{} of another run (seed tag {:#x})", src, o.source.seed_tag)};
@@ -118,7 +128,7 @@ Classification from_origin(const LaneOrigin& o, const ComponentDescriptor& comp,
                          (f.codec == Codec::kNarrow || o.lane == f.first_lane + lane);
   if (o.source.role != exp.role) {
     if (ctx.expected_is_edit() && o.source.role == kRoleMain && same_slot)
-      return {DiffClass::kStale, src + ", the value the frame edit should have replaced"};
+      return {DiffClass::kStale, src + ", " + ctx.edit_not_taken};
     if (is_handler_role(o.source.role)) return {DiffClass::kHandler, src};
     if (is_foreign_role(o.source.role)) return {DiffClass::kForeign, src};
     return {DiffClass::kUnknown, src};
@@ -151,7 +161,16 @@ Classification classify_lane(const ComponentDescriptor& comp, const Field& field
     if (equal) return {DiffClass::kInit, ""};
   }
 
+  if (field.size <= 8)
+    for (const DefaultValue& d : comp.defaults)
+      if (masked(actual) == (d.value & mask)) return {DiffClass::kInit, std::string(d.source)};
+  if (comp.id == ComponentId::kFsbase && ctx.thread_fsbase != 0 && field.size == 8 &&
+      load_le(actual, 8) == ctx.thread_fsbase)
+    return {DiffClass::kStale,
+            "the thread's own TLS base (FS base before the case loaded its pattern)"};
+
   std::optional<LaneOrigin> origin = decode_structured(field, actual);
+  if (origin && !names_a_real_lane(*origin, ctx.machine)) origin.reset();
   const bool has_seed_tag = field.codec == Codec::kLane64 || field.codec == Codec::kX87Reg;
   if (!origin && field.codec == Codec::kNarrow) origin = decode_narrow(comp, field, actual, ctx);
   if (origin) {
@@ -172,7 +191,7 @@ Classification classify_lane(const ComponentDescriptor& comp, const Field& field
   if (flipped > 0 && flipped <= 3)
     return {DiffClass::kBitflip,
             fmt::format("bit{} {} flipped", flipped > 1 ? "s" : "", fmt::join(bits, ","))};
-  if (origin) return {DiffClass::kUnknown, describe_origin(*origin)};
+  if (origin) return {DiffClass::kUnknown, describe_origin(*origin, ctx.edit_writer)};
   return {DiffClass::kUnknown, ""};
 }
 

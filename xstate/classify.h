@@ -37,6 +37,13 @@ struct ClassifyContext {
   std::vector<KnownSource> known;  // every source used in the case (expected included)
   // When the expected values are a frame edit, the interrupted code's values are "stale".
   bool expected_is_edit() const { return expected.source.role == kRoleEdit; }
+  // Who wrote the kRoleEdit values, and what a stale value then means: a handler's frame edit,
+  // or a tracer's SETREGS/SETREGSET.
+  std::string edit_writer = "the frame edit";
+  std::string edit_not_taken = "the value the frame edit should have replaced";
+  // The thread's own TLS base (FS base before the case loaded its pattern), which an FS base
+  // falls back to when a pattern is lost; 0: unknown. diff_images takes it from the image.
+  uint64_t thread_fsbase = 0;
 };
 
 struct Classification {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,13 @@ struct Field {
   unsigned lanes() const { return (size + lane_bytes - 1) / lane_bytes; }
 };
 
+// A value a register is given by the OS rather than by anyone's pattern: named as the init
+// (default) value when it shows up in place of the expected one.
+struct DefaultValue {
+  uint64_t value = 0;
+  std::string_view source;  // "Linux's default PKRU ..."
+};
+
 struct ComponentDescriptor {
   ComponentId id;
   std::string_view name;         // as in case ids: "avx"
@@ -104,6 +112,8 @@ struct ComponentDescriptor {
   // register 0, and live in every role's pattern. Empty: the component has no fixed registers
   // (xsave_other follows whatever XSAVE component it is bound to).
   std::string_view representative_register;
+  // OS defaults of a narrow register beside its architectural init value (Linux's PKRU).
+  std::span<const DefaultValue> defaults;
 };
 
 }  // namespace sigctx

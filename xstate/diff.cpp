@@ -1,6 +1,7 @@
 #include "xstate/diff.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cstring>
 
 #include "xstate/component_registry.h"
@@ -9,8 +10,10 @@ namespace sigctx {
 
 std::vector<RegisterDiff> diff_images(const CpuImage& expected, const CpuImage& actual,
                                       const Machine& m, const DiffOptions& opts,
-                                      const ClassifyContext& ctx) {
+                                      const ClassifyContext& given) {
   std::vector<RegisterDiff> out;
+  ClassifyContext ctx = given;
+  if (ctx.thread_fsbase == 0) ctx.thread_fsbase = actual.host_fsbase;
   for (const ComponentDescriptor* comp : all_components()) {
     if (!(opts.checked & component_bit(comp->id))) continue;
     for (const Field& f : fields_of(*comp, m)) {
@@ -80,6 +83,13 @@ bool images_equal(const CpuImage& expected, const CpuImage& actual, ComponentMas
     }
   }
   return true;
+}
+
+void lead_with_root(std::vector<RegisterDiff>& diffs) {
+  std::stable_partition(diffs.begin(), diffs.end(), [](const RegisterDiff& d) {
+    return d.component == ComponentId::kMxcsr || d.component == ComponentId::kPkru ||
+           (d.component == ComponentId::kX87 && d.reg == "fcw");
+  });
 }
 
 std::string hex_bytes(const std::vector<uint8_t>& le) {

@@ -51,6 +51,11 @@ std::vector<RegisterDiff> diff_images(const CpuImage& expected, const CpuImage& 
 bool images_equal(const CpuImage& expected, const CpuImage& actual, ComponentMask checked,
                   const Machine& m);
 
+// Puts the differences of control registers first (MXCSR, the x87 control word, PKRU), keeping
+// the order otherwise: a wrong control register changes what the code computes afterwards, so
+// its difference is the likely root and the others may follow from it.
+void lead_with_root(std::vector<RegisterDiff>& diffs);
+
 // Hex of a little-endian byte string, most significant byte first: "0x5ac1d20103050702".
 std::string hex_bytes(const std::vector<uint8_t>& le);
 

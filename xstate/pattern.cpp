@@ -78,11 +78,12 @@ const char* shape_name(Shape s) {
   return "?";
 }
 
-std::string describe_origin(const LaneOrigin& o) {
+std::string describe_origin(const LaneOrigin& o, const std::string& edit_writer) {
   const auto* comp = find_component(static_cast<ComponentId>(o.component));
   std::string reg = comp ? register_name(*comp, o.reg) : fmt::format("register {}", o.reg);
   return fmt::format("{} lane {} of {}'s pattern (generation {})", reg, o.lane,
-                     role_name(o.source.role), o.source.generation);
+                     o.source.role == kRoleEdit ? edit_writer : role_name(o.source.role),
+                     o.source.generation);
 }
 
 }  // namespace sigctx

@@ -87,6 +87,7 @@ uint64_t encode_canonical(const PatternSource& src, ComponentId comp, unsigned r
 std::optional<LaneOrigin> decode_canonical(uint64_t value);
 
 // "ymm7 lane 2 of handler level 1's pattern (generation 3)".
-std::string describe_origin(const LaneOrigin& o);
+// `edit_writer` names the kRoleEdit role: "the frame edit", or "the tracer's write".
+std::string describe_origin(const LaneOrigin& o, const std::string& edit_writer = "the frame edit");
 
 }  // namespace sigctx

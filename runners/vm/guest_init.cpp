@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -57,6 +59,11 @@ int run_child(const std::vector<std::string>& run_args) {
       argv.push_back(a.data());
     argv.push_back(nullptr);
     setenv("NO_COLOR", "1", 1);  // the console is a terminal, but the host keeps a log of it
+    // Reproduce lines on the console name the host's vm command, not the guest's run, which
+    // pasted on the host would test the host's kernel.
+    std::string via, why;
+    if (read_text_file(std::string("/") + kGuestReproducePath, &via, &why) && !via.empty())
+      setenv(kReproduceViaEnv, via.c_str(), 1);
     execv("/init", argv.data());
     say(fmt::format("{}exec /init: {}", kGuestErrorLine, std::strerror(errno)));
     _exit(127);
@@ -98,16 +105,34 @@ void send_result() {
                     kGuestErrorLine, std::strerror(errno)));
     fd = STDOUT_FILENO;
   }
+  // An emulated UART moves a few KiB a second: say how far the transfer is, every 2 seconds,
+  // rather than leave the console silent for a minute after the summary.
+  const bool progress = fd != STDOUT_FILENO;
+  const auto start = std::chrono::steady_clock::now();
+  auto said = start;
+  if (progress)
+    say(fmt::format("sigctx-vm: sending the result ({} KiB) over the second serial port",
+                    (frame.size() + 1023) / 1024));
+  constexpr size_t kChunk = 4096;
   for (size_t done = 0; done < frame.size();) {
-    const ssize_t n = write(fd, frame.data() + done, frame.size() - done);
+    const ssize_t n = write(fd, frame.data() + done, std::min(kChunk, frame.size() - done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       say(fmt::format("{}writing the result: {}", kGuestErrorLine, std::strerror(errno)));
       break;
     }
     done += static_cast<size_t>(n);
+    const auto now = std::chrono::steady_clock::now();
+    if (progress && now - said >= std::chrono::seconds(2) && done < frame.size()) {
+      say(fmt::format("sigctx-vm: sent {} of {} KiB", done / 1024, (frame.size() + 1023) / 1024));
+      said = now;
+    }
   }
   tcdrain(fd);
+  if (progress)
+    say(fmt::format(
+        "sigctx-vm: result sent in {:.1f} s",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
 }
 
 [[noreturn]] void power_off(int status) {

@@ -19,6 +19,11 @@ constexpr std::string_view kGuestErrorLine = "sigctx-vm: error: ";            //
 // files --expect named on the host.
 constexpr const char* kGuestArgsPath = "sigctx/args";
 constexpr const char* kGuestExpectDir = "sigctx/expect";
+// The host's vm command line that boots this guest ("sigctx vm --kernel debian:6.12 --cpu max"):
+// the guest's run prints its reproduce lines as "<this> -- <run options>". The guest's init
+// hands it to the run in the environment variable kReproduceViaEnv.
+constexpr const char* kGuestReproducePath = "sigctx/reproduce";
+constexpr const char* kReproduceViaEnv = "SIGCTX_REPRODUCE_VIA";
 // The initramfs path of the i-th --expect file; the guest reads it at "/" + this.
 std::string guest_expect_path(size_t i);
 

@@ -153,6 +153,7 @@ VmOutcome boot_and_run(const VmSpec& spec) {
   for (const std::string& a : spec.run_args)
     args += a + '\0';
   cpio.add_file(kGuestArgsPath, args);
+  cpio.add_file(kGuestReproducePath, vm_command_prefix(spec));
   for (size_t i = 0; i < spec.expect_files.size(); ++i) {
     std::string text;
     if (!read_text_file(spec.expect_files[i], &text, &why))

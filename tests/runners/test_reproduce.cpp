@@ -179,6 +179,21 @@ TEST_F(Reproduce, TheFailingRunPrintsTheCommandThatWritesItsProgram) {
   EXPECT_NE(fail.out.find("class handler"), std::string::npos) << fail.out;
 }
 
+// Issue 24: in a sigctx vm guest the console's reproduce line is the host's vm command, which
+// the guest's init passes in SIGCTX_REPRODUCE_VIA; pasted on the host, a plain `sigctx run`
+// would test the host's kernel.
+TEST_F(Reproduce, AGuestsReproduceLineIsTheHostsVmCommand) {
+  setenv("SIGCTX_REPRODUCE_VIA", "sigctx vm --kernel debian:6.12 --cpu max", 1);
+  const Outcome run = test::spawn_and_wait(
+      {kSigctx, "run", "--cases", "signal/sync/sse", "--inject-fault", "sse:xmm11:leak"});
+  unsetenv("SIGCTX_REPRODUCE_VIA");
+  EXPECT_EQ(run.status, 1);
+  EXPECT_NE(run.out.find("  reproduce: sigctx vm --kernel debian:6.12 --cpu max -- --cases "
+                         "signal/sync/sse --seed 0x6a09e667 --inject-fault sse:xmm11:leak"),
+            std::string::npos)
+      << run.out;
+}
+
 // In-process, without compiling: every case either writes a program or says why not, and the
 // families the issue names are covered for each lane-pattern variant.
 TEST(ReproducePlans, EveryCaseWritesAProgramOrSaysWhy) {

@@ -43,10 +43,16 @@ void expect_valid(const std::string& file) {
 
 TEST(VmBoot, ADebianKernelRunsTheCasesAndReturnsTheGuestsResults) {
   const std::string json = testing::TempDir() + "/vm-pass.json";
-  const test::Outcome o = test::spawn_and_wait(
-      vm({"--", "--cases", "signal/sync/*", "--cases", "signal/frame/avx", "--json", json}));
+  const std::string keep = testing::TempDir() + "/vm-pass-keep";
+  const test::Outcome o = test::spawn_and_wait(vm({"--keep", keep, "--", "--cases", "signal/sync/*",
+                                                   "--cases", "signal/frame/avx", "--json", json}));
   ASSERT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("(guest exit 0)"), std::string::npos) << o.out;
+  // The console says how the result's transfer over the serial port goes (issue 24).
+  const std::string console = test::read_file(keep + "/console.log");
+  EXPECT_NE(console.find("sigctx-vm: sending the result ("), std::string::npos) << console;
+  EXPECT_NE(console.find("sigctx-vm: result sent in "), std::string::npos) << console;
+  std::filesystem::remove_all(keep);
   expect_valid(json);
   const nlohmann::json r = read_json(json);
   // The guest's own fingerprint: Debian's kernel on QEMU's Haswell model, not this machine.

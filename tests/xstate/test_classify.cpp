@@ -101,6 +101,49 @@ TEST_F(Classify, StaleGenerationAndIgnoredEdit) {
   EXPECT_NE(c.source.find("frame edit should have replaced"), std::string::npos) << c.source;
 }
 
+// Issue 24: a stale value in a ptrace write case is the tracer's lost write, not a frame edit.
+TEST_F(Classify, AStaleValueNamesWhoseWriteWasLost) {
+  ClassifyContext tracer = ctx();
+  tracer.expected = {edit, Shape::kLanes};
+  tracer.edit_writer = "the tracer's write";
+  tracer.edit_not_taken = "the tracer's write did not take effect";
+  auto c = lane64(ComponentId::kGpr, "rbx", 0, encode_lane(main, ComponentId::kGpr, 3, 0), tracer);
+  EXPECT_EQ(c.cls, DiffClass::kStale);
+  EXPECT_NE(c.source.find("the tracer's write did not take effect"), std::string::npos) << c.source;
+  EXPECT_EQ(c.source.find("frame edit"), std::string::npos) << c.source;
+  c = lane64(ComponentId::kGpr, "rbx", 0, encode_lane(edit, ComponentId::kGpr, 5, 0), tracer);
+  EXPECT_NE(c.source.find("rbp lane 0 of the tracer's write's pattern"), std::string::npos)
+      << c.source;
+}
+
+// Issue 24: Linux's default PKRU is an init value, not an unknown one.
+TEST_F(Classify, LinuxsDefaultPkruIsInit) {
+  const uint64_t mine = value_of(ComponentId::kPkru, main, IMG_PKRU, 4);
+  const Classification c = narrow(ComponentId::kPkru, mine, 0x55555554, ctx());
+  EXPECT_EQ(c.cls, DiffClass::kInit);
+  EXPECT_NE(c.source.find("Linux's default PKRU"), std::string::npos) << c.source;
+  EXPECT_EQ(narrow(ComponentId::kPkru, mine, 0x55555550, ctx()).cls, DiffClass::kUnknown);
+}
+
+// Issue 24: an FS base that fell back to the thread's own TLS pointer says so.
+TEST_F(Classify, AnFsBaseBackAtTheThreadsTlsIsStale) {
+  ClassifyContext c = ctx();
+  c.thread_fsbase = 0x7f0012345640;
+  const Field& f = fields_of(component(ComponentId::kFsbase), m).front();
+  uint64_t expected = encode_canonical(main, ComponentId::kFsbase, 0), actual = c.thread_fsbase;
+  const Classification k = classify_lane(component(ComponentId::kFsbase), f, 0,
+                                         {reinterpret_cast<uint8_t*>(&expected), 8},
+                                         {reinterpret_cast<uint8_t*>(&actual), 8}, c);
+  EXPECT_EQ(k.cls, DiffClass::kStale);
+  EXPECT_NE(k.source.find("the thread's own TLS base"), std::string::npos) << k.source;
+  c.thread_fsbase = 0;
+  EXPECT_EQ(classify_lane(component(ComponentId::kFsbase), f, 0,
+                          {reinterpret_cast<uint8_t*>(&expected), 8},
+                          {reinterpret_cast<uint8_t*>(&actual), 8}, c)
+                .cls,
+            DiffClass::kUnknown);
+}
+
 TEST_F(Classify, MisplacedRegisterOrLane) {
   EXPECT_EQ(
       lane64(ComponentId::kSse, "xmm4", 0, encode_lane(main, ComponentId::kSse, 5, 0), ctx()).cls,

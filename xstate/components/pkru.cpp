@@ -58,6 +58,11 @@ AsmRoutine storer(const Machine&) {
 
 }  // namespace
 
+// What Linux gives a new task, and loads when PKRU's XSAVE component is in its init state in a
+// signal frame it restores (init_pkru_value): keys 1-15 access-disabled.
+constexpr DefaultValue kLinuxDefaultPkru[] = {
+    {0x55555554, "Linux's default PKRU (init_pkru_value: keys 1-15 access-disabled)"}};
+
 const ComponentDescriptor kPkruComponent = {
     .id = ComponentId::kPkru,
     .name = "pkru",
@@ -71,6 +76,7 @@ const ComponentDescriptor kPkruComponent = {
     .init = init,
     .field_applies = always_applies,
     .representative_register = "pkru",
+    .defaults = kLinuxDefaultPkru,
 };
 
 }  // namespace sigctx

@@ -7,7 +7,9 @@
 #include "core/core_case.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -21,6 +23,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <thread>
 
 #include "base/exit_cleanup.h"
@@ -57,22 +60,36 @@ std::string only_file_in(const std::string& dir) {
   return found;
 }
 
-bool wait_status(pid_t pid, int* status) {
+bool wait_status(pid_t pid, int* status, rusage* ru) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
   for (;;) {
-    if (waitpid(pid, status, WNOHANG) == pid) return true;
+    if (wait4(pid, status, WNOHANG, ru) == pid) return true;
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
-      waitpid(pid, status, 0);
+      wait4(pid, status, 0, ru);
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
-// The crashing child; never returns.
+// Context switches of the crashing child before the load, written by the child into memory it
+// shares with the parent; wait4 gives those of its whole life. The difference counts the
+// switch-outs from just before the pattern was loaded to the end of the dump.
+struct SwitchCount {
+  long before_load = -1;
+  int realtime_errno = -1;  // kRealtime: 0 when SCHED_FIFO took, else why not
+};
+
+long switches_of(const rusage& ru) {
+  return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+// The crashing child; never returns. kAfterSleep loads PKRU's pattern and sleeps (a switch-out,
+// at which Linux saves PKRU in the task) before the hold loads everything and dumps at once.
 [[noreturn]] void crash_with_pattern(const std::string& dir, CpuImage* in, CpuImage* out,
-                                     const HoldPlan* plan) {
+                                     const HoldPlan* plan, CoreTiming timing,
+                                     const RoutineList& pkru_loader, SwitchCount* count) {
   rlimit lim{};
   getrlimit(RLIMIT_CORE, &lim);
   if (lim.rlim_max == 0) _exit(kNoCoreLimit);
@@ -89,6 +106,18 @@ bool wait_status(pid_t pid, int* status) {
   sigaddset(&set, SIGABRT);
   sigprocmask(SIG_UNBLOCK, &set, nullptr);
   set_tgkill_args(*in, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), SIGABRT);
+  if (timing == CoreTiming::kAfterSleep) {
+    sigctx_run_routines(in, pkru_loader.data());
+    usleep(20000);
+  }
+  if (timing == CoreTiming::kRealtime) {
+    // No ordinary task can preempt it between the load and the dump.
+    const sched_param top{sched_get_priority_max(SCHED_FIFO)};
+    count->realtime_errno = sched_setscheduler(0, SCHED_FIFO, &top) == 0 ? 0 : errno;
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  count->before_load = switches_of(ru);
   sigctx_hold(in, out, plan);
   _exit(5);  // SIGABRT did not end it
 }
@@ -98,7 +127,102 @@ struct Note {
   ComponentMask holds;
 };
 
-void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult& r) {
+// One crashing child and its core file's notes.
+struct DumpAttempt {
+  Status status = Status::kPass;  // kPass: notes read; otherwise why not, in `reason`
+  std::string reason;
+  pid_t pid = 0;
+  CoreNotes notes;
+  uint64_t core_bytes = 0;
+  long switch_outs = -1;  // from the load to the end of the dump; -1: unknown
+};
+
+DumpAttempt dump_once(const std::string& dir, const std::string& pattern, CpuImage* in,
+                      CpuImage* out, const HoldPlan& hold, CoreTiming timing,
+                      const RoutineList& pkru_loader, SwitchCount* count) {
+  DumpAttempt a;
+  count->before_load = -1;
+  a.pid = fork_tied_to_parent();
+  if (a.pid < 0) {
+    a.status = Status::kError;
+    a.reason = fmt::format("fork: {}", std::strerror(errno));
+    return a;
+  }
+  if (a.pid == 0) crash_with_pattern(dir, in, out, &hold, timing, pkru_loader, count);
+  int status = 0;
+  rusage ru{};
+  const bool ended = wait_status(a.pid, &status, &ru);
+  if (ended && count->before_load >= 0) a.switch_outs = switches_of(ru) - count->before_load;
+  const std::string core = only_file_in(dir);
+  if (ended && WIFEXITED(status) && WEXITSTATUS(status) == kNoCoreLimit) {
+    a.status = Status::kSkip;
+    a.reason = "RLIMIT_CORE's hard limit is 0 here: no core file can be written";
+  } else if (!ended || !WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
+    a.status = Status::kError;
+    a.reason = fmt::format("the crashing child did not end by SIGABRT (status {:#x})", status);
+  } else if (!WCOREDUMP(status) || core.empty()) {
+    a.status = Status::kError;
+    a.reason = fmt::format(
+        "SIGABRT ended the child but no core file appeared in {} (core_pattern \"{}\"; a size "
+        "limit or a dump filter?)",
+        dir, pattern);
+  } else if (!read_core_notes(core, a.pid, &a.notes, &a.reason)) {
+    a.status = Status::kError;
+  } else {
+    struct stat st {};
+    stat(core.c_str(), &st);
+    a.core_bytes = static_cast<uint64_t>(st.st_size);
+  }
+  if (!core.empty()) unlink(core.c_str());
+  return a;
+}
+
+// Whether the NT_X86_XSTATE note holds the PKRU the process loaded.
+bool note_pkru_is(const CoreNotes& notes, const Machine& m, uint32_t pkru) {
+  auto view = std::make_unique<CpuImage>();
+  view->clear();
+  const XsaveArea area(const_cast<uint8_t*>(notes.xstate.data()), notes.xstate.size(), true);
+  std::string why;
+  return area.read(component(ComponentId::kPkru), m, *view, &why) && view->pkru == pkru;
+}
+
+// The dump to judge. kAtOnce and kAfterSleep take the first; kRealtime dumps again (at most 8
+// times) until one shows a PKRU other than the loaded one, so a kernel with
+// linux-coredump-pkru-stale fails unless every dump was switched out at the one moment that
+// hides it.
+DumpAttempt dump_for_timing(const std::string& dir, const std::string& pattern, CpuImage* in,
+                            CpuImage* out, const HoldPlan& hold, CoreTiming timing,
+                            const Machine& m, CaseResult& r) {
+  const RoutineList pkru_loader =
+      loaders_for(m, component_bit(ComponentId::kPkru) & available_components(m));
+  void* shared =
+      mmap(nullptr, sizeof(SwitchCount), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  SwitchCount local;
+  SwitchCount* count = shared == MAP_FAILED ? &local : new (shared) SwitchCount;
+  constexpr unsigned kRealtimeDumps = 8;
+  const unsigned tries = timing == CoreTiming::kRealtime ? kRealtimeDumps : 1;
+  DumpAttempt a;
+  nlohmann::json per_dump = nlohmann::json::array();
+  for (unsigned i = 0; i < tries; ++i) {
+    a = dump_once(dir, pattern, in, out, hold, timing, pkru_loader, count);
+    per_dump.push_back(a.switch_outs);
+    if (a.status != Status::kPass || !note_pkru_is(a.notes, m, in->pkru)) break;
+  }
+  // Switch-outs from the load to the end of each dump (getrusage): the dump's own file writes
+  // may sleep after the notes are taken, so a count above 0 does not mean the window had one.
+  r.facts["switch_outs"] = per_dump.size() == 1 ? per_dump[0] : per_dump;
+  if (timing == CoreTiming::kRealtime)
+    r.facts["realtime"] = count->realtime_errno == 0
+                              ? std::string("SCHED_FIFO")
+                              : fmt::format("not granted ({}): ordinary priority",
+                                            std::strerror(count->realtime_errno));
+  if (timing == CoreTiming::kAfterSleep) r.facts["slept_after_load_ms"] = 20;
+  if (shared != MAP_FAILED) munmap(shared, sizeof(SwitchCount));
+  return a;
+}
+
+void run_core_case(ComponentMask components, CoreTiming timing, const CaseContext& ctx,
+                   CaseResult& r) {
   const Machine& m = ctx.machine;
   const ComponentMask available = available_components(m);
   const ComponentMask loaded = (components ? components : available) & available;
@@ -147,39 +271,21 @@ void run_core_case(ComponentMask components, const CaseContext& ctx, CaseResult&
   hold.stores = stores.data();
   hold.options = default_hold_options(m);
 
-  const pid_t pid = fork_tied_to_parent();
-  if (pid < 0) {
-    remove_now(dir);
-    return r.set_error(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (pid == 0) crash_with_pattern(dir, in.get(), out.get(), &hold);
-  int status = 0;
-  const bool ended = wait_status(pid, &status);
-  const std::string core = only_file_in(dir);
-  auto finish = [&](Status s, std::string reason) {
-    remove_now(dir);
-    r.status = s;
-    r.reason = std::move(reason);
-  };
-  if (ended && WIFEXITED(status) && WEXITSTATUS(status) == kNoCoreLimit)
-    return finish(Status::kSkip, "RLIMIT_CORE's hard limit is 0 here: no core file can be written");
-  if (!ended || !WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
-    return finish(Status::kError,
-                  fmt::format("the crashing child did not end by SIGABRT (status {:#x})", status));
-  if (!WCOREDUMP(status) || core.empty())
-    return finish(Status::kError,
-                  fmt::format("SIGABRT ended the child but no core file appeared in {} "
-                              "(core_pattern \"{}\"; a size limit or a dump filter?)",
-                              dir, pattern));
-  CoreNotes notes;
-  std::string why;
-  if (!read_core_notes(core, pid, &notes, &why)) return finish(Status::kError, why);
-  ++r.injections;
-  struct stat st {};
-  stat(core.c_str(), &st);
-  r.facts["core_bytes"] = static_cast<uint64_t>(st.st_size);
-  r.facts["core_pattern"] = pattern;
+  const DumpAttempt a = dump_for_timing(dir, pattern, in.get(), out.get(), hold, timing, m, r);
   remove_now(dir);
+  if (a.status != Status::kPass) {
+    r.status = a.status;
+    r.reason = a.reason;
+    return;
+  }
+  const pid_t pid = a.pid;
+  CoreNotes notes = a.notes;
+  if (!notes.xstate.empty())
+    emulate_on_core_xstate_note(m, notes.xstate.data(), notes.xstate.size(),
+                                timing == CoreTiming::kAfterSleep);
+  ++r.injections;
+  r.facts["core_bytes"] = a.core_bytes;
+  r.facts["core_pattern"] = pattern;
 
   const InjectionPoint point = hold_injection_point(sigctx_hold_syscall);
   // The crash point: the instruction after SYSCALL (2 bytes).
@@ -304,6 +410,50 @@ std::string core_pattern_unusable(const std::string& pattern) {
   return {};
 }
 
+namespace {
+
+// linux-coredump-pkru-stale without the scheduler's say: the core note's PKRU is the task's
+// own only if Linux saved it at a switch-out after the load. pkru-unswitched runs at realtime
+// priority and dumps 8 times, so a buggy kernel fails unless every dump was switched out in
+// that window; pkru-after-sleep, the control, sleeps between the load of PKRU and the dump, so
+// even the buggy kernel records the right value.
+void add_pkru_timing_cases(std::vector<CaseDescriptor>& cases) {
+  const CaseDescriptor* pkru = nullptr;
+  for (const CaseDescriptor& c : cases)
+    if (c.id == "core/pkru") pkru = &c;
+  if (!pkru) return;
+  const CaseDescriptor base = *pkru;
+  const ComponentMask mask = component_bit(ComponentId::kPkru);
+  CaseDescriptor unswitched = base;
+  unswitched.id = "core/pkru-unswitched";
+  unswitched.description =
+      "PKRU pattern: a process at SCHED_FIFO priority (where granted), which nothing ordinary "
+      "preempts, loads it and is killed by SIGABRT right after a SYSCALL, 8 times; every core "
+      "file's NT_X86_XSTATE note must hold the pattern";
+  unswitched.run = [mask](const CaseContext& ctx, CaseResult& r) {
+    run_core_case(mask, CoreTiming::kRealtime, ctx, r);
+  };
+  CaseDescriptor slept = base;
+  slept.id = "core/pkru-after-sleep";
+  slept.description =
+      "PKRU pattern, the control of pkru-unswitched: the process loads PKRU's pattern and sleeps "
+      "20 ms (a switch-out) before the hold and the SIGABRT; the note must hold the pattern, "
+      "and does even on a kernel with linux-coredump-pkru-stale";
+  slept.guards.clear();
+  slept.run = [mask](const CaseContext& ctx, CaseResult& r) {
+    run_core_case(mask, CoreTiming::kAfterSleep, ctx, r);
+  };
+  slept.reproducer = [](const Machine&) {
+    return core_reproducer({"pkru-after-sleep", component_bit(ComponentId::kPkru), false,
+                            "PKRU, loaded 20 ms before the dump"},
+                           true);
+  };
+  cases.push_back(std::move(unswitched));
+  cases.push_back(std::move(slept));
+}
+
+}  // namespace
+
 std::vector<CaseDescriptor> core_cases() {
   std::vector<CaseDescriptor> cases;
   for (const SwitchVariant& v : switch_variants()) {
@@ -327,10 +477,15 @@ std::vector<CaseDescriptor> core_cases() {
       return components_ok(m);
     };
     const ComponentMask mask = v.components;
-    d.run = [mask](const CaseContext& ctx, CaseResult& r) { run_core_case(mask, ctx, r); };
+    d.run = [mask](const CaseContext& ctx, CaseResult& r) {
+      run_core_case(mask, CoreTiming::kAtOnce, ctx, r);
+    };
     d.reproducer = [v](const Machine&) { return core_reproducer(v); };
+    if (v.components == 0 || (v.components & component_bit(ComponentId::kPkru)))
+      d.guards.push_back("linux-coredump-pkru-stale");
     cases.push_back(std::move(d));
   }
+  add_pkru_timing_cases(cases);
   return cases;
 }
 

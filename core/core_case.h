@@ -11,6 +11,13 @@
 
 namespace sigctx {
 
+// When the crashing process loads its pattern relative to the dump.
+enum class CoreTiming : uint8_t {
+  kAtOnce,      // the hold loads it and dumps (every core/<variant>)
+  kRealtime,    // the same under SCHED_FIFO, dumped up to 8 times until PKRU comes back wrong
+  kAfterSleep,  // PKRU loaded, then a 20 ms sleep, then the hold (the control)
+};
+
 std::vector<CaseDescriptor> core_cases();
 
 // /proc/sys/kernel/core_pattern's first line; empty where it cannot be read.

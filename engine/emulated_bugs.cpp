@@ -10,10 +10,12 @@
 #include <array>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
 
 #include "engine/altstack.h"
 #include "engine/emulation.h"
 #include "xstate/component_registry.h"
+#include "xstate/xsave_area.h"
 
 namespace sigctx {
 
@@ -268,6 +270,37 @@ bool valgrind_return(EmulationSite& s) {
   return false;  // counted once, at entry
 }
 
+// linux-coredump-pkru-stale: the note takes PKRU from the task struct, which Linux updates only
+// when the task is switched out; a task that wrote PKRU and dumped without sleeping in between
+// records the value of its last switch-out or its fork: here, Linux's default.
+bool coredump_pkru_note(const Machine& m, uint8_t* note, size_t len, bool slept_after_load) {
+  if (slept_after_load) return false;
+  XsaveArea a(note, len, true);
+  const ComponentDescriptor& pkru = component(ComponentId::kPkru);
+  if (!pkru.availability(m).ok) return false;
+  auto stale = std::make_unique<CpuImage>();
+  stale->clear();
+  stale->pkru = static_cast<uint32_t>(pkru.defaults.front().value);
+  return a.write(pkru, m, *stale);
+}
+
+// uml-avx512-sigreturn: UML's sigreturn left the AVX-512 state as the handler had it.
+bool uml_avx512_return(EmulationSite& s) {
+  if (!s.handler_image) return false;
+  bool changed = false;
+  for (ComponentId id : {ComponentId::kOpmask, ComponentId::kZmmHi256, ComponentId::kHi16Zmm})
+    changed |= write_all_registers(s, id, *s.handler_image);
+  return changed;
+}
+
+// gvisor-gsbase: the Sentry dropped a GS base set with ARCH_SET_GS at the thread's next entry;
+// after sigreturn it reads 0.
+bool gvisor_gsbase_return(EmulationSite&) {
+  uint64_t gs = 0;
+  if (syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs) != 0 || gs == 0) return false;
+  return syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, 0ul) == 0;
+}
+
 // illumos-15206: setcontext loaded the FS base saved in the context, so a context captured on
 // another thread moves the resuming thread onto the capturing thread's TLS.
 bool illumos_15206_resume(ContextResumeSite& s) {
@@ -275,7 +308,7 @@ bool illumos_15206_resume(ContextResumeSite& s) {
   return syscall(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, s.capturing_fsbase) == 0;
 }
 
-const std::array<Emulation, 15> kEmulations = {{
+const std::array<Emulation, 19> kEmulations = {{
     {"illumos-15254",
      "before sigreturn, the handler's own YMM upper halves, k0-k7, ZMM upper halves and "
      "zmm16-31 are written into the frame",
@@ -348,6 +381,29 @@ const std::array<Emulation, 15> kEmulations = {{
      "before sigreturn, XSTATE_BV gets every bit of the frame's xfeatures, so components the "
      "handler asked to be put in init state are loaded from the frame's data",
      component_bit(ComponentId::kAvx), nullptr, nullptr, qemu_xfeatures_return},
+    {.bug = "linux-coredump-pkru-stale",
+     .effect = "a core file's NT_X86_XSTATE note of a task that did not sleep between its "
+               "PKRU write and the dump holds Linux's default PKRU, the stale value of the task "
+               "struct",
+     .touches = component_bit(ComponentId::kPkru),
+     .on_core_xstate_note = coredump_pkru_note},
+    {.bug = "uml-avx512-sigreturn",
+     .effect = "before sigreturn, the handler's own k0-k7, ZMM upper halves and zmm16-31 are "
+               "written into the frame",
+     .touches = component_bit(ComponentId::kOpmask) | component_bit(ComponentId::kZmmHi256) |
+                component_bit(ComponentId::kHi16Zmm),
+     .on_return = uml_avx512_return},
+    {.bug = "gvisor-gsbase",
+     .effect = "right before sigreturn the handler sets GS base to 0 (ARCH_SET_GS), so the "
+               "interrupted code reads 0 after it; the yields, fork and ptrace views gVisor "
+               "also zeroes are not emulated (the hooks around them run only in assembly)",
+     .touches = component_bit(ComponentId::kGsbase),
+     .on_return = gvisor_gsbase_return},
+    {.bug = "hypervisor-debug-registers",
+     .effect = "",
+     .not_emulated = "the effect is on the hardware-breakpoint injector (DR0-DR7 accepted and "
+                     "never firing), not on state a signal handler or a tracer changes; "
+                     "platform/debug-registers detects it and the hwbp cases skip naming it"},
 }};
 
 }  // namespace

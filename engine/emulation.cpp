@@ -72,4 +72,11 @@ void emulate_on_ptrace_xstate_write(const Machine& m, uint8_t* area, size_t len)
     g_applications->fetch_add(1);
 }
 
+void emulate_on_core_xstate_note(const Machine& m, uint8_t* note, size_t len,
+                                 bool slept_after_load) {
+  if (g_active && g_active->on_core_xstate_note &&
+      g_active->on_core_xstate_note(m, note, len, slept_after_load))
+    g_applications->fetch_add(1);
+}
+
 }  // namespace sigctx

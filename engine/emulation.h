@@ -62,6 +62,13 @@ struct Emulation {
   // A tracer's PTRACE_SETREGSET NT_X86_XSTATE buffer (ptrace/), right before the system call;
   // returns whether it changed the buffer.
   bool (*on_ptrace_xstate_write)(const Machine& m, uint8_t* area, size_t len) = nullptr;
+  // A core file's NT_X86_XSTATE note as the core case read it (core/), and whether the crashing
+  // task slept (was switched out) between loading its pattern and the dump; returns whether it
+  // changed the note.
+  bool (*on_core_xstate_note)(const Machine& m, uint8_t* note, size_t len,
+                              bool slept_after_load) = nullptr;
+  // Why the bug has no emulation, for `explain`, when every hook is empty.
+  std::string_view not_emulated;
 };
 
 std::span<const Emulation> emulations();
@@ -82,6 +89,8 @@ void emulate_on_entry(EmulationSite& s);
 void emulate_on_return(EmulationSite& s);
 void emulate_on_context_resume(ContextResumeSite& s);
 void emulate_on_ptrace_xstate_write(const Machine& m, uint8_t* area, size_t len);
+void emulate_on_core_xstate_note(const Machine& m, uint8_t* note, size_t len,
+                                 bool slept_after_load);
 
 }  // namespace sigctx
 

@@ -50,6 +50,10 @@ static_assert(offsetof(HoldPlan, fault_image) == PLAN_FAULT_IMAGE);
 static_assert(offsetof(HoldPlan, fault_loaders) == PLAN_FAULT_LOADERS);
 static_assert(offsetof(HoldPlan, witness) == PLAN_WITNESS);
 
+// Runs each routine of a null-terminated list on `image` (xstate/run_routines.S): a load
+// outside the hold, for a component whose state may live on through C++ code (PKRU).
+extern "C" void sigctx_run_routines(CpuImage* image, const ComponentRoutine* list);
+
 // Null-terminated routine lists for a component mask, in registration order. Components whose
 // loader is null (gpr, rflags) are handled by the driver itself.
 struct RoutineList {

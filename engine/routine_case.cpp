@@ -793,7 +793,8 @@ Availability injector_allowed(const Machine& m, Injector injector) {
 // The catalog entries (runners/bug_catalog.cpp) whose symptom a case would show. Every kind
 // checks every component available, whatever the routine moves, after a handler that clobbers.
 std::vector<std::string> guards_for(RoutineKind kind, const DirtyRoutine& k) {
-  std::vector<std::string> g = {"illumos-15254", "linux-6.12-pkru"};
+  std::vector<std::string> g = {"illumos-15254", "linux-6.12-pkru", "uml-avx512-sigreturn",
+                                "gvisor-gsbase"};
   // The only asynchronous signals.
   if (kind == RoutineKind::kStorm || kind == RoutineKind::kGoPreempt) g.push_back("darwin-opmask");
   // Valgrind honours GPR edits; an edit of any other register is lost.

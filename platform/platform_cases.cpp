@@ -10,6 +10,7 @@ struct PlatformCaseSpec {
   const char* id;
   const char* description;
   std::vector<Capability PlatformCapabilities::*> capabilities;
+  std::vector<std::string> guards = {};  // catalog bugs whose symptom this probe shows
 };
 
 const std::vector<PlatformCaseSpec>& specs() {
@@ -20,7 +21,8 @@ const std::vector<PlatformCaseSpec>& specs() {
        "and sends SIGTRAP, and DR0/DR7 written through ptrace stop the tracee. Debuggers rely on "
        "them; where a hypervisor accepts them and never lets them fire, the hwbp cases skip and "
        "the ptrace cases single-step instead",
-       {&P::perf_breakpoint, &P::ptrace_breakpoint}},
+       {&P::perf_breakpoint, &P::ptrace_breakpoint},
+       {"hypervisor-debug-registers"}},
       {"platform/ptrace-singlestep",
        "a tracer's PTRACE_SINGLESTEP stops the tracee after each instruction, and PTRACE_CONT "
        "then lets it run on; the ptrace cases step to their stop where debug registers do not "
@@ -78,6 +80,7 @@ std::vector<CaseDescriptor> platform_cases() {
     CaseDescriptor d;
     d.id = spec.id;
     d.description = spec.description;
+    d.guards = spec.guards;
     d.transition = "platform";
     d.handler = "none";
     d.injector = "platform probe";

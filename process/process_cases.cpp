@@ -69,6 +69,10 @@ std::vector<CaseDescriptor> process_cases() {
       if (in_handler && (has(ComponentId::kAvx) || has(ComponentId::kOpmask) ||
                          has(ComponentId::kZmmHi256) || has(ComponentId::kHi16Zmm)))
         d.guards.push_back("illumos-15254");
+      if (in_handler &&
+          (has(ComponentId::kOpmask) || has(ComponentId::kZmmHi256) || has(ComponentId::kHi16Zmm)))
+        d.guards.push_back("uml-avx512-sigreturn");
+      if (in_handler && has(ComponentId::kGsbase)) d.guards.push_back("gvisor-gsbase");
       if (in_handler && has(ComponentId::kPkru)) d.guards.push_back("linux-6.12-pkru");
       d.transition = in_handler ? "process/fork-in-handler" : "process/fork";
       d.handler = in_handler ? "nested hold across fork, clobber" : "none";

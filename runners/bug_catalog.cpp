@@ -5,7 +5,7 @@
 namespace sigctx {
 
 namespace {
-constexpr std::array<BugEntry, 15> kCatalog = {{
+constexpr std::array<BugEntry, 19> kCatalog = {{
     {"illumos-15254", "illumos before 2023", "signal, then the handler returns via setcontext",
      "the handler's return went through setcontext(2) with a ucontext whose FPU part was only "
      "the legacy FXSAVE image; the kernel restored that image and left the AVX and AVX-512 "
@@ -95,6 +95,36 @@ constexpr std::array<BugEntry, 15> kCatalog = {{
      "QEMU's linux-user sigreturn loaded every component from the frame whatever its "
      "XSTATE_BV said, and placed the fpstate without the 64-byte alignment XSAVE needs",
      "the frame's xfeatures are ignored, and the frame is misaligned", "QEMU gitlab #1648"},
+    {"linux-coredump-pkru-stale", "Linux 6.1 and 6.12 measured; 5.14 to 7.2 by the source",
+     "core dump of a task that wrote PKRU and was not switched out before the dump",
+     "the NT_X86_XSTATE note is built by xstateregs_get(): sync_fpstate() saves the registers, "
+     "but copy_xstate_to_uabi_buf() takes PKRU from tsk->thread.pkru, which Linux updates only "
+     "when the task is switched out (x86_pkru_load) and at fork; for the dumping task itself "
+     "it can be stale",
+     "the core file's PKRU is the value of the task's last switch-out or fork (0x55555554 "
+     "inherited from its parent), not the one in force; a preemption before the dump hides it",
+     "found by sigctx (docs/findings.md); arm64 fixed the same for POR_EL0 in 1f3b950492db "
+     "('arm64: poe: fix stale POR_EL0 values for ptrace')"},
+    {"uml-avx512-sigreturn", "user-mode Linux 6.1 (Debian's linux.uml) on AVX-512 hosts",
+     "signal return",
+     "UML's frame carries only the FXSAVE image, and its sigreturn restores that part; the "
+     "AVX-512 state of the host process is left as the handler had it",
+     "k0-k7 and the ZMM upper halves (zmm16-31 whole) come back holding the handler's values",
+     "found by sigctx on a Zen 5 guest (docs/findings.md, issue 21)"},
+    {"gvisor-gsbase", "gVisor (Debian's runsc 20221219, systrap platform)",
+     "any entry to the Sentry: signal delivery and return, yields, fork, ptrace",
+     "a GS base set with arch_prctl(ARCH_SET_GS) is not kept in the Sentry's saved state for "
+     "the thread, which reads back 0 after its next entry",
+     "GS base reads 0 at handler entry, after sigreturn, fork and yields, and in a tracer's "
+     "view",
+     "found by sigctx (docs/findings.md)"},
+    {"hypervisor-debug-registers", "a nested hypervisor (PVM on bhyve, AMD Zen 5)",
+     "a hardware breakpoint (DR0-DR3 with DR7) set through ptrace or perf_event_open",
+     "the guest's debug-register writes are accepted but the nested hypervisor never arms them "
+     "on the hardware",
+     "breakpoints are accepted and never fire: a debugger's or sigctx's hwbp injector never "
+     "stops",
+     "found by sigctx (issue 11, docs/findings.md)"},
 }};
 }  // namespace
 

@@ -44,7 +44,10 @@ void explain_bug(const BugEntry& b) {
   print_field("symptom", b.symptom);
   print_field("reference", b.reference);
   const Emulation* e = find_emulation(b.id);
-  print_field("--emulate", e ? std::string(e->effect) : "not emulated yet");
+  print_field("--emulate", !e ? std::string("not emulated yet")
+                           : !e->not_emulated.empty()
+                               ? "not emulated: " + std::string(e->not_emulated)
+                               : std::string(e->effect));
   std::vector<const CaseDescriptor*> catching;
   for (const CaseDescriptor& c : all_cases())
     for (const std::string& g : c.guards)

@@ -60,10 +60,12 @@ std::string failure_reason(const CaseResult& r) {
 std::string emulation_error(const std::string& bug) {
   std::string emulated;
   for (const Emulation& e : emulations())
-    emulated += (emulated.empty() ? "" : ", ") + std::string(e.bug);
+    if (e.not_emulated.empty()) emulated += (emulated.empty() ? "" : ", ") + std::string(e.bug);
   if (!find_bug(bug))
     return fmt::format("'{}' is not a catalog bug (sigctx explain lists them; emulated: {})", bug,
                        emulated);
+  if (const Emulation* e = find_emulation(bug); e && !e->not_emulated.empty())
+    return fmt::format("'{}' cannot be emulated: {}", bug, e->not_emulated);
   return fmt::format("'{}' is in the catalog but has no emulation (emulated: {})", bug, emulated);
 }
 
@@ -133,7 +135,8 @@ std::string parse_run_controls(const RunOptions& o, RunControls* controls) {
   injection.stride = o.stride;
   if (!o.emulate.empty()) {
     controls->emulation = find_emulation(o.emulate);
-    if (!controls->emulation) return "--emulate: " + emulation_error(o.emulate);
+    if (!controls->emulation || !controls->emulation->not_emulated.empty())
+      return "--emulate: " + emulation_error(o.emulate);
   }
   return "";
 }

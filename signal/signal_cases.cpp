@@ -21,6 +21,14 @@ std::vector<std::string> guards_for(const SignalTransition& t, const SignalVaria
                             v.has(ComponentId::kHi16Zmm) || v.has(ComponentId::kOpmask);
   // Every transition's handler clobbers, and every check covers what sigreturn restored.
   if (vector_upper) g.push_back("illumos-15254");
+  if (v.has(ComponentId::kOpmask) || v.has(ComponentId::kZmmHi256) || v.has(ComponentId::kHi16Zmm))
+    g.push_back("uml-avx512-sigreturn");
+  // A GS base set by the interrupted code (not a zero one) or by a handler holding a pattern of
+  // its own (nested), which a sigreturn must keep. The frame transitions' "every component"
+  // leaves GS base out: the frame does not hold it.
+  const bool gs_loaded = v.has(ComponentId::kGsbase) && !(t.needs_frame() && v.components == 0);
+  if (gs_loaded && ((v.shape != Shape::kZero && !v.mixed) || t.handler_patterns_pkru()))
+    g.push_back("gvisor-gsbase");
   t.add_guards(v, g);
   // A PKRU pattern the interrupted code (or, nested and edited, the handler) holds: an init
   // PKRU reads the same as a cleared XSTATE_BV bit.

@@ -18,12 +18,12 @@ constexpr const char* kCoreDriver = R"C(
  * core file, whose NT_PRSTATUS and NT_X86_XSTATE notes must hold the values. It needs a
  * core_pattern that writes into the dumping process's directory: sysctl kernel.core_pattern=core.
  * With SIGCTX_INJECT_FAULT, one register of the notes takes thread 1's value. ---- */
-static const int user_reg_of[NGPR] = {
+static const int user_reg_of[NGPR + 1] = {
     offsetof(struct user_regs_struct, rbx) / 8, offsetof(struct user_regs_struct, rbp) / 8,
     offsetof(struct user_regs_struct, r8) / 8,  offsetof(struct user_regs_struct, r9) / 8,
     offsetof(struct user_regs_struct, r10) / 8, offsetof(struct user_regs_struct, r12) / 8,
     offsetof(struct user_regs_struct, r13) / 8, offsetof(struct user_regs_struct, r14) / 8,
-    offsetof(struct user_regs_struct, r15) / 8};
+    offsetof(struct user_regs_struct, r15) / 8, offsetof(struct user_regs_struct, gs_base) / 8};
 
 /* The first NT_PRSTATUS (its pr_reg, at byte 112) and NT_X86_XSTATE notes: bit 0 and bit 1. */
 static int read_notes(const char *path, uint8_t *xs, uint64_t *g) {
@@ -41,7 +41,7 @@ static int read_notes(const char *path, uint8_t *xs, uint64_t *g) {
       const Elf64_Nhdr *nh = (const Elf64_Nhdr *)(buf + off);
       const uint8_t *desc = buf + off + 12 + ((nh->n_namesz + 3) & ~3u);
       if (nh->n_type == NT_PRSTATUS && !(found & 1) && nh->n_descsz >= 112 + 27 * 8) {
-        for (int k = 0; k < NGPR; k++) memcpy(&g[k], desc + 112 + 8 * user_reg_of[k], 8);
+        for (int k = 0; k < NGPR + 1; k++) memcpy(&g[k], desc + 112 + 8 * user_reg_of[k], 8);
         found |= 1;
       }
       if (nh->n_type == NT_X86_XSTATE && !(found & 2)) {
@@ -76,7 +76,7 @@ static int run_case(void) {
                   "directory; sysctl kernel.core_pattern=core runs this\n", pattern), 77;
   if (!mkdtemp(dir)) return perror("mkdtemp"), 2;
   uint8_t *xs = aligned_alloc(64, xsave_bytes);
-  uint64_t g[NGPR];
+  uint64_t g[NGPR + 1];
   int rc = 0;
   for (int n = 1; n <= ITERATIONS && !rc; n++) {
     int st;

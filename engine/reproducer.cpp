@@ -84,6 +84,11 @@ std::vector<Row> rows_for(const ComponentDescriptor& c, const Machine& m, uint16
       rows.push_back(r);
       continue;
     }
+    if (c.id == ComponentId::kGsbase) {
+      rows.push_back(Row{&c, f.name, f.bits, -1, static_cast<int>(std::size(kHeldGprs)), 0, 1, 8,
+                         f.reg, 0, "SEGBASE"});
+      continue;
+    }
     if (f.xsave_offset < 0 || f.codec == Codec::kDerived) continue;
     if (!rows.empty() && rows.back().comp == &c && i > 0 &&
         continues(rows.back(), f, fields[i - 1])) {
@@ -185,11 +190,12 @@ enum { MAIN, HANDLER1, HANDLER2, EDIT, OTHER, INIT, NROLES = INIT };
 static const uint8_t role_byte[NROLES] = {0x00, 0x01, 0x02, 0x10, 0x21};
 static const char *const role_text[NROLES] = {"the interrupted code", "handler level 1",
                                               "handler level 2", "the frame edit", "thread 1"};
-enum { LANE64, X87REG, NARROW, GPR }; /* how a register's values are built */
+enum { LANE64, X87REG, NARROW, GPR, SEGBASE }; /* how a register's values are built */
 enum { FAULT_LEAK, FAULT_BITFLIP, FAULT_ZERO };
 
 /* Registers of one component that share a layout: `count` registers `stride` bytes apart at
- * `offset` in XSAVE component `xfeature`'s area (GPR: index `offset` of the held GPRs).
+ * `offset` in XSAVE component `xfeature`'s area (GPR, SEGBASE: index `offset` of the held
+ * GPRs, where GS base follows the GPRs).
  * NARROW registers hold value[role]; X87REG ones are filled to the stack depth value[role]. */
 struct regs {
   const char *component, *name, *bits;
@@ -228,8 +234,6 @@ std::string reproducer_component_gap(ComponentMask checked) {
       case ComponentId::kFsbase:
         return "fsbase: glibc keeps its thread pointer in FS base, so a C handler cannot run "
                "with a pattern there";
-      case ComponentId::kGsbase:
-        return "gsbase: the program would need FSGSBASE or arch_prctl around every transition";
       case ComponentId::kAmxTilecfg:
       case ComponentId::kAmxTiledata:
         return std::string(c->name) +
@@ -304,8 +308,9 @@ std::string emit_reproducer(const std::string& case_id, const ReproducerPlan& pl
   out += kHeaderTypes;
   out += fmt::format(
       "\n#define CASE_ID \"{}\"\n#define SEED_TAG {:#x}\n"
-      "#define GENERATION {}\n#define ITERATIONS {}\n#define NGPR {}\n",
-      case_id, tag, kGeneration, plan.iterations, std::size(kHeldGprs));
+      "#define GENERATION {}\n#define ITERATIONS {}\n#define NGPR {}\n#define HAS_GSBASE {}\n",
+      case_id, tag, kGeneration, plan.iterations, std::size(kHeldGprs),
+      (checked & component_bit(ComponentId::kGsbase)) ? 1 : 0);
   std::string names;
   for (const ComponentDescriptor* c : all_components())
     if (checked & held & component_bit(c->id))

@@ -14,13 +14,18 @@ static uint64_t lane_value(int role, int comp, int reg, int lane) {
   return 0x5acull << 52 | (uint64_t)SEED_TAG << 40 | (uint64_t)role_byte[role] << 32 |
          (uint64_t)GENERATION << 24 | (uint64_t)comp << 16 | (uint64_t)reg << 8 | (uint64_t)lane;
 }
+/* A segment base must be a canonical user address: 46..40 0x2c | role | generation | ... */
+static uint64_t canonical_value(int role, int comp, int reg) {
+  return 0x2cull << 40 | (uint64_t)role_byte[role] << 32 | (uint64_t)GENERATION << 24 |
+         (uint64_t)comp << 16 | (uint64_t)reg << 8;
+}
 
 /* The standard-format XSAVE layout this CPU and kernel use (CPUID leaf 0xd, XCR0). */
 static uint64_t xcr0;
 static unsigned xoff[64], xsz[64], xsave_bytes;
 
 static int present(const struct regs *r) {
-  return r->codec == GPR || (xcr0 >> r->xfeature & 1);
+  return r->codec >= GPR || (xcr0 >> r->xfeature & 1);
 }
 
 /* 77 (the automake "skip" status) when the CPU or the kernel lacks a checked component. */
@@ -42,21 +47,21 @@ static int probe(void) {
 }
 
 static uint8_t *slot(uint8_t *xs, uint64_t *gpr, const struct regs *r, int i) {
-  return r->codec == GPR ? (uint8_t *)&gpr[r->offset] : xs + xoff[r->xfeature] + r->offset + i * r->stride;
+  return r->codec >= GPR ? (uint8_t *)&gpr[r->offset] : xs + xoff[r->xfeature] + r->offset + i * r->stride;
 }
 
 /* Writes a role's values into every register the CPU has: an XSAVE image plus the GPRs
  * live_transition loads. INIT gives each register its init value. */
 static void fill(uint8_t *xs, uint64_t *gpr, int role) {
   memset(xs, 0, xsave_bytes);
-  memset(gpr, 0, NGPR * sizeof *gpr);
+  memset(gpr, 0, (NGPR + 1) * sizeof *gpr);
   const uint32_t fcw = 0x37f, mxcsr = 0x1f80; /* exceptions masked unless a row says otherwise */
   memcpy(xs, &fcw, 2), memcpy(xs + 24, &mxcsr, 4);
   uint64_t bv = 0;
   for (size_t k = 0; k < NROWS; k++) {
     const struct regs *r = &rows[k];
     if (!present(r)) continue;
-    if (r->codec != GPR) bv |= 1ull << r->xfeature;
+    if (r->codec < GPR) bv |= 1ull << r->xfeature;
     for (int i = 0; i < r->count; i++) {
       uint8_t *p = slot(xs, gpr, r, i);
       if (role == INIT) {
@@ -65,6 +70,8 @@ static void fill(uint8_t *xs, uint64_t *gpr, int role) {
       }
       if (r->codec == NARROW) {
         memcpy(p, &r->value[role], r->size);
+      } else if (r->codec == SEGBASE) {
+        *(uint64_t *)p = canonical_value(role, r->comp, r->first_reg);
       } else if (r->codec == X87REG) {
         /* A normal number whose significand carries the pattern; the registers above the
          * role's stack depth stay empty. */
@@ -121,6 +128,12 @@ static const char *classify(const struct regs *r, int i, int lane, uint64_t want
     for (int k = 0; k < INIT; k++)
       if (((r->value[k] ^ got) & r->mask) == 0 && role < 0) role = k;
     if (role >= 0) snprintf(src, n, "%s's %s", role_text[role], r->component);
+  } else if (r->codec == SEGBASE) {
+    if (got >> 40 == 0x2c) {
+      for (int k = 0; k < INIT; k++)
+        if (role_byte[k] == (got >> 32 & 0xff)) role = k;
+      if (role >= 0) snprintf(src, n, "%s's %s", role_text[role], r->component);
+    }
   } else {
     uint64_t v = r->codec == X87REG ? got & ~(1ull << 63) : got;
     if (v >> 52 == 0x5ac) {
@@ -133,7 +146,8 @@ static const char *classify(const struct regs *r, int i, int lane, uint64_t want
     }
   }
   if (role >= 0 && role != expect) {
-    if (expect == EDIT && role == MAIN && same_slot) return "stale";
+    /* The value a frame edit, or a frame that asks for init state, should have replaced. */
+    if ((expect == EDIT || expect == INIT) && role == MAIN && same_slot) return "stale";
     if (role == HANDLER1 || role == HANDLER2 || role == EDIT) return "handler";
     if (role == OTHER) return "foreign";
   }
@@ -147,7 +161,7 @@ static const char *classify(const struct regs *r, int i, int lane, uint64_t want
 static int compare(const uint8_t *xs, const uint64_t *gpr, int role, unsigned init_comps,
                    const char *where) {
   static uint8_t *want, *init;
-  static uint64_t want_gpr[NGPR], init_gpr[NGPR];
+  static uint64_t want_gpr[NGPR + 1], init_gpr[NGPR + 1];
   if (!want) want = aligned_alloc(64, xsave_bytes), init = aligned_alloc(64, xsave_bytes);
   fill(init, init_gpr, INIT);
   fill(want, want_gpr, role);
@@ -239,7 +253,8 @@ __asm__(".text\n.globl live_transition\n.type live_transition,@function\nlive_tr
 
 /* Each role's values, as an XSAVE image and GPRs, and the buffers a transition stores into. */
 static uint8_t *img[NROLES + 1], *got;
-static uint64_t gpr[NROLES + 1][NGPR], got_gpr[NGPR];
+/* The held GPRs, then GS base (index NGPR), which C code leaves alone: glibc does not use it. */
+static uint64_t gpr[NROLES + 1][NGPR + 1], got_gpr[NGPR + 1];
 
 static void make_images(void) {
   for (int k = 0; k <= INIT; k++) {
@@ -257,9 +272,9 @@ __attribute__((unused)) static void put_role(uint8_t *xs, uint64_t *g, int role)
   for (size_t k = 0; k < NROWS; k++) {
     const struct regs *r = &rows[k];
     if (!(CHECKED >> r->comp & 1) || !present(r)) continue;
-    if (r->codec == GPR) g[r->offset] = gpr[role][r->offset];
+    if (r->codec >= GPR) g[r->offset] = gpr[role][r->offset];
     else memcpy(slot(xs, NULL, r, 0), slot(img[role], NULL, r, 0), (r->count - 1) * r->stride + r->size);
-    if (r->codec != GPR) bv |= 1ull << r->xfeature;
+    if (r->codec < GPR) bv |= 1ull << r->xfeature;
   }
   memcpy(xs + 512, &bv, 8);
 }
@@ -272,7 +287,9 @@ __attribute__((unused)) static void load_role(int role) {
 /* One held transition: clears `got`, runs it, fills in what XSAVE skipped. */
 static long hold(int role, struct transition *tr) {
   memset(got, 0, xsave_bytes);
+  if (HAS_GSBASE) syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, gpr[role][NGPR]);
   long rc = live_transition(img[role], got, gpr[role], got_gpr, tr);
+  if (HAS_GSBASE) syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &got_gpr[NGPR]);
   normalise(got);
   return rc;
 }

@@ -17,12 +17,12 @@ constexpr const char* kPtraceDriver = R"C(
  * NT_X86_XSTATE show; with TRACER_WRITES it then writes the frame edit's values (SETREGS,
  * SETREGSET), and the child, continued, must hold exactly them. With SIGCTX_INJECT_FAULT, one
  * register of what the tracer reads (or writes) takes thread 1's value. ---- */
-static const int user_reg_of[NGPR] = {
+static const int user_reg_of[NGPR + 1] = {
     offsetof(struct user_regs_struct, rbx) / 8, offsetof(struct user_regs_struct, rbp) / 8,
     offsetof(struct user_regs_struct, r8) / 8,  offsetof(struct user_regs_struct, r9) / 8,
     offsetof(struct user_regs_struct, r10) / 8, offsetof(struct user_regs_struct, r12) / 8,
     offsetof(struct user_regs_struct, r13) / 8, offsetof(struct user_regs_struct, r14) / 8,
-    offsetof(struct user_regs_struct, r15) / 8};
+    offsetof(struct user_regs_struct, r15) / 8, offsetof(struct user_regs_struct, gs_base) / 8};
 
 static void tracee(void) {
   ptrace(PTRACE_TRACEME, 0, NULL, NULL);
@@ -39,11 +39,11 @@ static int trace(pid_t pid, int n) {
   struct user_regs_struct regs;
   uint8_t *xs = aligned_alloc(64, xsave_bytes);
   struct iovec iov = {xs, xsave_bytes};
-  uint64_t g[NGPR];
+  uint64_t g[NGPR + 1];
   memset(xs, 0, xsave_bytes);
   if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) || ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov))
     return perror("PTRACE_GETREGS/GETREGSET"), 1;
-  for (int i = 0; i < NGPR; i++) g[i] = ((uint64_t *)&regs)[user_reg_of[i]];
+  for (int i = 0; i < NGPR + 1; i++) g[i] = ((uint64_t *)&regs)[user_reg_of[i]];
   normalise(xs);
 #ifdef SIGCTX_INJECT_FAULT
   if (!TRACER_WRITES) inject_fault(xs, g, img[OTHER], gpr[OTHER]);
@@ -56,7 +56,7 @@ static int trace(pid_t pid, int n) {
 #ifdef SIGCTX_INJECT_FAULT
     inject_fault(xs, g, img[OTHER], gpr[OTHER]);
 #endif
-    for (int i = 0; i < NGPR; i++) ((uint64_t *)&regs)[user_reg_of[i]] = g[i];
+    for (int i = 0; i < NGPR + 1; i++) ((uint64_t *)&regs)[user_reg_of[i]] = g[i];
     iov.iov_len = xsave_bytes;
     if (ptrace(PTRACE_SETREGS, pid, NULL, &regs) || ptrace(PTRACE_SETREGSET, pid, NT_X86_XSTATE, &iov))
       return perror("PTRACE_SETREGS/SETREGSET"), bad + 1;

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "engine/case_support.h"
+#include "xstate/component_registry.h"
+
 namespace sigctx {
 
 const char* const kSignalDriver = R"C(
@@ -45,10 +48,12 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
   load_role(own); /* the irritating handler: its own value in every register */
 #ifdef SIGCTX_INJECT_FAULT
   if (lv == FAULT_LEVEL && counted && xs) {
-    uint64_t g[NGPR];
+    uint64_t g[NGPR + 1]; /* GS base is not in the frame: the fault sets the register itself */
     for (int i = 0; i < NGPR; i++) g[i] = uc->uc_mcontext.gregs[greg_of[i]];
+    syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &g[NGPR]);
     inject_fault(xs, g, img[own], gpr[own]);
     for (int i = 0; i < NGPR; i++) uc->uc_mcontext.gregs[greg_of[i]] = g[i];
+    if (rows[FAULT_ROW].codec == SEGBASE) syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, g[NGPR]);
   }
 #endif
   if (lv == 1 && counted && ++delivered >= PER_HOLD) spin_flag = 1;
@@ -108,6 +113,11 @@ ReproducerPlan signal_reproducer(const SignalTransition& t, const SignalVariant&
     p.unsupported = fmt::format("signal/{} has no reproducer hooks yet", t.name());
     return p;
   }
+  if (t.needs_frame() && v.components && !in_signal_frame(v.components)) {
+    p.unsupported =
+        fmt::format("signal/{} checks the frame, which does not hold {}", t.name(), v.name);
+    return p;
+  }
   if (v.mixed || v.shape != Shape::kLanes) {
     p.unsupported = fmt::format("variant {}: reproducers load lane patterns only, not the {} shape",
                                 v.name, v.mixed ? "mixed" : shape_name(v.shape));
@@ -118,6 +128,12 @@ ReproducerPlan signal_reproducer(const SignalTransition& t, const SignalVariant&
   p.hooks = hooks.code;
   p.what = fmt::format("signal/{}: {}", t.name(), t.what());
   p.checked = v.components;
+  if (t.needs_frame() && v.components == 0) {  // every component the frame holds
+    for (const ComponentDescriptor* c : all_components())
+      if (c->in_signal_frame && reproducer_component_gap(component_bit(c->id)).empty())
+        p.checked |= component_bit(c->id);
+    p.available_only = true;
+  }
   p.iterations = kSignalIterations;
   return p;
 }

@@ -12,7 +12,7 @@ constexpr const char* kYieldDriver = R"C(
 #include <sched.h>
 /* ---- switch/yield (sigctx's engine/switch_case_engine.cpp): the process is pinned to one CPU,
  * where a sibling thread holds thread 1's values (and, every other turn, the init values) in
- * every register and yields. The state is held across YIELDS sched_yield calls; the sibling's
+ * every register, GS base included, and yields. The state is held across YIELDS sched_yield calls; the sibling's
  * turns in between prove the kernel switched. With SIGCTX_INJECT_FAULT, one register takes
  * thread 1's value after the hold. ---- */
 #define YIELDS 64
@@ -20,11 +20,12 @@ static volatile int stop;
 static volatile long turns;
 static void *sibling(void *arg) {
   uint8_t *mine = aligned_alloc(64, xsave_bytes);
-  uint64_t mine_gpr[NGPR];
+  uint64_t mine_gpr[NGPR + 1];
   (void)arg;
   while (!stop) {
     struct transition tr = {SYS_sched_yield, {0}, 1, NULL};
     memset(mine, 0, xsave_bytes);
+    if (HAS_GSBASE) syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, turns & 1 ? 0 : gpr[OTHER][NGPR]);
     live_transition(img[turns & 1 ? INIT : OTHER], mine, gpr[OTHER], mine_gpr, &tr);
     turns++;
   }

@@ -47,7 +47,7 @@ static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
     trouble++;
     return 1;
   }
-  uint64_t g[NGPR];
+  uint64_t g[NGPR + 1] = {0};
   for (int i = 0; i < NGPR; i++) g[i] = uc->uc_mcontext.gregs[greg_of[i]];
   put_role(xs, g, EDIT);
   for (int i = 0; i < NGPR; i++) uc->uc_mcontext.gregs[greg_of[i]] = g[i];

@@ -76,7 +76,7 @@ static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
   memset(seen, 0, xsave_bytes);
   memcpy(seen, xs, size < xsave_bytes ? size : xsave_bytes);
   normalise(seen);
-  uint64_t g[NGPR];
+  uint64_t g[NGPR + 1] = {0};
   for (int i = 0; i < NGPR; i++) g[i] = uc->uc_mcontext.gregs[greg_of[i]];
   trouble += compare(seen, g, MAIN, 0, "in the signal frame");
   return 1;

@@ -85,7 +85,7 @@ class Nested : public SignalTransition {
 /* signal/nested: handler level 1 holds its own values across a second signal (SIGUSR2, same
  * handler, level 2), then checks them; level 2 clobbers every register. */
 static uint8_t *got1;
-static uint64_t got1_gpr[NGPR];
+static uint64_t got1_gpr[NGPR + 1];
 static void set_up(struct sigaction *sa) {
   got1 = aligned_alloc(64, xsave_bytes);
   sigaction(SIGUSR2, sa, NULL);
@@ -97,7 +97,16 @@ static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
   if (lv != 1) return 1;
   struct transition tr2 = {SYS_tgkill, {getpid(), syscall(SYS_gettid), SIGUSR2}, 1, NULL};
   memset(got1, 0, xsave_bytes);
+  uint64_t interrupted_gs = 0; /* GS base is not in the frame: the handler puts it back itself */
+  if (HAS_GSBASE) {
+    syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &interrupted_gs);
+    syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, gpr[HANDLER1][NGPR]);
+  }
   live_transition(img[HANDLER1], got1, gpr[HANDLER1], got1_gpr, &tr2);
+  if (HAS_GSBASE) {
+    syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &got1_gpr[NGPR]);
+    syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, interrupted_gs);
+  }
   normalise(got1);
   trouble += compare(got1, got1_gpr, HANDLER1, 0, "in handler level 1 after the nested signal");
   return 1;

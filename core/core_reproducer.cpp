@@ -113,8 +113,9 @@ static int run_case(void) {
 ReproducerPlan core_reproducer(const SwitchVariant& v, bool pause_before_dump) {
   ReproducerPlan p;
   p.macros = pause_before_dump
-                 ? "/* The control: a sleep between the load and the dump switches the child "
-                   "out. */\n#define PAUSE_BEFORE_DUMP usleep(20000)\n"
+                 ? "/* The control: PKRU (with the rest) loaded, then a sleep, which switches the "
+                   "child out, before the hold loads it again and dumps. */\n"
+                   "#define PAUSE_BEFORE_DUMP (load_role(MAIN), usleep(20000))\n"
                  : "#define PAUSE_BEFORE_DUMP (void)0\n";
   p.driver = kCoreDriver;
   p.what = fmt::format("core/{}: {}", v.name, held_description(v));

@@ -26,7 +26,7 @@ struct Row {
   std::string name, bits;
   int xfeature = -1, offset = 0, stride = 0, count = 1, size = 0, first_reg = 0, first_lane = 0;
   const char* codec = "LANE64";
-  uint64_t mask = ~0ull, init = 0, flip = 1ull << 60;
+  uint64_t mask = ~0ull, init = 0, flip = 1ull << 60, os_default = 0;
   uint64_t value[std::size(kRoles)] = {};
 };
 
@@ -112,6 +112,7 @@ std::vector<Row> rows_for(const ComponentDescriptor& c, const Machine& m, uint16
       r.mask = f.size < 8 ? (f.mask & ((1ull << (8 * f.size)) - 1)) : f.mask;
       r.flip = f.pattern_bits & -f.pattern_bits;
       r.init = field_bytes(init, f);
+      if (!c.defaults.empty()) r.os_default = c.defaults.front().value;
       for (size_t k = 0; k < std::size(kRoles); ++k)
         r.value[k] = field_bytes(images[k], f);
     } else if (f.codec == Codec::kX87Reg) {
@@ -132,9 +133,10 @@ std::string row_text(const Row& r) {
     values += fmt::format("{}{:#x}", values.empty() ? "" : ", ", v);
   return fmt::format(
       "  {{\"{}\", \"{}\", \"{}\", {}, {}, {}, {}, {}, {}, {}, {}, {}, {:#x}, {:#x}, {:#x}, "
-      "{{{}}}}},\n",
+      "{:#x}, {{{}}}}},\n",
       r.comp->name, r.name, r.bits, static_cast<int>(r.comp->id), r.xfeature, r.offset, r.stride,
-      r.count, r.size, r.first_reg, r.first_lane, r.codec, r.mask, r.init, r.flip, values);
+      r.count, r.size, r.first_reg, r.first_lane, r.codec, r.mask, r.init, r.flip, r.os_default,
+      values);
 }
 
 // The fault the program applies under -DSIGCTX_INJECT_FAULT: row and register index.
@@ -200,7 +202,7 @@ enum { FAULT_LEAK, FAULT_BITFLIP, FAULT_ZERO };
 struct regs {
   const char *component, *name, *bits;
   int comp, xfeature, offset, stride, count, size, first_reg, first_lane, codec;
-  uint64_t mask, init, flip;
+  uint64_t mask, init, flip, os_default; /* os_default: Linux's own init value (PKRU), or 0 */
   uint64_t value[NROLES];
 };
 )C";
@@ -326,7 +328,8 @@ std::string emit_reproducer(const std::string& case_id, const ReproducerPlan& pl
   out +=
       "/* From sigctx's component descriptors: name, register, bits, component id, XSAVE\n"
       " * component, offset, stride, count, size, first register, first lane, codec, mask,\n"
-      " * init value, the bit a bitflip flips, and the values (narrow) or stack depths (x87) of\n"
+      " * init value, the bit a bitflip flips, Linux's default, and the values (narrow) or stack\n"
+      " * depths (x87) of\n"
       " * MAIN, HANDLER1, HANDLER2, EDIT and OTHER. */\n";
   out += "static const struct regs rows[] = {\n";
   for (const Row& r : rows)

@@ -123,6 +123,8 @@ static const char *classify(const struct regs *r, int i, int lane, uint64_t want
   src[0] = 0;
   if (got == 0) return "zeroed";
   if (r->codec == NARROW && got == (r->init & r->mask)) return "init";
+  if (r->codec == NARROW && r->os_default && got == (r->os_default & r->mask))
+    return snprintf(src, n, "Linux's default %s", r->component), "init";
   int role = -1, same_slot = 1;
   if (r->codec == NARROW) {
     for (int k = 0; k < INIT; k++)

@@ -99,6 +99,9 @@ static int run_case(void) {
 #ifdef SIGCTX_INJECT_FAULT
     inject_fault(xs, g, img[OTHER], gpr[OTHER]);
 #endif
+#if defined(SIGCTX_EMULATE) && defined(EMULATE_CORE_NOTE)
+    emulate_core_note(xs, g);
+#endif
     char where[64];
     snprintf(where, sizeof where, "in the core file (dump %d of %d)", n, ITERATIONS);
     if (compare(xs, g, MAIN, 0, where)) rc = 1;
@@ -116,10 +119,12 @@ ReproducerPlan core_reproducer(const SwitchVariant& v, bool pause_before_dump) {
                  ? "/* The control: PKRU (with the rest) loaded, then a sleep, which switches the "
                    "child out, before the hold loads it again and dumps. */\n"
                    "#define PAUSE_BEFORE_DUMP (load_role(MAIN), usleep(20000))\n"
-                 : "#define PAUSE_BEFORE_DUMP (void)0\n";
+                   "#define PAUSED_BEFORE_DUMP 1\n"
+                 : "#define PAUSE_BEFORE_DUMP (void)0\n#define PAUSED_BEFORE_DUMP 0\n";
   p.driver = kCoreDriver;
   p.what = fmt::format("core/{}: {}", v.name, held_description(v));
   p.checked = v.components;
+  p.emulation_points = "EMULATE_CORE_NOTE";
   return p;
 }
 

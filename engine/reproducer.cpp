@@ -185,6 +185,7 @@ constexpr const char* kHeaderTypes = R"C(#define _GNU_SOURCE
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* Who wrote a value (the role byte of its pattern), and INIT for the init state. */
@@ -301,12 +302,20 @@ std::string emit_reproducer(const std::string& case_id, const ReproducerPlan& pl
       " * 77 the CPU or OS lacks a checked component, 2 the program could not set itself up.\n"
       " * cc -O2 -DSIGCTX_INJECT_FAULT applies the fault `{fault}` (sigctx run --inject-fault),\n"
       " * so the program must then report {comp} and exit 1: a check of the program itself.\n"
+      "{emulate}"
       " * Only libc and inline assembly: no part of sigctx is needed. */\n",
       fmt::arg("case", case_id), fmt::arg("seed", seed), fmt::arg("tag", tag),
       fmt::arg("command", command),
       fmt::arg("what", comment_lines("The case, in the suite: " + plan.what)),
       fmt::arg("file", file_name), fmt::arg("fault", fault_spec),
-      fmt::arg("comp", component(fault_comp).name));
+      fmt::arg("comp", component(fault_comp).name),
+      fmt::arg(
+          "emulate",
+          plan.emulated_bug.empty()
+              ? std::string()
+              : fmt::format(" * cc -O2 -DSIGCTX_EMULATE applies catalog bug {0}'s effect (sigctx "
+                            "run --emulate {0}):\n * the program must then fail.\n",
+                            plan.emulated_bug)));
   out += kHeaderTypes;
   out += fmt::format(
       "\n#define CASE_ID \"{}\"\n#define SEED_TAG {:#x}\n"
@@ -337,6 +346,14 @@ std::string emit_reproducer(const std::string& case_id, const ReproducerPlan& pl
   out += "};\n#define NROWS (sizeof rows / sizeof rows[0])\n";
   out += plan.macros;
   out += kReproducerPrelude;
+  const std::string calls = plan.driver + plan.hooks;
+  if (calls.find("put_role(") != std::string::npos) out += kReproducerPutRole;
+  if (!plan.emulation_code.empty())
+    out +=
+        "\n#ifdef SIGCTX_EMULATE /* sigctx run --emulate " + plan.emulated_bug + " */" +
+        (plan.emulation_code.find("copy_component(") != std::string::npos ? kReproducerCopyComponent
+                                                                          : "") +
+        plan.emulation_code + "#endif\n";
   out += plan.driver;
   out += plan.hooks;
   out += R"C(

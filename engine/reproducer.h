@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "engine/fault.h"
 #include "probes/machine.h"
@@ -42,10 +43,23 @@ struct ReproducerPlan {
   // The components the case loads its shape into; another shape than lanes is unsupported.
   Shape shape = Shape::kLanes;
   unsigned iterations = 8;
+  // The emulation hooks the driver calls (EMULATE_ON_ENTRY, EMULATE_ON_RETURN,
+  // EMULATE_AFTER_SWITCH, EMULATE_CORE_NOTE: engine/emulated_bugs_c.cpp), space-separated.
+  std::string emulation_points;
+  // Set by `sigctx reproduce --emulate BUG`: the bug and its C, compiled in behind
+  // -DSIGCTX_EMULATE.
+  std::string emulated_bug;
+  std::string emulation_code;
 };
 
-// The C prelude every reproducer shares.
+// A catalog bug's effect in the reproducers' C, or nullptr with *why_not set.
+const char* emulation_in_c(std::string_view bug, std::string* why_not);
+
+// The C prelude every reproducer shares, and helpers the emitter adds where a driver, its hooks
+// or an emulation calls them.
 extern const char* const kReproducerPrelude;
+extern const char* const kReproducerPutRole;        // put_role()
+extern const char* const kReproducerCopyComponent;  // copy_component()
 
 // Components no reproducer can hold: why not (empty when it can).
 std::string reproducer_component_gap(ComponentMask checked);

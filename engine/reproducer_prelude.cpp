@@ -266,21 +266,6 @@ static void make_images(void) {
   got = aligned_alloc(64, xsave_bytes);
 }
 
-/* Writes a role's values of the checked components into an XSAVE area (setting their XSTATE_BV
- * bits) and into GPRs: a frame edit, or what a tracer writes. */
-__attribute__((unused)) static void put_role(uint8_t *xs, uint64_t *g, int role) {
-  uint64_t bv;
-  memcpy(&bv, xs + 512, 8);
-  for (size_t k = 0; k < NROWS; k++) {
-    const struct regs *r = &rows[k];
-    if (!(CHECKED >> r->comp & 1) || !present(r)) continue;
-    if (r->codec >= GPR) g[r->offset] = gpr[role][r->offset];
-    else memcpy(slot(xs, NULL, r, 0), slot(img[role], NULL, r, 0), (r->count - 1) * r->stride + r->size);
-    if (r->codec < GPR) bv |= 1ull << r->xfeature;
-  }
-  memcpy(xs + 512, &bv, 8);
-}
-
 /* Loads a role's vector state (XRSTOR), as a signal handler or sibling does to irritate. */
 __attribute__((unused)) static void load_role(int role) {
   __asm__ volatile("xrstor (%0)" : : "r"(img[role]), "a"(-1), "d"(-1) : "memory");
@@ -294,6 +279,39 @@ static long hold(int role, struct transition *tr) {
   if (HAS_GSBASE) syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &got_gpr[NGPR]);
   normalise(got);
   return rc;
+}
+)C";
+
+const char* const kReproducerPutRole = R"C(
+/* Writes a role's values of the checked components into an XSAVE area (setting their XSTATE_BV
+ * bits) and into GPRs: a frame edit, or what a tracer writes. */
+static void put_role(uint8_t *xs, uint64_t *g, int role) {
+  uint64_t bv;
+  memcpy(&bv, xs + 512, 8);
+  for (size_t k = 0; k < NROWS; k++) {
+    const struct regs *r = &rows[k];
+    if (!(CHECKED >> r->comp & 1) || !present(r)) continue;
+    if (r->codec >= GPR) g[r->offset] = gpr[role][r->offset];
+    else memcpy(slot(xs, NULL, r, 0), slot(img[role], NULL, r, 0), (r->count - 1) * r->stride + r->size);
+    if (r->codec < GPR) bv |= 1ull << r->xfeature;
+  }
+  memcpy(xs + 512, &bv, 8);
+}
+)C";
+
+const char* const kReproducerCopyComponent = R"C(
+/* Copies one component's registers (by name) from one XSAVE area to another, with its
+ * XSTATE_BV bit: what the catalog bugs' emulations (-DSIGCTX_EMULATE) do to a frame. */
+static void copy_component(uint8_t *dst, const uint8_t *src, const char *name) {
+  uint64_t bv;
+  memcpy(&bv, dst + 512, 8);
+  for (size_t k = 0; k < NROWS; k++) {
+    const struct regs *r = &rows[k];
+    if (strcmp(r->component, name) || r->codec >= GPR || !present(r)) continue;
+    memcpy(slot(dst, NULL, r, 0), slot((uint8_t *)src, NULL, r, 0), (r->count - 1) * r->stride + r->size);
+    bv |= 1ull << r->xfeature;
+  }
+  memcpy(dst + 512, &bv, 8);
 }
 )C";
 

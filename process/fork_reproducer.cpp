@@ -19,6 +19,9 @@ static int run_case(void) {
 #ifdef SIGCTX_INJECT_FAULT
     inject_fault(got, got_gpr, img[OTHER], gpr[OTHER]);
 #endif
+#if defined(SIGCTX_EMULATE) && defined(EMULATE_AFTER_SWITCH)
+    emulate_after_switch(got, got_gpr);
+#endif
     char where[64];
     snprintf(where, sizeof where, "in the %s after fork %d of %d", pid ? "parent" : "child", n,
              ITERATIONS);
@@ -44,6 +47,7 @@ ReproducerPlan fork_reproducer(const SwitchVariant& v) {
   p.driver = kForkDriver;
   p.what = fmt::format("process/fork/{}: {}", v.name, held_description(v));
   p.checked = v.components;
+  p.emulation_points = "EMULATE_AFTER_SWITCH";
   return p;
 }
 

@@ -91,7 +91,8 @@ struct ReproduceOptions {
   std::string case_id;
   uint64_t seed = kDefaultSeed;
   std::string inject_fault;
-  std::string output;  // "-": standard output
+  std::string emulate;  // a catalog bug whose effect -DSIGCTX_EMULATE compiles in
+  std::string output;   // "-": standard output
 };
 int reproduce_command(const ReproduceOptions& o);
 // The sigctx reproduce command for a case of a run with this seed and --inject-fault, or "" when

@@ -198,6 +198,8 @@ int main(int argc, char** argv) {
   reproduce->add_option("--seed", repro_seed, "pattern seed, as for run (default 0x6a09e667)");
   reproduce->add_option("--inject-fault", repro_opts.inject_fault,
                         "the fault -DSIGCTX_INJECT_FAULT compiles in, as for run");
+  reproduce->add_option("--emulate", repro_opts.emulate,
+                        "the catalog bug -DSIGCTX_EMULATE compiles in, as for run");
   reproduce->add_option("-o,--output", repro_opts.output, "FILE.c, or - for standard output")
       ->required();
 

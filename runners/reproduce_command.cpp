@@ -23,6 +23,36 @@ std::string reproducer_line(const std::string& case_id, uint64_t seed,
   return line;
 }
 
+namespace {
+
+// --emulate BUG: the bug's C, when it acts where the case's driver calls it.
+bool add_emulation(const std::string& bug, const std::string& case_id, ReproducerPlan* plan) {
+  std::string why;
+  const char* code = emulation_in_c(bug, &why);
+  if (!code) {
+    fmt::print(stderr, "sigctx: error: --emulate: '{}' has no reproducer emulation: {}\n", bug,
+               why);
+    return false;
+  }
+  bool reached = false;
+  for (const char* point :
+       {"EMULATE_ON_ENTRY", "EMULATE_ON_RETURN", "EMULATE_AFTER_SWITCH", "EMULATE_CORE_NOTE"})
+    reached |= std::string_view(code).find(std::string("#define ") + point) != std::string::npos &&
+               plan->emulation_points.find(point) != std::string::npos;
+  if (!reached) {
+    fmt::print(stderr,
+               "sigctx: error: --emulate: {} acts where {}'s program does not reach (it calls: "
+               "{})\n",
+               bug, case_id, plan->emulation_points.empty() ? "none" : plan->emulation_points);
+    return false;
+  }
+  plan->emulated_bug = bug;
+  plan->emulation_code = code;
+  return true;
+}
+
+}  // namespace
+
 int reproduce_command(const ReproduceOptions& o) {
   const CaseDescriptor* c = find_case(o.case_id);
   if (!c) {
@@ -46,18 +76,23 @@ int reproduce_command(const ReproduceOptions& o) {
           ? c->reproducer(live_machine())
           : ReproducerPlan{.unsupported = fmt::format("the {} family has no standalone reproducer",
                                                       c->id.substr(0, c->id.find('/')))};
+  ReproducerPlan plan_with = plan;
   std::string why = plan.unsupported;
   if (why.empty()) why = reproducer_component_gap(plan.checked);
+  if (why.empty() && !o.emulate.empty() && !add_emulation(o.emulate, c->id, &plan_with))
+    return kExitUsage;
   if (!why.empty()) {
     fmt::print(stderr, "sigctx: reproduce: {} cannot be made standalone: {}\n", c->id, why);
     return kExitUsage;
   }
   std::string command = fmt::format("sigctx reproduce {} --seed {:#x}", c->id, o.seed);
   if (!o.inject_fault.empty()) command += " --inject-fault " + o.inject_fault;
+  if (!o.emulate.empty()) command += " --emulate " + o.emulate;
   command += " -o " + o.output;
   std::string error;
-  const std::string program = emit_reproducer(c->id, plan, o.seed, fault, live_machine(), command,
-                                              o.output == "-" ? "FILE.c" : o.output, &error);
+  const std::string program =
+      emit_reproducer(c->id, plan_with, o.seed, fault, live_machine(), command,
+                      o.output == "-" ? "FILE.c" : o.output, &error);
   if (program.empty()) {
     fmt::print(stderr, "sigctx: error: --inject-fault: {}\n", error);
     return kExitUsage;

@@ -376,6 +376,7 @@ ReproducerPlan badframe_reproducer(const BadFrame& bf, const Machine& m) {
       "state. */\n#define EXPECT_INIT {:#x}u\n",
       fpu & ~bf.declares(m, fpu));
   p.driver = kSignalDriver;
+  p.emulation_points = "EMULATE_ON_ENTRY EMULATE_ON_RETURN";
   std::string hooks = fmt::format(
       "\n/* signal/badframe/{}: {}. The handler changes its frame so; the kernel must kill the "
       "task with SIGSEGV or restore exactly the components the frame still declares. */",

@@ -11,7 +11,6 @@
 namespace sigctx {
 
 const char* const kSignalDriver = R"C(
-#include <ucontext.h>
 /* ---- The signal driver (sigctx's signal/signal_case_engine.cpp). Per iteration the
  * interrupted code's values are held across one delivery whose handler loads its own values
  * into every register before it returns; then what came back is compared. The transition's
@@ -44,7 +43,11 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
   ucontext_t *uc = ucv;
   const int lv = ++level, own = lv == 1 ? HANDLER1 : HANDLER2;
   uint8_t *xs = frame_xsave(uc);
-  const int counted = on_entry(lv, uc, xs);
+#if defined(SIGCTX_EMULATE) && defined(EMULATE_ON_ENTRY)
+  emulate_on_entry(lv, uc, xs); /* the catalog bug, as the kernel would have written the frame */
+#endif
+  const int counted = on_entry(lv, uc, frame_xsave(uc)); /* magic1 as the handler sees it */
+  (void)xs;
   load_role(own); /* the irritating handler: its own value in every register */
 #ifdef SIGCTX_INJECT_FAULT
   if (lv == FAULT_LEVEL && counted && xs) {
@@ -55,6 +58,9 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
     for (int i = 0; i < NGPR; i++) uc->uc_mcontext.gregs[greg_of[i]] = g[i];
     if (rows[FAULT_ROW].codec == SEGBASE) syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, g[NGPR]);
   }
+#endif
+#if defined(SIGCTX_EMULATE) && defined(EMULATE_ON_RETURN)
+  if (counted) emulate_on_return(lv, uc, xs); /* the catalog bug, as its sigreturn would read */
 #endif
   if (lv == 1 && counted && ++delivered >= PER_HOLD) spin_flag = 1;
   level--;
@@ -126,6 +132,7 @@ ReproducerPlan signal_reproducer(const SignalTransition& t, const SignalVariant&
   p.macros = hooks.macros;
   p.driver = kSignalDriver;
   p.hooks = hooks.code;
+  p.emulation_points = "EMULATE_ON_ENTRY EMULATE_ON_RETURN";
   p.what = fmt::format("signal/{}: {}", t.name(), t.what());
   p.checked = v.components;
   if (t.needs_frame() && v.components == 0) {  // every component the frame holds

@@ -48,6 +48,9 @@ static int run_case(void) {
 #ifdef SIGCTX_INJECT_FAULT
     inject_fault(got, got_gpr, img[OTHER], gpr[OTHER]);
 #endif
+#if defined(SIGCTX_EMULATE) && defined(EMULATE_AFTER_SWITCH)
+    emulate_after_switch(got, got_gpr);
+#endif
     char where[96];
     snprintf(where, sizeof where, "after %d yields (hold %d of %d, %ld sibling turns)", YIELDS, n,
              ITERATIONS, switched);
@@ -71,6 +74,7 @@ ReproducerPlan yield_reproducer(const SwitchVariant& v) {
   p.driver = kYieldDriver;
   p.what = fmt::format("switch/yield/{}: {}", v.name, held_description(v));
   p.checked = v.components;
+  p.emulation_points = "EMULATE_AFTER_SWITCH";
   return p;
 }
 

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 
+#include "engine/emulation.h"
 #include "engine/reproducer.h"
 #include "runners/case_registry.h"
 #include "runners/fingerprint.h"
@@ -188,6 +190,67 @@ TEST_F(Reproduce, TheFailingRunPrintsTheCommandThatWritesItsProgram) {
   EXPECT_EQ(fail.status, 1) << fail.out;
   EXPECT_NE(fail.out.find("sse: xmm11 after sigreturn"), std::string::npos) << fail.out;
   EXPECT_NE(fail.out.find("class handler"), std::string::npos) << fail.out;
+}
+
+// Every catalog bug that --emulate covers and a reproducer can replay: the guarding case's
+// program passes here and fails under -DSIGCTX_EMULATE, naming the bug's component.
+struct EmulatedInC {
+  const char* bug;
+  const char* id;
+  const char* line;  // what the emulated build must print
+};
+const EmulatedInC kEmulatedInC[] = {
+    {"illumos-15254", "signal/sync/avx", "avx: ymm"},
+    {"linux-5.2-sigframe", "signal/altstack/sse", "class foreign"},
+    {"darwin-opmask", "signal/async/opmask", "opmask: k"},
+    {"linux-6.12-pkru", "signal/sync/pkru", "pkru: pkru"},
+    {"linux-fx-only-fallback", "signal/badframe/xstate-size-smaller", "class"},
+    {"cve-2017-15537", "signal/badframe/xcomp-bv", "sse: xmm"},
+    {"lazyfp", "switch/yield/sse", "sse: xmm"},
+    {"zenbleed", "switch/yield/avx", "avx: ymm"},
+    {"valgrind-sigcontext", "signal/edit/sse", "class stale"},
+    {"qemu-user-xfeatures", "signal/badframe/xstate-bv-init", "class stale"},
+    {"linux-coredump-pkru-stale", "core/pkru", "pkru: pkru"},
+    {"uml-avx512-sigreturn", "signal/sync/opmask", "opmask: k"},
+    {"gvisor-gsbase", "signal/sync/gsbase", "gsbase: gsbase"},
+};
+
+TEST_F(Reproduce, EveryEmulatedBugFailsUnderTheEmulateDefine) {
+  for (const Emulation& e : emulations()) {
+    std::string why;
+    const bool in_c = emulation_in_c(e.bug, &why) != nullptr;
+    const auto row = std::find_if(std::begin(kEmulatedInC), std::end(kEmulatedInC),
+                                  [&](const EmulatedInC& r) { return r.bug == e.bug; });
+    EXPECT_EQ(in_c, row != std::end(kEmulatedInC)) << e.bug << ": " << why;
+    if (!in_c) {
+      EXPECT_FALSE(why.empty()) << e.bug;
+    }
+  }
+  for (const EmulatedInC& r : kEmulatedInC) {
+    SCOPED_TRACE(r.bug);
+    const CaseDescriptor* c = find_case(r.id);
+    ASSERT_NE(c, nullptr) << r.id;
+    if (!c->applicable(live_machine()).ok) continue;  // the CPU lacks what the bug touches
+    const std::string file = write(r.id, {"--emulate", r.bug});
+    const Outcome pass = build_and_run(file, "cc");
+    EXPECT_EQ(pass.status, 0) << pass.out;
+    const Outcome fail = build_and_run(file, "cc", {"-DSIGCTX_EMULATE"});
+    EXPECT_EQ(fail.status, 1) << fail.out;
+    EXPECT_NE(fail.out.find(r.line), std::string::npos) << fail.out;
+  }
+}
+
+TEST_F(Reproduce, AnEmulationItsProgramCannotReachIsRefused) {
+  for (const auto& [id, bug, says] :
+       {std::tuple<const char*, const char*, const char*>{"signal/sync/sse", "illumos-15206",
+                                                          "has no reproducer emulation"},
+        {"signal/sync/sse", "lazyfp", "acts where signal/sync/sse's program does not reach"},
+        {"signal/sync/sse", "hypervisor-debug-registers", "no reproducer emulation"}}) {
+    const Outcome o = test::spawn_and_wait(
+        {kSigctx, "reproduce", id, "--emulate", bug, "-o", scratch_.path("refused.c")});
+    EXPECT_EQ(o.status, 2) << bug;
+    EXPECT_NE(o.err.find(says), std::string::npos) << bug << ": " << o.err;
+  }
 }
 
 // Issue 24: in a sigctx vm guest the console's reproduce line is the host's vm command, which

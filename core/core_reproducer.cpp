@@ -12,18 +12,11 @@ constexpr const char* kCoreDriver = R"C(
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/user.h>
 /* ---- core (sigctx's core/core_case.cpp): a child moves into a fresh directory, holds the
  * state and raises SIGABRT with a tgkill system call from inside the hold; the kernel writes a
  * core file, whose NT_PRSTATUS and NT_X86_XSTATE notes must hold the values. It needs a
  * core_pattern that writes into the dumping process's directory: sysctl kernel.core_pattern=core.
  * With SIGCTX_INJECT_FAULT, one register of the notes takes thread 1's value. ---- */
-static const int user_reg_of[NGPR + 1] = {
-    offsetof(struct user_regs_struct, rbx) / 8, offsetof(struct user_regs_struct, rbp) / 8,
-    offsetof(struct user_regs_struct, r8) / 8,  offsetof(struct user_regs_struct, r9) / 8,
-    offsetof(struct user_regs_struct, r10) / 8, offsetof(struct user_regs_struct, r12) / 8,
-    offsetof(struct user_regs_struct, r13) / 8, offsetof(struct user_regs_struct, r14) / 8,
-    offsetof(struct user_regs_struct, r15) / 8, offsetof(struct user_regs_struct, gs_base) / 8};
 
 /* The first NT_PRSTATUS (its pr_reg, at byte 112) and NT_X86_XSTATE notes: bit 0 and bit 1. */
 static int read_notes(const char *path, uint8_t *xs, uint64_t *g) {

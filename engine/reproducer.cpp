@@ -348,6 +348,7 @@ std::string emit_reproducer(const std::string& case_id, const ReproducerPlan& pl
   out += kReproducerPrelude;
   const std::string calls = plan.driver + plan.hooks;
   if (calls.find("put_role(") != std::string::npos) out += kReproducerPutRole;
+  if (calls.find("user_reg_of[") != std::string::npos) out += kReproducerUserRegs;
   if (!plan.emulation_code.empty())
     out +=
         "\n#ifdef SIGCTX_EMULATE /* sigctx run --emulate " + plan.emulated_bug + " */" +

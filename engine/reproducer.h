@@ -59,6 +59,7 @@ const char* emulation_in_c(std::string_view bug, std::string* why_not);
 // or an emulation calls them.
 extern const char* const kReproducerPrelude;
 extern const char* const kReproducerPutRole;        // put_role()
+extern const char* const kReproducerUserRegs;       // user_reg_of[]
 extern const char* const kReproducerCopyComponent;  // copy_component()
 
 // Components no reproducer can hold: why not (empty when it can).

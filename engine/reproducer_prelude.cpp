@@ -299,6 +299,18 @@ static void put_role(uint8_t *xs, uint64_t *g, int role) {
 }
 )C";
 
+const char* const kReproducerUserRegs = R"C(
+#include <sys/user.h>
+/* Where the held GPRs and GS base sit in struct user_regs_struct (PTRACE_GETREGS, and a core
+ * file's NT_PRSTATUS pr_reg), in the order of the gpr arrays. */
+static const int user_reg_of[NGPR + 1] = {
+    offsetof(struct user_regs_struct, rbx) / 8, offsetof(struct user_regs_struct, rbp) / 8,
+    offsetof(struct user_regs_struct, r8) / 8,  offsetof(struct user_regs_struct, r9) / 8,
+    offsetof(struct user_regs_struct, r10) / 8, offsetof(struct user_regs_struct, r12) / 8,
+    offsetof(struct user_regs_struct, r13) / 8, offsetof(struct user_regs_struct, r14) / 8,
+    offsetof(struct user_regs_struct, r15) / 8, offsetof(struct user_regs_struct, gs_base) / 8};
+)C";
+
 const char* const kReproducerCopyComponent = R"C(
 /* Copies one component's registers (by name) from one XSAVE area to another, with its
  * XSTATE_BV bit: what the catalog bugs' emulations (-DSIGCTX_EMULATE) do to a frame. */

@@ -49,4 +49,18 @@ CaseDescriptor make_switch_case(std::string id, std::string description, const S
   return d;
 }
 
+ReproducerPlan variant_reproducer(const SwitchVariant& v, const std::string& id, const char* driver,
+                                  const char* points) {
+  ReproducerPlan p;
+  if (v.mixed) {
+    p.unsupported = fmt::format("variant {}: reproducers load lane patterns only", v.name);
+    return p;
+  }
+  p.driver = driver;
+  p.what = fmt::format("{}: {}", id, held_description(v));
+  p.checked = v.components;
+  p.emulation_points = points;
+  return p;
+}
+
 }  // namespace sigctx

@@ -1,6 +1,8 @@
 // The component variants switch/ and process/ share, and how a case of one is described.
 #pragma once
 
+#include "engine/reproducer.h"
+
 #include <string>
 #include <vector>
 
@@ -23,6 +25,12 @@ std::vector<SwitchVariant> switch_variants();
 // What one unit of a variant holds lane patterns in: the component's description, or "every
 // available component".
 std::string held_description(const SwitchVariant& v);
+
+// The reproducer plan of a variant's case (engine/reproducer.h): `driver` with the variant's
+// components, or why not (the mixed variant). `id` names the case in the program's comment;
+// `points` are the emulation hooks the driver calls.
+ReproducerPlan variant_reproducer(const SwitchVariant& v, const std::string& id, const char* driver,
+                                  const char* points);
 
 // A case descriptor for one mode and variant; guards name the catalog bugs whose trigger the
 // variant has (init-state units beside live ones for amd-nullsel-base; XMM or YMM values for

@@ -39,16 +39,7 @@ static int run_case(void) {
 }  // namespace
 
 ReproducerPlan fork_reproducer(const SwitchVariant& v) {
-  ReproducerPlan p;
-  if (v.mixed) {
-    p.unsupported = "variant all-mixed: reproducers load lane patterns only";
-    return p;
-  }
-  p.driver = kForkDriver;
-  p.what = fmt::format("process/fork/{}: {}", v.name, held_description(v));
-  p.checked = v.components;
-  p.emulation_points = "EMULATE_AFTER_SWITCH";
-  return p;
+  return variant_reproducer(v, "process/fork/" + v.name, kForkDriver, "EMULATE_AFTER_SWITCH");
 }
 
 }  // namespace sigctx

@@ -11,18 +11,11 @@ constexpr const char* kPtraceDriver = R"C(
 #include <elf.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
-#include <sys/user.h>
 /* ---- ptrace (sigctx's ptrace/ptrace_case.cpp): a traced child holds the state and stops at an
  * int3 inside the hold. The tracer compares what PTRACE_GETREGS and PTRACE_GETREGSET
  * NT_X86_XSTATE show; with TRACER_WRITES it then writes the frame edit's values (SETREGS,
  * SETREGSET), and the child, continued, must hold exactly them. With SIGCTX_INJECT_FAULT, one
  * register of what the tracer reads (or writes) takes thread 1's value. ---- */
-static const int user_reg_of[NGPR + 1] = {
-    offsetof(struct user_regs_struct, rbx) / 8, offsetof(struct user_regs_struct, rbp) / 8,
-    offsetof(struct user_regs_struct, r8) / 8,  offsetof(struct user_regs_struct, r9) / 8,
-    offsetof(struct user_regs_struct, r10) / 8, offsetof(struct user_regs_struct, r12) / 8,
-    offsetof(struct user_regs_struct, r13) / 8, offsetof(struct user_regs_struct, r14) / 8,
-    offsetof(struct user_regs_struct, r15) / 8, offsetof(struct user_regs_struct, gs_base) / 8};
 
 static void tracee(void) {
   ptrace(PTRACE_TRACEME, 0, NULL, NULL);

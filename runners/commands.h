@@ -95,10 +95,11 @@ struct ReproduceOptions {
   std::string output;   // "-": standard output
 };
 int reproduce_command(const ReproduceOptions& o);
-// The sigctx reproduce command for a case of a run with this seed and --inject-fault, or "" when
-// the case cannot be made standalone.
+// The sigctx reproduce command for a case of a run with this seed, --inject-fault and --emulate
+// (kept where the case's program can replay the bug), or "" when the case cannot be made
+// standalone.
 std::string reproducer_line(const std::string& case_id, uint64_t seed,
-                            const std::string& inject_fault);
+                            const std::string& inject_fault, const std::string& emulate);
 
 int vm_command(const VmOptions& o);
 int matrix_command(const VmOptions& vm, const MatrixOptions& m);

@@ -12,18 +12,17 @@
 
 namespace sigctx {
 
-std::string reproducer_line(const std::string& case_id, uint64_t seed,
-                            const std::string& inject_fault) {
-  const CaseDescriptor* c = find_case(case_id);
-  if (!c || !c->reproducer) return "";
-  const ReproducerPlan plan = c->reproducer(live_machine());
-  if (!plan.unsupported.empty() || !reproducer_component_gap(plan.checked).empty()) return "";
-  std::string line = reproduce_command(case_id, seed);
-  if (!inject_fault.empty()) line.insert(line.rfind(" -o "), " --inject-fault " + inject_fault);
-  return line;
-}
-
 namespace {
+
+// Whether an emulation's C acts at a hook the plan's driver calls.
+bool emulation_reaches(std::string_view code, const ReproducerPlan& plan) {
+  for (const char* point :
+       {"EMULATE_ON_ENTRY", "EMULATE_ON_RETURN", "EMULATE_AFTER_SWITCH", "EMULATE_CORE_NOTE"})
+    if (code.find(std::string("#define ") + point) != std::string_view::npos &&
+        plan.emulation_points.find(point) != std::string::npos)
+      return true;
+  return false;
+}
 
 // --emulate BUG: the bug's C, when it acts where the case's driver calls it.
 bool add_emulation(const std::string& bug, const std::string& case_id, ReproducerPlan* plan) {
@@ -34,12 +33,7 @@ bool add_emulation(const std::string& bug, const std::string& case_id, Reproduce
                why);
     return false;
   }
-  bool reached = false;
-  for (const char* point :
-       {"EMULATE_ON_ENTRY", "EMULATE_ON_RETURN", "EMULATE_AFTER_SWITCH", "EMULATE_CORE_NOTE"})
-    reached |= std::string_view(code).find(std::string("#define ") + point) != std::string::npos &&
-               plan->emulation_points.find(point) != std::string::npos;
-  if (!reached) {
+  if (!emulation_reaches(code, *plan)) {
     fmt::print(stderr,
                "sigctx: error: --emulate: {} acts where {}'s program does not reach (it calls: "
                "{})\n",
@@ -52,6 +46,21 @@ bool add_emulation(const std::string& bug, const std::string& case_id, Reproduce
 }
 
 }  // namespace
+
+std::string reproducer_line(const std::string& case_id, uint64_t seed,
+                            const std::string& inject_fault, const std::string& emulate) {
+  const CaseDescriptor* c = find_case(case_id);
+  if (!c || !c->reproducer) return "";
+  const ReproducerPlan plan = c->reproducer(live_machine());
+  if (!plan.unsupported.empty() || !reproducer_component_gap(plan.checked).empty()) return "";
+  std::string line = reproduce_command(case_id, seed);
+  if (!inject_fault.empty()) line.insert(line.rfind(" -o "), " --inject-fault " + inject_fault);
+  std::string why;
+  const char* code = emulate.empty() ? nullptr : emulation_in_c(emulate, &why);
+  if (code && emulation_reaches(code, plan))
+    line.insert(line.rfind(" -o "), " --emulate " + emulate);
+  return line;
+}
 
 int reproduce_command(const ReproduceOptions& o) {
   const CaseDescriptor* c = find_case(o.case_id);

@@ -242,7 +242,7 @@ class OrderedRun {
     while (next_report_ < slots_.size() && slots_[next_report_].ready) {
       CaseResult& r = slots_[next_report_].result;
       r.reproduce = reproduce_line(r, o_);
-      r.reproducer = reproducer_line(r.id, r.seed, o_.inject_fault);
+      r.reproducer = reproducer_line(r.id, r.seed, o_.inject_fault, o_.emulate);
       lead_with_root(r.diffs);
       // A result that carries differences is a failure, whatever the case set.
       if (r.failed() && (r.status == Status::kPass || r.status == Status::kXfail))

@@ -66,16 +66,7 @@ static int run_case(void) {
 }  // namespace
 
 ReproducerPlan yield_reproducer(const SwitchVariant& v) {
-  ReproducerPlan p;
-  if (v.mixed) {
-    p.unsupported = "variant all-mixed: reproducers load lane patterns only";
-    return p;
-  }
-  p.driver = kYieldDriver;
-  p.what = fmt::format("switch/yield/{}: {}", v.name, held_description(v));
-  p.checked = v.components;
-  p.emulation_points = "EMULATE_AFTER_SWITCH";
-  return p;
+  return variant_reproducer(v, "switch/yield/" + v.name, kYieldDriver, "EMULATE_AFTER_SWITCH");
 }
 
 }  // namespace sigctx

@@ -42,11 +42,7 @@ static void arm(void) { arm_tgkill(SIGNO); }
 static void disarm(void) {}
 static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
   if (lv != 1) return 1;
-  if (!xs) {
-    printf("  the signal frame has no XSAVE area (FP_XSTATE_MAGIC1 missing)\n");
-    trouble++;
-    return 1;
-  }
+  if (!xs) return no_xsave_area();
   uint64_t g[NGPR + 1] = {0};
   for (int i = 0; i < NGPR; i++) g[i] = uc->uc_mcontext.gregs[greg_of[i]];
   put_role(xs, g, EDIT);

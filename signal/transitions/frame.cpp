@@ -66,11 +66,7 @@ static void arm(void) { arm_tgkill(SIGNO); }
 static void disarm(void) {}
 static int on_entry(int lv, ucontext_t *uc, uint8_t *xs) {
   if (lv != 1) return 1;
-  if (!xs) {
-    printf("  the signal frame has no XSAVE area (FP_XSTATE_MAGIC1 missing)\n");
-    trouble++;
-    return 1;
-  }
+  if (!xs) return no_xsave_area();
   uint32_t size; /* the frame's xstate_size */
   memcpy(&size, xs + 464 + 16, 4);
   memset(seen, 0, xsave_bytes);

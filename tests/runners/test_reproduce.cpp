@@ -240,6 +240,22 @@ TEST_F(Reproduce, EveryEmulatedBugFailsUnderTheEmulateDefine) {
   }
 }
 
+// Under --emulate the printed command keeps the bug where the case's program can replay it.
+TEST_F(Reproduce, AnEmulatedRunPrintsTheEmulatingCommand) {
+  const Outcome run = test::spawn_and_wait(
+      {kSigctx, "run", "--cases", "signal/sync/gsbase", "--emulate", "gvisor-gsbase"});
+  EXPECT_EQ(run.status, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("program:   sigctx reproduce signal/sync/gsbase --seed 0x6a09e667 "
+                         "--emulate gvisor-gsbase -o signal-sync-gsbase.c"),
+            std::string::npos)
+      << run.out;
+  const Outcome yield =
+      test::spawn_and_wait({kSigctx, "run", "--cases", "switch/yield/sse", "--emulate", "lazyfp"});
+  EXPECT_EQ(yield.status, 1) << yield.out << yield.err;
+  EXPECT_NE(yield.out.find("--emulate lazyfp -o switch-yield-sse.c"), std::string::npos)
+      << yield.out;
+}
+
 TEST_F(Reproduce, AnEmulationItsProgramCannotReachIsRefused) {
   for (const auto& [id, bug, says] :
        {std::tuple<const char*, const char*, const char*>{"signal/sync/sse", "illumos-15206",

@@ -90,8 +90,11 @@ int explain_command(const std::string& what) {
     fmt::print(
         "The catalog of real bugs (sigctx explain BUG tells one; sigctx explain CASE "
         "names a case's):\n");
-    for (const BugEntry& b : bug_catalog())
-      fmt::print("  {:<24} {}{}\n", b.id, b.system, find_emulation(b.id) ? "  [--emulate]" : "");
+    for (const BugEntry& b : bug_catalog()) {
+      const Emulation* e = find_emulation(b.id);
+      fmt::print("  {:<24} {}{}\n", b.id, b.system,
+                 e && e->not_emulated.empty() ? "  [--emulate]" : "");
+    }
     return kExitOk;
   }
   if (const BugEntry* b = find_bug(what)) {

@@ -68,7 +68,9 @@ const Covered kCovered[] = {
     {"signal/badframe/magic1", "x87: st3"},
     {"process/fork/all", "gpr: r12"},
     {"switch/yield/all", "gpr: r12"},
-    {"core/all", "gpr: r12"},
+    // core/sse, not core/all: every Linux with PKU has linux-coredump-pkru-stale, which fails
+    // core/all there (docs/findings.md).
+    {"core/sse", "sse: xmm11"},
     {"ptrace/read/all", "gpr: r12"},
     {"ptrace/write/all", "gpr: r12"},
     {"signal/nested/gsbase", "gsbase: gsbase"},
@@ -233,6 +235,11 @@ TEST_F(Reproduce, EveryEmulatedBugFailsUnderTheEmulateDefine) {
     if (!c->applicable(live_machine()).ok) continue;  // the CPU lacks what the bug touches
     const std::string file = write(r.id, {"--emulate", r.bug});
     const Outcome pass = build_and_run(file, "cc");
+    // The core-dump PKRU bug is real in every Linux from 5.14 on: where core/pkru runs, the
+    // program deviates without the define already, and the emulation has nothing to add.
+    if (pass.status == 1 && std::string_view(r.bug) == "linux-coredump-pkru-stale" &&
+        pass.out.find("Linux's default pkru") != std::string::npos)
+      continue;
     EXPECT_EQ(pass.status, 0) << pass.out;
     const Outcome fail = build_and_run(file, "cc", {"-DSIGCTX_EMULATE"});
     EXPECT_EQ(fail.status, 1) << fail.out;

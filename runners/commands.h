@@ -114,5 +114,8 @@ std::string describe_run(const std::string& path, const RunResult& r);
 
 // "sigctx 0.1.0 (git 0123abcd)"
 std::string tool_version_line();
+// `sigctx --version`: that line, then the compiler, C library (and whether linked statically),
+// libcpuid, fmt and disassembler of this build (runners/version.cpp).
+std::string tool_version_text();
 
 }  // namespace sigctx

@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"sigctx: x86-64 CPU state conformance across signals, contexts and switches"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", tool_version_line());
+  app.set_version_flag("--version", tool_version_text());
 
   bool probe_json = false;
   auto* probe = app.add_subcommand("probe", "machine fingerprint: CPU, XCR0, XSAVE layout, OS");

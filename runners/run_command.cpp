@@ -27,10 +27,6 @@
 
 namespace sigctx {
 
-std::string tool_version_line() {
-  return fmt::format("sigctx {} (git {})", SIGCTX_VERSION, SIGCTX_GIT_REVISION);
-}
-
 namespace {
 
 // The command that reruns one case exactly: its seed, the fault if any, and where the case says

@@ -16,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "runners/bug_catalog.h"
 #include "runners/case_registry.h"
@@ -40,6 +41,24 @@ void expect_valid(const std::string& file) {
   ASSERT_NE(v.status, -1) << "python3 is missing: install python3-jsonschema";
   EXPECT_EQ(v.status, 0) << file << " does not validate against " << kSchema << ":\n"
                          << v.out << v.err;
+}
+
+// Issue 25: --version names the build, so that a result from a machine under test says which
+// binary produced it; the static binary says so.
+TEST(Cli, VersionNamesTheBuild) {
+  for (const auto& [binary, linkage, decoder] :
+       {std::tuple<std::string, const char*, const char*>{kSigctx, "(dynamic)", "zydis"},
+        {std::string(SIGCTX_BINARY_DIR) + "/sigctx-static", "(static)", "capstone"}}) {
+    const Outcome o = run({binary, "--version"});
+    EXPECT_EQ(o.status, 0) << binary;
+    EXPECT_EQ(o.out.rfind("sigctx ", 0), 0u) << o.out;
+    EXPECT_NE(o.out.find(" (git "), std::string::npos) << o.out;
+    for (const std::string& part :
+         {std::string("built with: GCC "), std::string(" glibc "), std::string(linkage),
+          std::string(" libcpuid "), std::string("disassembler ") + decoder})
+      EXPECT_NE(o.out.find(part), std::string::npos) << binary << " lacks '" << part << "':\n"
+                                                     << o.out;
+  }
 }
 
 TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {

@@ -80,8 +80,11 @@ const Covered kCovered[] = {
 };
 
 TEST_F(Reproduce, EveryCoveredFamilyPassesHereAndFailsUnderTheFaultDefine) {
+  unsigned ran = 0;
   for (const Covered& c : kCovered) {
     SCOPED_TRACE(c.id);
+    // Where the suite's own case skips (no ptrace in a sandbox, say), its program cannot pass.
+    if (!find_case(c.id)->applicable(live_machine()).ok) continue;
     const std::string file = write(c.id);
     const Outcome pass = build_and_run(file, "cc");
     if (pass.status == 77) {  // core_pattern pipes to a program: said, not run
@@ -94,7 +97,10 @@ TEST_F(Reproduce, EveryCoveredFamilyPassesHereAndFailsUnderTheFaultDefine) {
     EXPECT_EQ(fail.status, 1) << fail.out;
     EXPECT_NE(fail.out.find(c.fault_line), std::string::npos) << fail.out;
     EXPECT_NE(fail.out.find(fmt::format("FAIL {}", c.id)), std::string::npos) << fail.out;
+    ++ran;
   }
+  // The signal families run on every Linux: the test cannot pass by skipping everything.
+  EXPECT_GE(ran, 7u);
 }
 
 TEST_F(Reproduce, AGivenFaultNamesItsComponentRegisterAndClass) {
@@ -235,6 +241,7 @@ TEST_F(Reproduce, EveryEmulatedBugFailsUnderTheEmulateDefine) {
     if (!c->applicable(live_machine()).ok) continue;  // the CPU lacks what the bug touches
     const std::string file = write(r.id, {"--emulate", r.bug});
     const Outcome pass = build_and_run(file, "cc");
+    if (pass.status == 77) continue;  // core_pattern pipes to a program: said, not run
     // The core-dump PKRU bug is real in every Linux from 5.14 on: where core/pkru runs, the
     // program deviates without the define already, and the emulation has nothing to add.
     if (pass.status == 1 && std::string_view(r.bug) == "linux-coredump-pkru-stale" &&

@@ -112,11 +112,7 @@ void apply_fault_to_field(FaultKind kind, const Field& fl, uint8_t* slot, const 
       break;
     case FaultKind::kBitflip: {
       const size_t n = fl.size < 8 ? fl.size : 8;
-      // A canonical address (FS/GS base) flips bit 44, in its magic, and stays loadable.
-      const uint64_t bit = fl.codec == Codec::kNarrow      ? (fl.pattern_bits & -fl.pattern_bits)
-                           : fl.codec == Codec::kCanonical ? (1ull << 44)
-                                                           : (1ull << 60);
-      const uint64_t v = load_prefix(slot, n) ^ bit;
+      const uint64_t v = load_prefix(slot, n) ^ bitflip_bit(fl);
       std::memcpy(slot, &v, n);
       break;
     }
@@ -131,6 +127,13 @@ void apply_fault_to_field(FaultKind kind, const Field& fl, uint8_t* slot, const 
     case FaultKind::kGuard:
       break;
   }
+}
+
+uint64_t bitflip_bit(const Field& fl) {
+  // A canonical address (FS/GS base) flips bit 44, in its magic, and stays loadable.
+  return fl.codec == Codec::kNarrow      ? (fl.pattern_bits & -fl.pattern_bits)
+         : fl.codec == Codec::kCanonical ? (1ull << 44)
+                                         : (1ull << 60);
 }
 
 void apply_fault_to_image(const FaultSpec& f, const Machine& m, CpuImage& img,

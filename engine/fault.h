@@ -38,6 +38,9 @@ struct FaultSpec {
 // it. No allocation: handlers call it.
 void apply_fault_to_field(FaultKind kind, const Field& field, uint8_t* slot, const uint8_t* other);
 
+// The bit a bitflip fault flips in a field's first 8 bytes (the reproducers flip the same one).
+uint64_t bitflip_bit(const Field& field);
+
 // The same for the register(s) a spec names, in an image: leak takes other's value. For the
 // checkers that read state into an image (exec record, ptrace views and writes, core notes).
 void apply_fault_to_image(const FaultSpec& f, const Machine& m, CpuImage& img,

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/fault.h"
 #include "xstate/component_registry.h"
 
 namespace sigctx {
@@ -26,7 +27,7 @@ struct Row {
   std::string name, bits;
   int xfeature = -1, offset = 0, stride = 0, count = 1, size = 0, first_reg = 0, first_lane = 0;
   const char* codec = "LANE64";
-  uint64_t mask = ~0ull, init = 0, flip = 1ull << 60, os_default = 0;
+  uint64_t mask = ~0ull, init = 0, flip = 0, os_default = 0;
   uint64_t value[std::size(kRoles)] = {};
 };
 
@@ -81,12 +82,15 @@ std::vector<Row> rows_for(const ComponentDescriptor& c, const Machine& m, uint16
       if (held == std::end(kHeldGprs)) continue;
       Row r{&c, f.name, f.bits, -1,   static_cast<int>(held - std::begin(kHeldGprs)), 0, 1,
             8,  f.reg,  0,      "GPR"};
+      r.flip = bitflip_bit(f);
       rows.push_back(r);
       continue;
     }
     if (c.id == ComponentId::kGsbase) {
-      rows.push_back(Row{&c, f.name, f.bits, -1, static_cast<int>(std::size(kHeldGprs)), 0, 1, 8,
-                         f.reg, 0, "SEGBASE"});
+      Row r{&c, f.name, f.bits, -1,       static_cast<int>(std::size(kHeldGprs)), 0, 1,
+            8,  f.reg,  0,      "SEGBASE"};
+      r.flip = bitflip_bit(f);
+      rows.push_back(r);
       continue;
     }
     if (f.xsave_offset < 0 || f.codec == Codec::kDerived) continue;
@@ -107,10 +111,10 @@ std::vector<Row> rows_for(const ComponentDescriptor& c, const Machine& m, uint16
     r.size = f.size;
     r.first_reg = f.reg;
     r.first_lane = f.first_lane;
+    r.flip = bitflip_bit(f);
     if (f.codec == Codec::kNarrow) {
       r.codec = "NARROW";
       r.mask = f.size < 8 ? (f.mask & ((1ull << (8 * f.size)) - 1)) : f.mask;
-      r.flip = f.pattern_bits & -f.pattern_bits;
       r.init = field_bytes(init, f);
       if (!c.defaults.empty()) r.os_default = c.defaults.front().value;
       for (size_t k = 0; k < std::size(kRoles); ++k)

@@ -190,6 +190,8 @@ TEST_F(Reproduce, TheFailingRunPrintsTheCommandThatWritesItsProgram) {
       "sigctx reproduce signal/sync/sse --seed 0x6a09e667 --inject-fault sse:xmm11:leak -o "
       "signal-sync-sse.c";
   EXPECT_NE(run.out.find("  program:   " + printed), std::string::npos) << run.out;
+  // Which delivery failed (issue 24): the first of 8, on the FAIL line.
+  EXPECT_NE(run.out.find("(syscall), signal 1 of 8"), std::string::npos) << run.out;
   EXPECT_NE(test::read_file(json).find("\"reproducer\": \"" + printed + "\""), std::string::npos);
   std::vector<std::string> argv = {kSigctx};
   std::istringstream words(printed.substr(std::string("sigctx ").size()));

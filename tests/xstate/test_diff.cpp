@@ -105,6 +105,26 @@ TEST_F(Diff, WideRegistersShowTheirFirstDifferingLane) {
       << text;
 }
 
+// Issue 24: a reset MXCSR headlined its consequence, r12, which the gpr component (registered
+// first) put ahead of it. Control registers lead; the others keep their order.
+TEST(LeadWithRoot, ControlRegistersComeFirstAndTheRestKeepTheirOrder) {
+  auto diff = [](ComponentId c, const char* reg) {
+    RegisterDiff d;
+    d.component = c;
+    d.reg = reg;
+    return d;
+  };
+  std::vector<RegisterDiff> diffs = {diff(ComponentId::kGpr, "r12"), diff(ComponentId::kX87, "st0"),
+                                     diff(ComponentId::kMxcsr, "mxcsr"),
+                                     diff(ComponentId::kGpr, "rbx"),
+                                     diff(ComponentId::kX87, "fcw")};
+  lead_with_root(diffs);
+  std::vector<std::string> order;
+  for (const RegisterDiff& d : diffs)
+    order.push_back(d.reg);
+  EXPECT_EQ(order, (std::vector<std::string>{"mxcsr", "fcw", "r12", "st0", "rbx"}));
+}
+
 TEST_F(Diff, JsonRoundTrip) {
   std::memcpy(actual->zmm[1] + 16, expected->zmm[2] + 16, 16);  // ymm2 where ymm1 belongs
   auto d = run(all);

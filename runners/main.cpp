@@ -11,8 +11,10 @@
 #include <system_error>
 
 #include "engine/handler.h"
+#include "runners/cli_metavars.h"
 #include "runners/cli_values.h"
 #include "runners/commands.h"
+#include "runners/completion.h"
 #include "runners/fingerprint.h"
 #include "runners/run_options.h"
 #include "runners/vm/guest_init.h"
@@ -50,10 +52,12 @@ VmCommands add_vm_commands(CLI::App& app, VmOptions& vm_opts, MatrixOptions& mat
   auto add_vm_options = [&](CLI::App* sub) {
     sub->add_option("--emulator", vm_opts.emulator,
                     "qemu (default), bochs (AVX-512 models) or uml (a user-mode Linux kernel, "
-                    "--kernel uml for Debian's linux.uml)");
+                    "--kernel uml for Debian's linux.uml)")
+        ->type_name(metavar::kEmulator);
     sub->add_option("--accel", vm_opts.accel,
                     "QEMU accelerators in order of preference (default tcg; kvm:tcg uses KVM "
-                    "where it works)");
+                    "where it works)")
+        ->type_name(metavar::kAccel);
     sub->add_option("--smp", vm_opts.smp, "guest CPUs (default 2; bochs: 1)")
         ->check(CLI::Range(1u, 64u));
     sub->add_option("--memory", vm_opts.memory_mib, "guest memory in MiB (default 1024)")
@@ -63,7 +67,8 @@ VmCommands add_vm_commands(CLI::App& app, VmOptions& vm_opts, MatrixOptions& mat
         ->check(CLI::Range(1.0, 86400.0));
     sub->add_option("--guest-binary", vm_opts.guest_binary,
                     "the static sigctx to boot as /init (default: this one when static, else "
-                    "sigctx-static beside it, else build-static/sigctx)");
+                    "sigctx-static beside it, else build-static/sigctx)")
+        ->type_name(metavar::kFile);
     sub->add_flag("--bisect", vm_opts.bisect,
                   "exit 0 good, 1 bad, 125 untestable (kernel never started sigctx, or every case "
                   "skipped), 128 on a usage error: for git bisect run");
@@ -73,12 +78,16 @@ VmCommands add_vm_commands(CLI::App& app, VmOptions& vm_opts, MatrixOptions& mat
       "boot a kernel under QEMU or bochs with sigctx as init and run the suite there; "
       "the run options follow --");
   add_vm_options(vm);
-  vm->add_option("--cpu", vm_opts.cpu, "QEMU -cpu model or bochs cpu model (default max)");
-  vm->add_option("--append", vm_opts.append, "kernel options added to sigctx's own");
+  vm->add_option("--cpu", vm_opts.cpu, "QEMU -cpu model or bochs cpu model (default max)")
+      ->type_name(metavar::kCpuModel);
+  vm->add_option("--append", vm_opts.append, "kernel options added to sigctx's own")
+      ->type_name(metavar::kKernelArgs);
   vm->add_option("--kernel", vm_opts.kernel,
                  "bzImage or vmlinux, or debian:SERIES (debian:6.12, debian:6.1-cloud)")
+      ->type_name(metavar::kKernel)
       ->required();
-  vm->add_option("--keep", vm_opts.keep_dir, "keep the initramfs, console log and channel here");
+  vm->add_option("--keep", vm_opts.keep_dir, "keep the initramfs, console log and channel here")
+      ->type_name(metavar::kDir);
   vm->add_flag("--quiet", vm_opts.quiet, "do not copy the guest's console to stdout");
   auto* matrix = app.add_subcommand(
       "matrix",
@@ -89,20 +98,48 @@ VmCommands add_vm_commands(CLI::App& app, VmOptions& vm_opts, MatrixOptions& mat
       ->add_option("--kernels", matrix_opts.kernels,
                    "Debian series or releases, or image files (default 6.1,6.12,6.12-rt; "
                    "bochs: 6.1-cloud); 6.1:all is every 6.1 release, oldest first")
+      ->type_name(metavar::kList)
       ->delimiter(',');
   matrix
       ->add_option("--cpus", matrix_opts.cpus,
                    "CPU models (default Nehalem,SandyBridge,Haswell,max; bochs: "
                    "corei7_skylake_x,corei7_icelake_u,tigerlake)")
+      ->type_name(metavar::kList)
       ->delimiter(',');
   matrix
       ->add_option("--append-variants", matrix_opts.append_variants,
                    "kernel option sets, 'none' for none (default none,noxsave)")
+      ->type_name(metavar::kList)
       ->delimiter(',');
-  matrix->add_option("--out", matrix_opts.out_dir, "directory for the results (default matrix)");
+  matrix->add_option("--out", matrix_opts.out_dir, "directory for the results (default matrix)")
+      ->type_name(metavar::kDir);
   matrix->add_option("--jobs", matrix_opts.jobs, "guests booted at once (default 2)")
       ->check(CLI::Range(1u, 64u));
   return {vm, matrix};
+}
+
+// reproduce CASE: its options fill repro_opts; its --seed stays text until parsed.
+CLI::App* add_reproduce_command(CLI::App& app, ReproduceOptions& repro_opts,
+                                std::string& repro_seed) {
+  auto* reproduce = app.add_subcommand(
+      "reproduce", "write a case as one self-contained C program that fails where it fails");
+  reproduce->add_option("case", repro_opts.case_id, "the case id (sigctx list)")
+      ->type_name(metavar::kCase)
+      ->required();
+  reproduce->add_option("--seed", repro_seed, "pattern seed, as for run (default 0x6a09e667)")
+      ->type_name(metavar::kSeed);
+  reproduce
+      ->add_option("--inject-fault", repro_opts.inject_fault,
+                   "the fault -DSIGCTX_INJECT_FAULT compiles in, as for run")
+      ->type_name(metavar::kFault);
+  reproduce
+      ->add_option("--emulate", repro_opts.emulate,
+                   "the catalog bug -DSIGCTX_EMULATE compiles in, as for run")
+      ->type_name(metavar::kBug);
+  reproduce->add_option("-o,--output", repro_opts.output, "FILE.c, or - for standard output")
+      ->type_name(metavar::kFile)
+      ->required();
+  return reproduce;
 }
 
 // Names an unknown command rather than CLI11's generic "a subcommand is required", and an
@@ -182,26 +219,19 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> list_cases;
   auto* list = app.add_subcommand("list", "cases, and whether each can run here");
-  list->add_option("--cases", list_cases, "glob of case ids (repeatable)");
+  list->add_option("--cases", list_cases, "glob of case ids (repeatable)")
+      ->type_name(metavar::kCase);
   bool list_ctest = false;
   list->add_flag("--ctest", list_ctest, "one line per case for CMake's case tests")->group("");
 
   std::string explain_what;
   auto* explain = app.add_subcommand("explain", "what a case checks, or a catalog bug's story");
-  explain->add_option("what", explain_what, "a catalog bug id or a case id; none: the catalog");
+  explain->add_option("what", explain_what, "a catalog bug id or a case id; none: the catalog")
+      ->type_name(metavar::kBugOrCase);
 
   ReproduceOptions repro_opts;
   std::string repro_seed;
-  auto* reproduce = app.add_subcommand(
-      "reproduce", "write a case as one self-contained C program that fails where it fails");
-  reproduce->add_option("case", repro_opts.case_id, "the case id (sigctx list)")->required();
-  reproduce->add_option("--seed", repro_seed, "pattern seed, as for run (default 0x6a09e667)");
-  reproduce->add_option("--inject-fault", repro_opts.inject_fault,
-                        "the fault -DSIGCTX_INJECT_FAULT compiles in, as for run");
-  reproduce->add_option("--emulate", repro_opts.emulate,
-                        "the catalog bug -DSIGCTX_EMULATE compiles in, as for run");
-  reproduce->add_option("-o,--output", repro_opts.output, "FILE.c, or - for standard output")
-      ->required();
+  auto* reproduce = add_reproduce_command(app, repro_opts, repro_seed);
 
   std::string compare_old, compare_new;
   auto* compare = app.add_subcommand(
@@ -209,8 +239,11 @@ int main(int argc, char** argv) {
       "regressions, fixes, new and vanished cases and fingerprint changes between two "
       "result files; exit 1 on a regression");
   compare->add_option("old", compare_old, "the earlier result file (sigctx run --json)")
+      ->type_name(metavar::kFile)
       ->required();
-  compare->add_option("new", compare_new, "the later result file")->required();
+  compare->add_option("new", compare_new, "the later result file")
+      ->type_name(metavar::kFile)
+      ->required();
 
   std::vector<std::string> report_inputs;
   std::string report_out;
@@ -218,8 +251,12 @@ int main(int argc, char** argv) {
       "report",
       "the matrix of cases by machine from result files, as one self-contained HTML "
       "file or Markdown");
-  report->add_option("files", report_inputs, "result files (sigctx run --json)")->required();
-  report->add_option("-o,--output", report_out, "OUT.html or OUT.md")->required();
+  report->add_option("files", report_inputs, "result files (sigctx run --json)")
+      ->type_name(metavar::kFile)
+      ->required();
+  report->add_option("-o,--output", report_out, "OUT.html or OUT.md")
+      ->type_name(metavar::kFile)
+      ->required();
 
   RunOptions run_opts;
   std::string seed_text;
@@ -232,6 +269,7 @@ int main(int argc, char** argv) {
       "keep every artifact of the failing iteration under --out");
   add_run_options(soak, &run_opts, &seed_text);
   soak->add_option("--out", soak_opts.out_dir, "directory for summary.json and failure/")
+      ->type_name(metavar::kDir)
       ->required();
   soak->add_option("--max-time", soak_opts.max_time_s, "stop after this many seconds")
       ->check(CLI::Range(0.0, 1e9));
@@ -242,6 +280,14 @@ int main(int argc, char** argv) {
   VmOptions vm_opts;
   MatrixOptions matrix_opts;
   const auto [vm, matrix] = add_vm_commands(app, vm_opts, matrix_opts);
+
+  std::string completion_shell;
+  auto* completion = app.add_subcommand(
+      "completion",
+      "print the bash or zsh completion script, written from these option definitions");
+  completion->add_option("shell", completion_shell, "bash or zsh")
+      ->type_name(metavar::kShell)
+      ->required();
 
   check_every_value(&app);
 
@@ -289,6 +335,7 @@ int main(int argc, char** argv) {
     if (*report) return report_command(report_inputs, report_out);
     if (*vm) return vm_command(vm_opts);
     if (*matrix) return matrix_command(vm_opts, matrix_opts);
+    if (*completion) return completion_command(app, completion_shell);
     if (const std::string err = finish_run_options(seed_text, &run_opts); !err.empty()) {
       fmt::print(stderr, "sigctx: error: {}\n", err);
       return usage_status;

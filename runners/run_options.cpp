@@ -1,5 +1,6 @@
 #include "runners/run_options.h"
 
+#include "runners/cli_metavars.h"
 #include "runners/cli_values.h"
 
 #include <fmt/format.h>
@@ -27,8 +28,10 @@ std::string parse_seed(const std::string& text, uint64_t* out) {
 }
 
 void add_run_options(CLI::App* sub, RunOptions* o, std::string* seed_text) {
-  sub->add_option("--cases", o->cases, "glob of case ids (repeatable); default: every case");
-  sub->add_option("--seed", *seed_text, "pattern seed, decimal or 0x hex (default 0x6a09e667)");
+  sub->add_option("--cases", o->cases, "glob of case ids (repeatable); default: every case")
+      ->type_name(metavar::kCase);
+  sub->add_option("--seed", *seed_text, "pattern seed, decimal or 0x hex (default 0x6a09e667)")
+      ->type_name(metavar::kSeed);
   sub->add_option("--repeat", o->repeat, "run the selection N times with derived seeds")
       ->check(CLI::Range(1u, 1000000u));
   sub->add_option("--jobs", o->jobs, "cases run in parallel")->check(CLI::Range(1u, 256u));
@@ -36,31 +39,38 @@ void add_run_options(CLI::App* sub, RunOptions* o, std::string* seed_text) {
                   "seconds before a case is killed (default 30, longer where the platform probe "
                   "measures slow signal deliveries)")
       ->check(CLI::Range(0.1, 86400.0));
-  sub->add_option("--json", o->json_path, "write the sigctx-result/1 JSON here (atomically)");
-  sub->add_option("--junit", o->junit_path, "write JUnit XML for CI systems here (atomically)");
+  sub->add_option("--json", o->json_path, "write the sigctx-result/1 JSON here (atomically)")
+      ->type_name(metavar::kFile);
+  sub->add_option("--junit", o->junit_path, "write JUnit XML for CI systems here (atomically)")
+      ->type_name(metavar::kFile);
   sub->add_flag("--tap", o->tap,
                 "print TAP version 13 (kselftest style) on stdout instead of the human output");
   sub->add_option("--inject-fault", o->inject_fault,
                   "make the handler corrupt COMPONENT[:REGISTER[:leak|bitflip|zero]] (or 'guard'): "
-                  "the suite's own mutation test");
+                  "the suite's own mutation test")
+      ->type_name(metavar::kFault);
   sub->add_option("--injector", o->injector,
-                  "how dirty-routine cases reach a boundary: step, hwbp, int3 (async: storms)");
+                  "how dirty-routine cases reach a boundary: step, hwbp, int3 (async: storms)")
+      ->type_name(metavar::kInjector);
   sub->add_option("--at", o->at, "dirty routines: inject only at this dynamic boundary")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   sub->add_option("--stride", o->stride, "dirty routines: inject at every K-th boundary")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   sub->add_option("--emulate", o->emulate,
                   "apply a catalog bug's effect on this (correct) kernel: the catalog as the "
-                  "suite's own mutation test (sigctx explain BUG says what it does)");
+                  "suite's own mutation test (sigctx explain BUG says what it does)")
+      ->type_name(metavar::kBug);
   sub->add_option("--expect", o->expect_files,
                   "judge by this expectation file too (repeatable); its entries override the "
-                  "built-in ones (results/expectations/)");
+                  "built-in ones (results/expectations/)")
+      ->type_name(metavar::kFile);
   sub->add_flag("--no-expectations", o->no_expectations,
                 "judge by no expectation file, not even the built-in ones: raw verdicts");
   sub->add_flag("--verbose", o->verbose, "print each case's measured facts");
   sub->add_option("--profile", o->profile,
                   "run a profile's cases too (go-preempt: Go's memclr under a SIGURG storm, "
-                  "with throughput and signal counts); without --cases, only them");
+                  "with throughput and signal counts); without --cases, only them")
+      ->type_name(metavar::kProfile);
   sub->add_option("--duration", o->duration_s,
                   "seconds a --profile runs its workload (go-preempt default: 10)")
       ->check(CLI::Range(0.05, 86400.0));

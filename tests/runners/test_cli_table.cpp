@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/support/cli_help.h"
 #include "tests/support/spawn.h"
 
 namespace sigctx {
@@ -18,63 +18,15 @@ const std::string kSigctx = std::string(SIGCTX_BINARY_DIR) + "/sigctx";
 
 struct OptionSpec {
   std::string name;  // --long, or a positional's name
-  std::string type;  // TEXT, UINT, INT, FLOAT
+  std::string type;  // what the value is called: FILE, UINT, INT, FLOAT...
   bool positional = false;
 };
 
-std::string help_of(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {kSigctx};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--help");
-  const test::Outcome o = test::spawn_and_wait(argv);
-  EXPECT_EQ(o.status, 0) << o.err;
-  return o.out;
-}
-
-// The entries of one section ("Options:", "Positionals:", "Subcommands:") of a help text: each
-// line that starts with two spaces and a name.
-std::vector<std::vector<std::string>> section(const std::string& help, const std::string& title) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(help);
-  bool inside = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line == title) {
-      inside = true;
-      continue;
-    }
-    if (!inside) continue;
-    if (line.empty()) break;
-    if (line.size() < 3 || line[0] != ' ' || line[1] != ' ' || line[2] == ' ') continue;
-    std::istringstream words(line);
-    std::vector<std::string> row;
-    for (std::string w; words >> w;)
-      row.push_back(w);
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-bool is_type(const std::string& w) {
-  const std::string t = w.substr(0, w.find(':'));
-  return t == "TEXT" || t == "UINT" || t == "INT" || t == "FLOAT";
-}
-
+// The options of a command that take a value.
 std::vector<OptionSpec> options_of(const std::string& command) {
-  const std::string help = help_of({command});
   std::vector<OptionSpec> out;
-  for (const auto& row : section(help, "Options:")) {
-    if (row.size() < 2 || !is_type(row[1])) continue;  // a flag, or --help
-    std::string names = row[0], name;
-    for (size_t start = 0; start <= names.size();) {
-      const size_t comma = std::min(names.find(',', start), names.size());
-      const std::string n = names.substr(start, comma - start);
-      if (n.rfind("--", 0) == 0) name = n;
-      start = comma + 1;
-    }
-    out.push_back({name, row[1].substr(0, row[1].find(':')), false});
-  }
-  for (const auto& row : section(help, "Positionals:"))
-    if (row.size() >= 2 && is_type(row[1])) out.push_back({row[0], row[1], true});
+  for (const test::HelpOption& o : test::help_options(kSigctx, command))
+    if (!o.metavar.empty()) out.push_back({o.name, o.metavar, o.positional});
   return out;
 }
 
@@ -95,7 +47,8 @@ struct Trial {
 std::vector<Trial> trials_for(const std::string& command, const OptionSpec& o,
                               const std::vector<std::string>& prefix) {
   std::vector<std::string> values = {"", "--zzz"};
-  if (o.type != "TEXT") values.insert(values.end(), {"nan", "inf", "-1", "1e400", "x", "1.5x"});
+  const bool number = o.type == "UINT" || o.type == "INT" || o.type == "FLOAT";
+  if (number) values.insert(values.end(), {"nan", "inf", "-1", "1e400", "x", "1.5x"});
   if (o.type == "UINT" || o.type == "INT")
     values.insert(values.end(), {"99999999999999999999999", " 1", "1.5"});
   std::vector<Trial> out;
@@ -127,9 +80,7 @@ std::vector<Trial> trials_for(const std::string& command, const OptionSpec& o,
 }
 
 TEST(CliTable, EveryOptionRefusesEveryBadValueNamingItself) {
-  std::vector<std::string> commands;
-  for (const auto& row : section(help_of({}), "Subcommands:"))
-    commands.push_back(row[0]);
+  const std::vector<std::string> commands = test::help_commands(kSigctx);
   ASSERT_GE(commands.size(), 9u) << "the subcommand list could not be read from --help";
   std::vector<Trial> trials;
   std::map<std::string, size_t> options_per_command;

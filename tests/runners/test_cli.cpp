@@ -98,8 +98,7 @@ TEST(Cli, UsageErrorsExitTwoAndNameTheFlag) {
       {{"report", "/nonexistent/a.json", "-o", "/tmp/m.md"}, "/nonexistent/a.json"},
       {{"explode"},
        "unknown command 'explode' (commands: probe, list, explain, reproduce, compare, report, "
-       "run, soak, "
-       "vm, matrix)"},
+       "run, soak, vm, matrix, completion)"},
       {{"vm", "--kernel", "/nonexistent/bzImage"}, "--kernel /nonexistent/bzImage: no such file"},
       {{"vm", "--kernel", "debian:latest"}, "'latest' is neither a Debian kernel release"},
       {{"vm", "--kernel", "/dev/null", "--", "--jobz", "2"}, "run options after --: "},

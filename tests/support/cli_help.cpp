@@ -65,14 +65,17 @@ std::vector<HelpOption> help_options(const std::string& binary, const std::strin
   for (const auto& row : help_section(help, "Options:")) {
     // "-o,--output": the long name.
     std::string name;
+    std::vector<std::string> spellings;
     std::istringstream names(row[0]);
-    for (std::string n; std::getline(names, n, ',');)
+    for (std::string n; std::getline(names, n, ',');) {
+      spellings.push_back(n);
       if (n.rfind("--", 0) == 0) name = n;
+    }
     if (name.empty() || name == "--help") continue;
-    out.push_back({name, row.size() > 1 ? metavar_in(row[1]) : "", false});
+    out.push_back({name, spellings, row.size() > 1 ? metavar_in(row[1]) : "", false});
   }
   for (const auto& row : help_section(help, "Positionals:"))
-    if (row.size() >= 2) out.push_back({row[0], metavar_in(row[1]), true});
+    if (row.size() >= 2) out.push_back({row[0], {row[0]}, metavar_in(row[1]), true});
   return out;
 }
 

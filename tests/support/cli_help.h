@@ -9,8 +9,9 @@
 namespace sigctx::test {
 
 struct HelpOption {
-  std::string name;     // the long name ("--cases"), or a positional's name ("case")
-  std::string metavar;  // what the value is called ("CASE", "UINT"); empty for a flag
+  std::string name;                // the long name ("--cases"), or a positional's name ("case")
+  std::vector<std::string> names;  // every spelling ("-o", "--output")
+  std::string metavar;             // what the value is called ("CASE", "UINT"); empty for a flag
   bool positional = false;
 };
 

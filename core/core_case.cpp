@@ -395,7 +395,13 @@ std::string read_core_pattern() {
 }
 
 std::string core_pattern_unusable(const std::string& pattern) {
-  if (pattern.empty()) return "core_pattern is empty: the kernel writes no core files";
+  if (pattern.empty()) {
+    // A chroot or container without /proc reads nothing too: say which it is.
+    if (!std::ifstream("/proc/sys/kernel/core_pattern"))
+      return "/proc/sys/kernel/core_pattern cannot be read (is /proc mounted?): where core "
+             "files go is unknown";
+    return "core_pattern is empty: the kernel writes no core files";
+  }
   if (pattern[0] == '|')
     return fmt::format(
         "core_pattern pipes core files to a program (\"{}\"), out of the case's "

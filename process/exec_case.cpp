@@ -167,10 +167,21 @@ void run_exec_case(ComponentMask components, const CaseContext& ctx, CaseResult&
     if (available & component_bit(c->id)) c->fill(*exec_pattern, m, exec_source, Shape::kLanes);
   in->host_fsbase = current_fsbase();
   in->host_gsbase = current_gsbase();
-  in->gpr[kRax] = SYS_execve;
-  in->gpr[kRdi] = reinterpret_cast<uint64_t>(path.c_str());
-  in->gpr[kRsi] = reinterpret_cast<uint64_t>(argv);
-  in->gpr[kRdx] = reinterpret_cast<uint64_t>(envp);
+  // execve of /proc/self/fd/N, which every Linux and emulator implements; where /proc is not
+  // mounted (a bare chroot or container), execveat(fd, "", AT_EMPTY_PATH) of the memfd itself.
+  if (access(path.c_str(), F_OK) == 0) {
+    in->gpr[kRax] = SYS_execve;
+    in->gpr[kRdi] = reinterpret_cast<uint64_t>(path.c_str());
+    in->gpr[kRsi] = reinterpret_cast<uint64_t>(argv);
+    in->gpr[kRdx] = reinterpret_cast<uint64_t>(envp);
+  } else {
+    in->gpr[kRax] = SYS_execveat;
+    in->gpr[kRdi] = static_cast<uint64_t>(helper);
+    in->gpr[kRsi] = reinterpret_cast<uint64_t>("");
+    in->gpr[kRdx] = reinterpret_cast<uint64_t>(argv);
+    in->gpr[kR10] = reinterpret_cast<uint64_t>(envp);
+    in->gpr[kR8] = AT_EMPTY_PATH;
+  }
   const RoutineList loaders = loaders_for(m, loaded);
   const RoutineList stores = stores_for(m, loaded);
   HoldPlan hold;

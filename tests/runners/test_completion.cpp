@@ -133,6 +133,13 @@ TEST_F(Completion, TheGuestsRunOptionsFollowDoubleDash) {
   EXPECT_EQ(bash("sigctx vm --emulator b"), Words{"bochs"});
 }
 
+TEST_F(Completion, AnUnknownShellIsAUsageError) {
+  const test::Outcome o = test::spawn_and_wait({kSigctx, "completion", "fish"});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_EQ(o.out, "");
+  EXPECT_NE(o.err.find("unknown shell 'fish' (bash or zsh)"), std::string::npos) << o.err;
+}
+
 // A value name nobody decided on must fail here, not complete nothing unnoticed.
 TEST_F(Completion, EveryValueNameTheCliUsesIsDecided) {
   EXPECT_THROW(value_words("NEWTHING"), std::invalid_argument);

@@ -14,7 +14,8 @@ namespace {
 // Labels for `ctest -L`: every case, its area ("signal"), its transition ("signal-sync") and
 // the components it loads and checks ("avx"; "all-components" when not component-specific).
 std::string ctest_labels(const CaseDescriptor& c) {
-  std::string labels = "sigctx-case," + c.id.substr(0, c.id.find('/'));
+  std::string labels = "sigctx-case,";
+  labels.append(c.id, 0, c.id.find('/'));
   std::string transition = c.transition;
   for (char& ch : transition)
     if (ch == '/') ch = '-';
